@@ -1,0 +1,157 @@
+//! The Update form: one line editor per field of the catalogue.
+
+use std::collections::BTreeMap;
+
+use tui_input::{Input, InputRequest};
+
+use crate::domain::{Customer, FIELDS, FieldId, FieldSpec};
+use crate::validate::check_field;
+
+/// One line of the form.
+#[derive(Clone, Debug)]
+pub struct FormField {
+    pub spec: &'static FieldSpec,
+    pub input: Input,
+}
+
+#[derive(Clone, Debug)]
+pub struct Form {
+    /// The record as it was when the form opened; its version is the one the
+    /// edit is based on.
+    pub original: Customer,
+    /// Every field of the catalogue, read-only ones included (shown dimmed).
+    pub fields: Vec<FormField>,
+    /// Index into `fields`; always an editable field.
+    pub focus: usize,
+    /// Current messages by field; a field with a message is re-checked on
+    /// every keystroke until it is right.
+    pub errors: BTreeMap<FieldId, String>,
+}
+
+impl Form {
+    pub fn new(customer: &Customer) -> Form {
+        let fields = FIELDS
+            .iter()
+            .map(|spec| FormField {
+                spec,
+                input: Input::new(customer.field(spec.id).to_string()),
+            })
+            .collect();
+        let mut form = Form {
+            original: customer.clone(),
+            fields,
+            focus: 0,
+            errors: BTreeMap::new(),
+        };
+        form.focus = form.next_editable(0, 1).unwrap_or(0);
+        form
+    }
+
+    pub fn focused(&self) -> Option<&FormField> {
+        self.fields.get(self.focus)
+    }
+
+    pub fn value(&self, id: FieldId) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.spec.id == id)
+            .map_or("", |f| f.input.value())
+    }
+
+    /// The record as typed (not yet validated or normalised).
+    pub fn proposed(&self) -> Customer {
+        let mut record = self.original.clone();
+        for f in self.fields.iter().filter(|f| f.spec.editable) {
+            record.set_field(f.spec.id, f.input.value().to_string());
+        }
+        record
+    }
+
+    pub fn is_changed(&self, id: FieldId) -> bool {
+        self.value(id) != self.original.field(id)
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.fields.iter().any(|f| self.is_changed(f.spec.id))
+    }
+
+    /// The first editable field at or after `start` going in `step` direction
+    /// (wrapping around), if there is any.
+    fn next_editable(&self, start: usize, step: isize) -> Option<usize> {
+        let n = self.fields.len();
+        (0..n)
+            .map(|i| (start as isize + step * i as isize).rem_euclid(n as isize) as usize)
+            .find(|&i| self.fields[i].spec.editable)
+    }
+
+    /// Moves focus to the next (`step` = 1) or previous (-1) editable field,
+    /// checking the field being left.
+    pub fn move_focus(&mut self, step: isize) {
+        self.check_focused();
+        let start = (self.focus as isize + step).rem_euclid(self.fields.len() as isize) as usize;
+        if let Some(i) = self.next_editable(start, step) {
+            self.focus = i;
+        }
+    }
+
+    pub fn focus_field(&mut self, id: FieldId) {
+        if let Some(i) = self.fields.iter().position(|f| f.spec.id == id) {
+            self.focus = i;
+        }
+    }
+
+    /// Applies an edit to the focused field.
+    pub fn edit(&mut self, request: InputRequest) {
+        if let Some(field) = self.fields.get_mut(self.focus) {
+            field.input.handle(request);
+            let id = field.spec.id;
+            if self.errors.contains_key(&id) {
+                self.check_focused();
+            }
+        }
+    }
+
+    /// Checks the focused field and records or clears its message.
+    fn check_focused(&mut self) {
+        let Some(field) = self.fields.get(self.focus) else {
+            return;
+        };
+        let id = field.spec.id;
+        let proposed = self.proposed();
+        match check_field(id, proposed.field(id), &proposed) {
+            Ok(_) => {
+                self.errors.remove(&id);
+            }
+            Err(message) => {
+                self.errors.insert(id, message);
+            }
+        }
+    }
+
+    /// Validates every field. On success returns the normalised record; on
+    /// failure records every message and focuses the first bad field.
+    pub fn validate(&mut self) -> Option<Customer> {
+        let proposed = self.proposed();
+        let mut normalised = proposed.clone();
+        self.errors.clear();
+        for f in self.fields.iter().filter(|f| f.spec.editable) {
+            match check_field(f.spec.id, proposed.field(f.spec.id), &proposed) {
+                Ok(value) => normalised.set_field(f.spec.id, value),
+                Err(message) => {
+                    self.errors.insert(f.spec.id, message);
+                }
+            }
+        }
+        let first_bad = self
+            .fields
+            .iter()
+            .position(|f| self.errors.contains_key(&f.spec.id));
+        match first_bad {
+            Some(i) => {
+                self.focus = i;
+                None
+            }
+            None => Some(normalised),
+        }
+    }
+}

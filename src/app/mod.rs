@@ -1,0 +1,528 @@
+//! The app state machine: `update(state, action)` steps the state and says what
+//! the runtime must do next. No terminal, no store, no clock in here, so every
+//! behaviour can be driven and checked by tests.
+
+mod form;
+
+pub use form::{Form, FormField};
+
+use ratatui::crossterm::event::{Event, KeyEvent};
+use tui_input::backend::crossterm::to_input_request;
+use tui_input::{Input, InputRequest};
+
+use crate::domain::{AuditAction, Cloud, Customer, Permission, sort_key};
+use crate::keymap::{self, Intent, KeyMode};
+use crate::layout;
+use crate::validate::is_forbidden_char;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Detail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Browse,
+    Filter,
+    Form,
+    /// Asking "Allow … to purchase …?" before a permission changes.
+    ConfirmPermission {
+        permission: Permission,
+        allow: bool,
+    },
+    /// Asking whether to throw away the form's changes.
+    ConfirmDiscard {
+        then_quit: bool,
+    },
+}
+
+impl Mode {
+    pub fn key_mode(self) -> KeyMode {
+        match self {
+            Mode::Browse => KeyMode::Browse,
+            Mode::Filter => KeyMode::Filter,
+            Mode::Form => KeyMode::Form,
+            Mode::ConfirmPermission { .. } | Mode::ConfirmDiscard { .. } => KeyMode::Confirm,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub kind: StatusKind,
+}
+
+/// Everything the app reacts to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Intent(Intent),
+    /// A line-editing request for the filter or the focused form field.
+    Edit(InputRequest),
+    Paste(String),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    Loaded {
+        cloud: Cloud,
+        customers: Vec<Customer>,
+    },
+    LoadFailed(String),
+    Saved(Customer),
+    Unchanged(Customer),
+    CommitFailed(String),
+}
+
+/// What the runtime must do after an update.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    None,
+    Quit,
+    Load(Cloud),
+    /// Commit `record` (whose `version` is the one it was based on).
+    Commit {
+        action: AuditAction,
+        record: Box<Customer>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct State {
+    pub cloud: Cloud,
+    /// Where the store lives, for the header.
+    pub store_path: String,
+    /// Every customer of the cloud, in list order.
+    pub customers: Vec<Customer>,
+    /// Lower-case text the filter searches, one per customer.
+    search_text: Vec<String>,
+    /// Indexes into `customers` of the rows the list shows.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+    /// First visible row of the list.
+    pub list_offset: usize,
+    pub detail_scroll: u16,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub filter: Input,
+    pub form: Option<Form>,
+    pub status: Option<Status>,
+    pub viewport: (u16, u16),
+}
+
+impl State {
+    pub fn new(cloud: Cloud, store_path: String, customers: Vec<Customer>) -> State {
+        let mut state = State {
+            cloud,
+            store_path,
+            customers: Vec::new(),
+            search_text: Vec::new(),
+            visible: Vec::new(),
+            selected: 0,
+            list_offset: 0,
+            detail_scroll: 0,
+            focus: Pane::List,
+            mode: Mode::Browse,
+            filter: Input::default(),
+            form: None,
+            status: None,
+            viewport: (80, 24),
+        };
+        state.set_customers(customers);
+        state
+    }
+
+    pub fn selected_customer(&self) -> Option<&Customer> {
+        self.visible
+            .get(self.selected)
+            .and_then(|&i| self.customers.get(i))
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        self.selected_customer().map(|c| c.id.clone())
+    }
+
+    fn set_customers(&mut self, mut customers: Vec<Customer>) {
+        customers.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        self.search_text = customers.iter().map(search_text).collect();
+        self.customers = customers;
+        self.apply_filter(None);
+    }
+
+    /// Recomputes the visible rows, keeping the selection on `keep` if it is
+    /// still listed.
+    fn apply_filter(&mut self, keep: Option<String>) {
+        let query = self.filter.value().trim().to_lowercase();
+        self.visible = (0..self.customers.len())
+            .filter(|&i| query.is_empty() || self.search_text[i].contains(&query))
+            .collect();
+        let position = keep.and_then(|id| {
+            self.visible
+                .iter()
+                .position(|&i| self.customers[i].id == id)
+        });
+        self.select(position.unwrap_or(0));
+    }
+
+    fn page_rows(&self) -> usize {
+        layout::list_rows(self.viewport.0, self.viewport.1)
+    }
+
+    /// Selects a row (clamped to the list) and scrolls it into view.
+    fn select(&mut self, row: usize) {
+        let last = self.visible.len().saturating_sub(1);
+        let row = row.min(last);
+        if row != self.selected {
+            self.detail_scroll = 0;
+        }
+        self.selected = row;
+        let page = self.page_rows();
+        if self.selected < self.list_offset {
+            self.list_offset = self.selected;
+        } else if self.selected >= self.list_offset + page {
+            self.list_offset = self.selected + 1 - page;
+        }
+        self.list_offset = self
+            .list_offset
+            .min(self.visible.len().saturating_sub(page));
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let row = self.selected.saturating_add_signed(delta);
+        self.select(row);
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            kind: StatusKind::Info,
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            kind: StatusKind::Error,
+        });
+    }
+
+    fn success(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            kind: StatusKind::Success,
+        });
+    }
+
+    /// Puts a committed record in its place in the list and selects it.
+    fn replace_customer(&mut self, customer: Customer) {
+        if customer.cloud != self.cloud {
+            return;
+        }
+        let id = customer.id.clone();
+        let mut customers = std::mem::take(&mut self.customers);
+        match customers.iter_mut().find(|c| c.id == id) {
+            Some(slot) => *slot = customer,
+            None => customers.push(customer),
+        }
+        self.set_customers(customers);
+        self.apply_filter(Some(id));
+    }
+}
+
+fn search_text(c: &Customer) -> String {
+    format!(
+        "{}\n{}\n{}",
+        c.company.name, c.company.domain, c.billing.email
+    )
+    .to_lowercase()
+}
+
+/// Turns a key press into an action in the current mode and applies it.
+pub fn handle_key(state: &mut State, key: KeyEvent) -> Command {
+    let mode = state.mode.key_mode();
+    if let Some(intent) = keymap::resolve(mode, &key) {
+        return update(state, Action::Intent(intent));
+    }
+    if mode.edits_text()
+        && let Some(request) = to_input_request(&Event::Key(key))
+    {
+        return update(state, Action::Edit(request));
+    }
+    Command::None
+}
+
+/// Steps the state machine.
+pub fn update(state: &mut State, action: Action) -> Command {
+    match action {
+        Action::Intent(intent) => on_intent(state, intent),
+        Action::Edit(request) => {
+            on_edit(state, request);
+            Command::None
+        }
+        Action::Paste(text) => {
+            // Pasted text is one line of typing: newlines and control
+            // characters are dropped, never inserted.
+            for c in text.chars().filter(|c| !is_forbidden_char(*c)) {
+                on_edit(state, InputRequest::InsertChar(c));
+            }
+            Command::None
+        }
+        Action::Resize { width, height } => {
+            state.viewport = (width, height);
+            state.select(state.selected);
+            Command::None
+        }
+        Action::Loaded { cloud, customers } => {
+            state.cloud = cloud;
+            state.set_customers(customers);
+            state.select(0);
+            state.info(format!(
+                "{}: {} customers",
+                cloud.title(),
+                state.customers.len()
+            ));
+            Command::None
+        }
+        Action::LoadFailed(message) => {
+            state.error(message);
+            Command::None
+        }
+        Action::Saved(customer) => {
+            let text = format!(
+                "Saved {} (version {})",
+                customer.company.name, customer.version
+            );
+            state.form = None;
+            state.mode = Mode::Browse;
+            state.replace_customer(customer);
+            state.success(text);
+            Command::None
+        }
+        Action::Unchanged(customer) => {
+            state.form = None;
+            state.mode = Mode::Browse;
+            state.replace_customer(customer);
+            state.info("Nothing to save");
+            Command::None
+        }
+        Action::CommitFailed(message) => {
+            state.mode = if state.form.is_some() {
+                Mode::Form
+            } else {
+                Mode::Browse
+            };
+            state.error(format!("Not saved: {message}"));
+            Command::None
+        }
+    }
+}
+
+fn on_edit(state: &mut State, request: InputRequest) {
+    match state.mode {
+        Mode::Filter => {
+            let keep = state.selected_id();
+            state.filter.handle(request);
+            state.apply_filter(keep);
+        }
+        Mode::Form => {
+            if let Some(form) = state.form.as_mut() {
+                form.edit(request);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn on_intent(state: &mut State, intent: Intent) -> Command {
+    match state.mode {
+        Mode::Browse | Mode::Filter => on_browse(state, intent),
+        Mode::Form => on_form(state, intent),
+        Mode::ConfirmPermission { permission, allow } => {
+            on_confirm_permission(state, intent, permission, allow)
+        }
+        Mode::ConfirmDiscard { then_quit } => on_confirm_discard(state, intent, then_quit),
+    }
+}
+
+fn on_browse(state: &mut State, intent: Intent) -> Command {
+    let page = state.page_rows() as isize;
+    let scroll_detail = state.focus == Pane::Detail && state.mode == Mode::Browse;
+    match intent {
+        Intent::Up if scroll_detail => state.detail_scroll = state.detail_scroll.saturating_sub(1),
+        Intent::Down if scroll_detail => {
+            state.detail_scroll = state.detail_scroll.saturating_add(1)
+        }
+        Intent::Up => state.move_by(-1),
+        Intent::Down => state.move_by(1),
+        Intent::PageUp => state.move_by(-page),
+        Intent::PageDown => state.move_by(page),
+        Intent::Top => state.select(0),
+        Intent::Bottom => state.select(usize::MAX),
+        Intent::StartFilter => {
+            state.mode = Mode::Filter;
+            state.focus = Pane::List;
+        }
+        Intent::AcceptFilter => state.mode = Mode::Browse,
+        Intent::ClearFilter => {
+            let keep = state.selected_id();
+            state.filter.reset();
+            state.apply_filter(keep);
+            state.mode = Mode::Browse;
+        }
+        Intent::ToggleFocus => {
+            state.focus = match state.focus {
+                Pane::List => Pane::Detail,
+                Pane::Detail => Pane::List,
+            }
+        }
+        Intent::OpenForm => match state.selected_customer() {
+            Some(customer) => {
+                state.form = Some(Form::new(customer));
+                state.mode = Mode::Form;
+                state.status = None;
+            }
+            None => state.info("No customer selected"),
+        },
+        Intent::ToggleReservations => ask_permission(state, Permission::AzureReservations),
+        Intent::ToggleSavingsPlan => ask_permission(state, Permission::AzureSavingsPlan),
+        Intent::SwitchCloud => {
+            let next = state.cloud.other();
+            state.info(format!("Loading {} customers…", next.title()));
+            return Command::Load(next);
+        }
+        Intent::Quit => return Command::Quit,
+        _ => {}
+    }
+    Command::None
+}
+
+fn ask_permission(state: &mut State, permission: Permission) {
+    match state.selected_customer() {
+        Some(customer) => {
+            let allow = !customer.permissions.get(permission);
+            state.mode = Mode::ConfirmPermission { permission, allow };
+        }
+        None => state.info("No customer selected"),
+    }
+}
+
+/// The question asked before a permission changes.
+pub fn permission_question(company: &str, permission: Permission, allow: bool) -> String {
+    if allow {
+        format!("Allow {company} to purchase {}?", permission.title())
+    } else {
+        format!(
+            "Stop allowing {company} to purchase {}?",
+            permission.title()
+        )
+    }
+}
+
+fn on_confirm_permission(
+    state: &mut State,
+    intent: Intent,
+    permission: Permission,
+    allow: bool,
+) -> Command {
+    match intent {
+        Intent::Yes => {
+            state.mode = Mode::Browse;
+            let Some(customer) = state.selected_customer() else {
+                return Command::None;
+            };
+            let mut record = customer.clone();
+            record.permissions.set(permission, allow);
+            let action = if allow {
+                AuditAction::PermissionOn
+            } else {
+                AuditAction::PermissionOff
+            };
+            Command::Commit {
+                action,
+                record: Box::new(record),
+            }
+        }
+        Intent::No => {
+            state.mode = Mode::Browse;
+            state.info(format!("{} permission unchanged", permission.title()));
+            Command::None
+        }
+        Intent::Quit => Command::Quit,
+        _ => Command::None,
+    }
+}
+
+fn on_form(state: &mut State, intent: Intent) -> Command {
+    let Some(form) = state.form.as_mut() else {
+        state.mode = Mode::Browse;
+        return Command::None;
+    };
+    match intent {
+        Intent::NextField => form.move_focus(1),
+        Intent::PrevField => form.move_focus(-1),
+        Intent::Submit => {
+            let Some(record) = form.validate() else {
+                let count = form.errors.len();
+                let noun = if count == 1 {
+                    "field needs"
+                } else {
+                    "fields need"
+                };
+                state.error(format!("Not saved: {count} {noun} attention"));
+                return Command::None;
+            };
+            if record == form.original {
+                state.form = None;
+                state.mode = Mode::Browse;
+                state.info("Nothing to save");
+                return Command::None;
+            }
+            state.info("Saving…");
+            return Command::Commit {
+                action: AuditAction::Update,
+                record: Box::new(record),
+            };
+        }
+        Intent::Cancel | Intent::Quit => {
+            let then_quit = intent == Intent::Quit;
+            if form.is_dirty() {
+                state.mode = Mode::ConfirmDiscard { then_quit };
+            } else {
+                state.form = None;
+                state.mode = Mode::Browse;
+                if then_quit {
+                    return Command::Quit;
+                }
+            }
+        }
+        _ => {}
+    }
+    Command::None
+}
+
+fn on_confirm_discard(state: &mut State, intent: Intent, then_quit: bool) -> Command {
+    match intent {
+        Intent::Yes => {
+            state.form = None;
+            state.mode = Mode::Browse;
+            state.info("Changes discarded");
+            if then_quit {
+                return Command::Quit;
+            }
+        }
+        Intent::No => state.mode = Mode::Form,
+        // Ctrl-C at the question means: yes, really leave.
+        Intent::Quit => return Command::Quit,
+        _ => {}
+    }
+    Command::None
+}

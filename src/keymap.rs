@@ -1,0 +1,232 @@
+//! The key map: one table per mode that drives both key handling and the key
+//! bar at the bottom of the screen, so what is shown is what works.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// What a key asks for, independent of which key it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Intent {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    StartFilter,
+    AcceptFilter,
+    ClearFilter,
+    ToggleFocus,
+    OpenForm,
+    ToggleReservations,
+    ToggleSavingsPlan,
+    SwitchCloud,
+    Quit,
+    Yes,
+    No,
+    NextField,
+    PrevField,
+    Submit,
+    Cancel,
+}
+
+/// Which table of bindings is in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyMode {
+    Browse,
+    Filter,
+    Form,
+    Confirm,
+}
+
+impl KeyMode {
+    /// Modes whose unbound keys edit a line of text.
+    pub fn edits_text(self) -> bool {
+        matches!(self, KeyMode::Filter | KeyMode::Form)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+const fn key(code: KeyCode) -> Key {
+    Key {
+        code,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+
+const fn ch(c: char) -> Key {
+    key(KeyCode::Char(c))
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::CONTROL,
+    }
+}
+
+/// One row of the key map.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub intent: Intent,
+    /// How the keys are written in the key bar and help.
+    pub keys_text: &'static str,
+    pub label: &'static str,
+    /// Shown in the key bar (the others are in the help).
+    pub in_bar: bool,
+}
+
+const fn bind(
+    keys: &'static [Key],
+    intent: Intent,
+    keys_text: &'static str,
+    label: &'static str,
+    in_bar: bool,
+) -> Binding {
+    Binding {
+        keys,
+        intent,
+        keys_text,
+        label,
+        in_bar,
+    }
+}
+
+use KeyCode::{BackTab, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+
+#[rustfmt::skip]
+const BROWSE: &[Binding] = &[
+    bind(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "move", true),
+    bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "down", false),
+    bind(&[key(PageUp)], Intent::PageUp, "PgUp", "page up", false),
+    bind(&[key(PageDown)], Intent::PageDown, "PgDn", "page down", false),
+    bind(&[key(Home), ch('g')], Intent::Top, "g/Home", "first", false),
+    bind(&[key(End), ch('G')], Intent::Bottom, "G/End", "last", false),
+    bind(&[ch('/')], Intent::StartFilter, "/", "filter", true),
+    bind(&[ch('u'), key(Enter)], Intent::OpenForm, "u/Enter", "update", true),
+    bind(&[ch('p')], Intent::ToggleReservations, "p", "reservations", true),
+    bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "savings plan", true),
+    bind(&[ch('c')], Intent::SwitchCloud, "c", "cloud", true),
+    bind(&[key(Tab)], Intent::ToggleFocus, "Tab", "pane", true),
+    bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear filter", false),
+    bind(&[ch('q'), ctrl('c')], Intent::Quit, "q", "quit", true),
+];
+
+#[rustfmt::skip]
+const FILTER: &[Binding] = &[
+    bind(&[key(Enter)], Intent::AcceptFilter, "Enter", "keep filter", true),
+    bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear", true),
+    bind(&[key(Up)], Intent::Up, "↑↓", "move", true),
+    bind(&[key(Down)], Intent::Down, "↓", "down", false),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
+#[rustfmt::skip]
+const FORM: &[Binding] = &[
+    bind(&[key(Tab), key(Down), key(Enter)], Intent::NextField, "Tab/↓", "next field", true),
+    bind(&[key(BackTab), key(Up)], Intent::PrevField, "S-Tab/↑", "previous", true),
+    bind(&[ctrl('s')], Intent::Submit, "Ctrl-S", "submit", true),
+    bind(&[key(Esc)], Intent::Cancel, "Esc", "cancel", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
+#[rustfmt::skip]
+const CONFIRM: &[Binding] = &[
+    bind(&[ch('y'), ch('Y')], Intent::Yes, "y", "yes", true),
+    bind(&[ch('n'), ch('N'), key(Esc)], Intent::No, "n/Esc", "no", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
+/// The bindings in force in a mode.
+pub fn bindings(mode: KeyMode) -> &'static [Binding] {
+    match mode {
+        KeyMode::Browse => BROWSE,
+        KeyMode::Filter => FILTER,
+        KeyMode::Form => FORM,
+        KeyMode::Confirm => CONFIRM,
+    }
+}
+
+/// Shift is part of the character itself (`G`, `P`) and of BackTab, so it is
+/// ignored for those; terminals differ in whether they report it.
+fn normalise(event: &KeyEvent) -> Key {
+    let mut modifiers = event.modifiers;
+    if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
+        modifiers.remove(KeyModifiers::SHIFT);
+    }
+    Key {
+        code: event.code,
+        modifiers,
+    }
+}
+
+/// The intent a key press has in a mode, if it is bound there.
+pub fn resolve(mode: KeyMode, event: &KeyEvent) -> Option<Intent> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    let pressed = normalise(event);
+    bindings(mode)
+        .iter()
+        .find(|b| b.keys.contains(&pressed))
+        .map(|b| b.intent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn shifted_letters_resolve_with_or_without_the_shift_flag() {
+        let g = resolve(
+            KeyMode::Browse,
+            &press(KeyCode::Char('G'), KeyModifiers::SHIFT),
+        );
+        assert_eq!(g, Some(Intent::Bottom));
+        let p = resolve(
+            KeyMode::Browse,
+            &press(KeyCode::Char('P'), KeyModifiers::NONE),
+        );
+        assert_eq!(p, Some(Intent::ToggleSavingsPlan));
+    }
+
+    #[test]
+    fn control_keys_need_control() {
+        let c = press(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(resolve(KeyMode::Browse, &c), Some(Intent::SwitchCloud));
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(resolve(KeyMode::Browse, &ctrl_c), Some(Intent::Quit));
+        assert_eq!(
+            resolve(KeyMode::Form, &c),
+            None,
+            "plain letters are text in the form"
+        );
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_mode() {
+        for mode in [
+            KeyMode::Browse,
+            KeyMode::Filter,
+            KeyMode::Form,
+            KeyMode::Confirm,
+        ] {
+            let keys: Vec<Key> = bindings(mode)
+                .iter()
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            for (i, k) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(k), "{mode:?}: {k:?} bound twice");
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The runtime: sets the terminal up, reads events, steps the app, runs the
+//! commands it returns against the store, draws — and restores the terminal on
+//! every way out (normal exit, error, panic).
+
+use std::io::{self, stdout};
+
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+};
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::crossterm::{cursor, execute};
+
+use crate::app::{self, Action, Command, State};
+use crate::domain::{AuditAction, Cloud, Customer};
+use crate::store::{Committed, Store};
+use crate::ui;
+
+/// Leaves raw mode and the alternate screen; safe to call more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+/// Restores the terminal when dropped, so `?` and early returns restore too.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // The message must land on the normal screen, not the alternate one.
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+fn init_terminal() -> io::Result<(DefaultTerminal, TerminalGuard)> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    let guard = TerminalGuard;
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
+    Ok((terminal, guard))
+}
+
+/// Runs the interactive app until the operator quits.
+pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let customers = store.customers(cloud)?;
+    let mut state = State::new(cloud, store.dir().display().to_string(), customers);
+    let (mut terminal, _guard) = init_terminal()?;
+    let size = terminal.size()?;
+    app::update(
+        &mut state,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    loop {
+        terminal.draw(|frame| ui::draw(frame, &state))?;
+        let command = match event::read()? {
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
+                app::handle_key(&mut state, key)
+            }
+            Event::Paste(text) => app::update(&mut state, Action::Paste(text)),
+            Event::Resize(width, height) => {
+                app::update(&mut state, Action::Resize { width, height })
+            }
+            _ => continue,
+        };
+        if run_command(&mut state, command, store, operator) == Flow::Quit {
+            return Ok(());
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Carries out what `update` asked for, feeding each result back into it.
+fn run_command(state: &mut State, mut command: Command, store: &Store, operator: &str) -> Flow {
+    loop {
+        let result = match command {
+            Command::None => return Flow::Continue,
+            Command::Quit => return Flow::Quit,
+            Command::Load(cloud) => load(store, cloud),
+            Command::Commit { action, record } => commit(store, operator, action, &record),
+        };
+        command = app::update(state, result);
+    }
+}
+
+fn load(store: &Store, cloud: Cloud) -> Action {
+    match store.customers(cloud) {
+        Ok(customers) => Action::Loaded { cloud, customers },
+        Err(e) => Action::LoadFailed(e.to_string()),
+    }
+}
+
+fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
+    match store.commit(operator, action, record) {
+        Ok(Committed::Saved(customer)) => Action::Saved(customer),
+        Ok(Committed::Unchanged(customer)) => Action::Unchanged(customer),
+        Err(e) => Action::CommitFailed(e.to_string()),
+    }
+}

@@ -1,0 +1,207 @@
+//! The browse screen: header, customer list and account detail.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::THEME;
+use crate::app::{Pane, State};
+use crate::domain::{Customer, FIELDS, Permission, Section};
+use crate::text::{fit, safe, width};
+
+pub fn header(frame: &mut Frame, area: Rect, state: &State) {
+    let counts = format!(
+        " {}/{} customers ",
+        state.visible.len(),
+        state.customers.len()
+    );
+    let left = vec![
+        Span::styled(" konto ", THEME.header_accent),
+        Span::styled("│ ", THEME.header),
+        Span::styled(state.cloud.title(), THEME.header_accent),
+        Span::styled(" │", THEME.header),
+        Span::styled(counts, THEME.header),
+        Span::styled("│ ", THEME.header),
+    ];
+    let used: usize = left.iter().map(|s| width(&s.content)).sum();
+    let room = usize::from(area.width).saturating_sub(used);
+    let mut spans = left;
+    spans.push(Span::styled(fit(&state.store_path, room), THEME.header));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(THEME.header), area);
+}
+
+fn pane_block(title: String, focused: bool) -> Block<'static> {
+    let border = if focused {
+        THEME.border_focused
+    } else {
+        THEME.border
+    };
+    Block::bordered()
+        .border_style(border)
+        .title(Span::styled(title, THEME.title))
+}
+
+pub fn list(frame: &mut Frame, area: Rect, state: &State) {
+    let filter = state.filter.value();
+    let title = if filter.is_empty() {
+        " Customers ".to_string()
+    } else {
+        format!(" Customers · filter: {} ", safe(filter))
+    };
+    let block = pane_block(title, state.focus == Pane::List);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if state.visible.is_empty() {
+        let text = if state.customers.is_empty() {
+            "No customers in this cloud."
+        } else {
+            "No customer matches the filter. Esc clears it."
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, THEME.dim)), inner);
+        return;
+    }
+    let columns = usize::from(inner.width);
+    // Only the rows on screen are built, however long the list is.
+    let page: Vec<(usize, &Customer)> = state
+        .visible
+        .iter()
+        .enumerate()
+        .skip(state.list_offset)
+        .take(usize::from(inner.height))
+        .filter_map(|(row, &index)| Some((row, state.customers.get(index)?)))
+        .collect();
+    // Names come first: domains get what the names on this page leave, and
+    // at least 2/5 of the row where both do not fit.
+    let longest =
+        |f: fn(&Customer) -> &str| page.iter().map(|(_, c)| width(f(c))).max().unwrap_or(0);
+    let longest_name = longest(|c| &c.company.name);
+    let longest_domain = longest(|c| &c.company.domain);
+    let domain_columns =
+        longest_domain.min((columns * 2 / 5).max(columns.saturating_sub(longest_name + 1)));
+    let name_columns = columns.saturating_sub(domain_columns + 1).max(1);
+    let lines: Vec<Line> = page
+        .into_iter()
+        .map(|(row, customer)| {
+            let selected = row == state.selected;
+            let (name_style, domain_style) = if selected {
+                (THEME.selected, THEME.selected)
+            } else {
+                (THEME.value, THEME.dim)
+            };
+            Line::from(vec![
+                Span::styled(fit(&customer.company.name, name_columns), name_style),
+                Span::styled(" ", name_style),
+                Span::styled(fit(&customer.company.domain, domain_columns), domain_style),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+const LABEL_COLUMNS: usize = 20;
+
+/// A label and its value, the value cut with `…` where the pane is too narrow.
+fn field_line(label: &str, value: &str, style: Style, columns: usize) -> Line<'static> {
+    let value_columns = columns.saturating_sub(LABEL_COLUMNS);
+    let value = if width(value) > value_columns {
+        fit(value, value_columns)
+    } else {
+        safe(value).into_owned()
+    };
+    Line::from(vec![
+        Span::styled(fit(label, LABEL_COLUMNS), THEME.label),
+        Span::styled(value, style),
+    ])
+}
+
+fn section_lines(
+    lines: &mut Vec<Line<'static>>,
+    customer: &Customer,
+    section: Section,
+    columns: usize,
+) {
+    lines.push(Line::from(Span::styled(section.title(), THEME.section)));
+    for f in FIELDS.iter().filter(|f| f.section == section) {
+        let style = if f.editable { THEME.value } else { THEME.dim };
+        lines.push(field_line(f.label, customer.field(f.id), style, columns));
+    }
+}
+
+fn updated(customer: &Customer) -> String {
+    customer.updated.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Lines the detail needs with blank lines between sections.
+const ROOMY_DETAIL_LINES: u16 = 31;
+
+/// The account detail, grouped as on Partner Center's account page. When
+/// `roomy` is false (a short terminal) the sections go without blank lines
+/// between them and version and update time move to the border, so everything
+/// fits in 25 lines (a 100x30 terminal).
+pub fn detail_lines(customer: &Customer, roomy: bool, columns: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let gap = |lines: &mut Vec<Line<'static>>| {
+        if roomy {
+            lines.push(Line::from(""));
+        }
+    };
+    for section in [Section::Company, Section::BillingContact, Section::Address] {
+        section_lines(&mut lines, customer, section, columns);
+        gap(&mut lines);
+    }
+    lines.push(Line::from(Span::styled(
+        "Purchase permissions",
+        THEME.section,
+    )));
+    for p in Permission::ALL {
+        let (text, style) = if customer.permissions.get(p) {
+            ("✓ allowed", THEME.on)
+        } else {
+            ("✗ not allowed", THEME.off)
+        };
+        lines.push(field_line(p.title(), text, style, columns));
+    }
+    gap(&mut lines);
+    section_lines(&mut lines, customer, Section::Record, columns);
+    // In a short terminal version and update time are in the pane's bottom
+    // border (see `detail`).
+    if roomy {
+        let version = customer.version.to_string();
+        lines.push(field_line("Version", &version, THEME.value, columns));
+        lines.push(field_line(
+            "Last updated",
+            &updated(customer),
+            THEME.value,
+            columns,
+        ));
+    }
+    lines
+}
+
+pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
+    let block = pane_block(" Account ".to_string(), state.focus == Pane::Detail);
+    let Some(customer) = state.selected_customer() else {
+        frame.render_widget(block, area);
+        return;
+    };
+    let inner = block.inner(area);
+    let roomy = inner.height >= ROOMY_DETAIL_LINES;
+    let block = if roomy {
+        block
+    } else {
+        block.title_bottom(Span::styled(
+            format!(
+                " version {} · updated {} ",
+                customer.version,
+                updated(customer)
+            ),
+            THEME.label,
+        ))
+    };
+    let paragraph = Paragraph::new(detail_lines(customer, roomy, usize::from(inner.width)))
+        .block(block)
+        .scroll((state.detail_scroll, 0));
+    frame.render_widget(paragraph, area);
+}

@@ -1,0 +1,101 @@
+//! The Update form.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::THEME;
+use crate::app::Form;
+use crate::domain::Section;
+use crate::text::{fit, safe, skip_columns};
+
+const LABEL_COLUMNS: usize = 22;
+const INPUT_COLUMNS: usize = 44;
+
+pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
+    let title = format!(
+        " Update account · {} · version {} ",
+        safe(&form.original.company.name),
+        form.original.version
+    );
+    let block = Block::bordered()
+        .border_style(THEME.border_focused)
+        .title(Span::styled(title, THEME.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+
+    // Margin (2) + label + input; what is left holds the field's message.
+    let input_columns =
+        INPUT_COLUMNS.min(usize::from(inner.width).saturating_sub(LABEL_COLUMNS + 2));
+    let message_columns =
+        usize::from(inner.width).saturating_sub(LABEL_COLUMNS + 2 + input_columns + 1);
+
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor: Option<(usize, usize)> = None;
+    let mut section: Option<Section> = None;
+    for (i, field) in form.fields.iter().enumerate() {
+        if section != Some(field.spec.section) {
+            if section.is_some() {
+                lines.push(Line::from(""));
+            }
+            section = Some(field.spec.section);
+            lines.push(Line::from(Span::styled(
+                field.spec.section.title(),
+                THEME.section,
+            )));
+        }
+        let id = field.spec.id;
+        let focused = i == form.focus;
+        let changed = form.is_changed(id);
+        let marker = if changed { "● " } else { "  " };
+        let label_style = if !field.spec.editable {
+            THEME.dim
+        } else if focused {
+            THEME.focused_label
+        } else if changed {
+            THEME.changed
+        } else {
+            THEME.label
+        };
+        let value = field.input.value();
+        let (shown, style) = if field.spec.editable {
+            let scroll = if focused {
+                field.input.visual_scroll(input_columns)
+            } else {
+                0
+            };
+            if focused {
+                let x = LABEL_COLUMNS + 2 + field.input.visual_cursor() - scroll;
+                cursor = Some((x, lines.len()));
+            }
+            (fit(skip_columns(value, scroll), input_columns), THEME.input)
+        } else {
+            (fit(value, input_columns), THEME.dim)
+        };
+        let mut spans = vec![
+            Span::styled(marker, THEME.changed),
+            Span::styled(fit(field.spec.label, LABEL_COLUMNS), label_style),
+            Span::styled(shown, style),
+        ];
+        if let Some(message) = form.errors.get(&id) {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(fit(message, message_columns), THEME.error));
+        }
+        lines.push(Line::from(spans));
+    }
+
+    // Scroll just enough to keep the focused field in view.
+    let height = usize::from(inner.height);
+    let focus_line = cursor.map_or(0, |(_, y)| y);
+    let scroll = (focus_line + 2).saturating_sub(height);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    if let Some((x, y)) = cursor {
+        let x = inner.x + (x.min(usize::from(inner.width).saturating_sub(1))) as u16;
+        let y = inner.y + (y - scroll) as u16;
+        frame.set_cursor_position((x, y));
+    }
+}

@@ -1,0 +1,403 @@
+//! The state machine driven by key events, without a terminal.
+
+mod common;
+
+use common::*;
+use konto::app::{Action, Command, Mode, Pane, StatusKind, update};
+use konto::domain::{AuditAction, FieldId, Permission};
+use ratatui::crossterm::event::KeyCode;
+
+#[test]
+fn list_is_sorted_by_company_name_ignoring_case_and_accents() {
+    let state = state();
+    let names: Vec<&str> = state
+        .visible
+        .iter()
+        .map(|&i| state.customers[i].company.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Ärztehaus Nord GmbH",
+            "Aurora Analytics Inc.",
+            "Boulangerie Lefèvre SARL",
+            "Zeppelin Logistik AG",
+            "株式会社さくら精機",
+        ]
+    );
+}
+
+#[test]
+fn arrows_and_vim_keys_move_and_stop_at_the_ends() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Down), key(KeyCode::Char('j'))]);
+    assert_eq!(s.selected, 2);
+    press(&mut s, &[key(KeyCode::Char('k'))]);
+    assert_eq!(s.selected, 1);
+    press(&mut s, &[key(KeyCode::Char('G'))]);
+    assert_eq!(s.selected, 4);
+    press(&mut s, &[key(KeyCode::Down)]);
+    assert_eq!(s.selected, 4, "stays on the last row");
+    press(&mut s, &[key(KeyCode::Home)]);
+    assert_eq!(s.selected, 0);
+    press(&mut s, &[key(KeyCode::Up)]);
+    assert_eq!(s.selected, 0, "stays on the first row");
+    press(&mut s, &[key(KeyCode::PageDown)]);
+    assert_eq!(s.selected, 4);
+    press(&mut s, &[key(KeyCode::PageUp)]);
+    assert_eq!(s.selected, 0);
+}
+
+#[test]
+fn selection_scrolls_into_view_in_a_short_terminal() {
+    let mut s = state();
+    // 8 rows: header, status and key bar and 2 borders leave 3 list rows.
+    update(
+        &mut s,
+        Action::Resize {
+            width: 80,
+            height: 8,
+        },
+    );
+    press(&mut s, &[key(KeyCode::End)]);
+    assert!(s.list_offset <= s.selected);
+    assert!(s.selected < s.list_offset + konto::layout::list_rows(80, 8));
+    press(&mut s, &[key(KeyCode::Char('g'))]);
+    assert_eq!(s.list_offset, 0);
+}
+
+#[test]
+fn filter_narrows_while_typing_and_enter_keeps_it() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    assert_eq!(s.mode, Mode::Filter);
+    type_text(&mut s, "LEF");
+    assert_eq!(s.visible.len(), 1);
+    assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
+    press(&mut s, &[key(KeyCode::Enter)]);
+    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.visible.len(), 1, "Enter keeps the filter");
+    // In browse mode letters are commands again, not filter text.
+    press(&mut s, &[key(KeyCode::Char('j'))]);
+    assert_eq!(s.filter.value(), "LEF");
+}
+
+#[test]
+fn filter_matches_domain_and_email_and_esc_clears() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    type_text(&mut s, "sakura-seiki.jp");
+    assert_eq!(selected_name(&s), "株式会社さくら精機");
+    press(&mut s, &[key(KeyCode::Backspace); 15]);
+    type_text(&mut s, "zeppelin.onmicrosoft");
+    assert_eq!(s.visible.len(), 1);
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.visible.len(), 5);
+    assert_eq!(selected_name(&s), "Zeppelin Logistik AG", "selection kept");
+}
+
+#[test]
+fn filter_with_no_match_leaves_nothing_selected_and_nothing_to_open() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    type_text(&mut s, "no such company");
+    assert!(s.visible.is_empty());
+    assert!(s.selected_customer().is_none());
+    press(&mut s, &[key(KeyCode::Enter), key(KeyCode::Char('u'))]);
+    assert!(s.form.is_none());
+}
+
+#[test]
+fn tab_moves_focus_and_arrows_then_scroll_the_detail() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Tab)]);
+    assert_eq!(s.focus, Pane::Detail);
+    press(&mut s, &[key(KeyCode::Down), key(KeyCode::Down)]);
+    assert_eq!(s.selected, 0, "selection unchanged");
+    assert_eq!(s.detail_scroll, 2);
+    press(&mut s, &[key(KeyCode::Tab), key(KeyCode::Down)]);
+    assert_eq!(s.focus, Pane::List);
+    assert_eq!(s.selected, 1);
+    assert_eq!(
+        s.detail_scroll, 0,
+        "a new customer's detail starts at the top"
+    );
+}
+
+#[test]
+fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert_eq!(s.mode, Mode::Form);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.focused().unwrap().spec.id, FieldId::CompanyName);
+    press(&mut s, &[key(KeyCode::Tab)]);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(
+        form.focused().unwrap().spec.id,
+        FieldId::RegistrationNumber,
+        "domain is read-only"
+    );
+    // Going back from the first field wraps to the last editable one.
+    press(&mut s, &[key(KeyCode::BackTab), key(KeyCode::Up)]);
+    let id = s.form.as_ref().unwrap().focused().unwrap().spec.id;
+    assert_eq!(
+        id,
+        FieldId::PostalCode,
+        "country, id and tenant id are skipped"
+    );
+}
+
+#[test]
+fn typing_edits_the_focused_field_like_a_line_editor() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Enter)]);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "Ärzte Nord");
+    press(&mut s, &[key(KeyCode::Home)]);
+    type_text(&mut s, "Neue ");
+    press(&mut s, &[key(KeyCode::End), key(KeyCode::Backspace)]);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.value(FieldId::CompanyName), "Neue Ärzte Nor");
+    assert!(form.is_changed(FieldId::CompanyName));
+    assert!(!form.is_changed(FieldId::Email));
+}
+
+#[test]
+fn cancel_without_changes_closes_at_once() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::Esc)]);
+    assert_eq!(s.mode, Mode::Browse);
+    assert!(s.form.is_none());
+}
+
+#[test]
+fn cancel_with_changes_asks_and_no_keeps_the_edit() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    type_text(&mut s, " X");
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: false });
+    press(&mut s, &[key(KeyCode::Char('n'))]);
+    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(
+        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        "Ärztehaus Nord GmbH X"
+    );
+    press(&mut s, &[key(KeyCode::Esc), key(KeyCode::Char('y'))]);
+    assert_eq!(s.mode, Mode::Browse);
+    assert!(s.form.is_none());
+    assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH", "nothing changed");
+}
+
+#[test]
+fn ctrl_c_in_a_changed_form_asks_before_quitting() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    type_text(&mut s, "!");
+    assert_eq!(press(&mut s, &[ctrl('c')]), Command::None);
+    assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: true });
+    assert_eq!(press(&mut s, &[key(KeyCode::Char('y'))]), Command::Quit);
+}
+
+#[test]
+fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    // Move to the email field and break it.
+    while s.form.as_ref().unwrap().focused().unwrap().spec.id != FieldId::Email {
+        press(&mut s, &[key(KeyCode::Tab)]);
+    }
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "not-an-email");
+    let command = press(&mut s, &[ctrl('s')]);
+    assert_eq!(command, Command::None, "nothing is written");
+    assert_eq!(s.mode, Mode::Form);
+    let form = s.form.as_ref().unwrap();
+    assert!(form.errors.contains_key(&FieldId::CompanyName));
+    assert!(form.errors.contains_key(&FieldId::Email));
+    assert_eq!(
+        form.focused().unwrap().spec.id,
+        FieldId::CompanyName,
+        "cursor on the first bad field"
+    );
+    assert_eq!(
+        form.value(FieldId::Email),
+        "not-an-email",
+        "typed text kept"
+    );
+    let status = s.status.as_ref().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.contains("2 fields"), "{}", status.text);
+}
+
+#[test]
+fn a_field_with_an_error_is_rechecked_on_every_keystroke() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u'), ctrl('s')]);
+    assert!(
+        s.form
+            .as_ref()
+            .unwrap()
+            .errors
+            .contains_key(&FieldId::CompanyName)
+    );
+    type_text(&mut s, "A");
+    assert!(
+        !s.form
+            .as_ref()
+            .unwrap()
+            .errors
+            .contains_key(&FieldId::CompanyName),
+        "fixed as soon as it is right"
+    );
+}
+
+#[test]
+fn leaving_a_bad_field_marks_it() {
+    let mut s = state();
+    press(
+        &mut s,
+        &[key(KeyCode::Char('u')), ctrl('u'), key(KeyCode::Tab)],
+    );
+    assert!(
+        s.form
+            .as_ref()
+            .unwrap()
+            .errors
+            .contains_key(&FieldId::CompanyName)
+    );
+}
+
+#[test]
+fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
+    type_text(&mut s, " Praxis  ");
+    let command = press(&mut s, &[ctrl('s')]);
+    let Command::Commit { action, record } = command else {
+        panic!("expected a commit, got {command:?}");
+    };
+    assert_eq!(action, AuditAction::Update);
+    assert_eq!(record.company.name, "Ärztehaus Nord GmbH Praxis");
+    assert_eq!(record.version, 1, "based on the version the form opened");
+    assert_eq!(record.id, "c-2");
+
+    // The runtime reports the commit; the form closes and the list shows it.
+    let mut saved = record.clone();
+    saved.version = 2;
+    update(&mut s, Action::Saved(*saved));
+    assert_eq!(s.mode, Mode::Browse);
+    assert!(s.form.is_none());
+    assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH Praxis");
+    let status = s.status.as_ref().unwrap();
+    assert_eq!(status.text, "Saved Ärztehaus Nord GmbH Praxis (version 2)");
+}
+
+#[test]
+fn submit_without_changes_writes_nothing() {
+    let mut s = state();
+    let command = press(&mut s, &[key(KeyCode::Char('u')), ctrl('s')]);
+    assert_eq!(command, Command::None);
+    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.status.as_ref().unwrap().text, "Nothing to save");
+}
+
+#[test]
+fn failed_commit_keeps_the_form_open() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    type_text(&mut s, "!");
+    assert!(matches!(
+        press(&mut s, &[ctrl('s')]),
+        Command::Commit { .. }
+    ));
+    update(&mut s, Action::CommitFailed("disk full".into()));
+    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(
+        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        "Ärztehaus Nord GmbH!"
+    );
+    assert_eq!(s.status.as_ref().unwrap().text, "Not saved: disk full");
+}
+
+#[test]
+fn p_asks_and_yes_commits_the_reservations_permission() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('p'))]);
+    assert_eq!(
+        s.mode,
+        Mode::ConfirmPermission {
+            permission: Permission::AzureReservations,
+            allow: true
+        }
+    );
+    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    let Command::Commit { action, record } = command else {
+        panic!("expected a commit, got {command:?}");
+    };
+    assert_eq!(action, AuditAction::PermissionOn);
+    assert!(record.permissions.azure_reservations);
+    assert!(!record.permissions.azure_savings_plan);
+    assert_eq!(s.mode, Mode::Browse);
+}
+
+#[test]
+fn shift_p_is_the_savings_plan_and_no_changes_nothing() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('P'))]);
+    assert_eq!(
+        s.mode,
+        Mode::ConfirmPermission {
+            permission: Permission::AzureSavingsPlan,
+            allow: true
+        }
+    );
+    assert_eq!(press(&mut s, &[key(KeyCode::Char('n'))]), Command::None);
+    assert_eq!(s.mode, Mode::Browse);
+    assert!(
+        !s.selected_customer()
+            .unwrap()
+            .permissions
+            .azure_savings_plan
+    );
+}
+
+#[test]
+fn c_asks_for_the_other_cloud_and_loaded_replaces_the_list() {
+    let mut s = state();
+    let command = press(&mut s, &[key(KeyCode::Char('c'))]);
+    assert_eq!(command, Command::Load(konto::domain::Cloud::Usgov));
+    let mut gov = konto::demo::sample_customer();
+    gov.cloud = konto::domain::Cloud::Usgov;
+    gov.company.name = "City of Tacoma".into();
+    update(
+        &mut s,
+        Action::Loaded {
+            cloud: konto::domain::Cloud::Usgov,
+            customers: vec![gov],
+        },
+    );
+    assert_eq!(s.cloud, konto::domain::Cloud::Usgov);
+    assert_eq!(s.customers.len(), 1);
+    assert_eq!(selected_name(&s), "City of Tacoma");
+}
+
+#[test]
+fn q_and_ctrl_c_quit_from_the_list() {
+    let mut s = state();
+    assert_eq!(press(&mut s, &[key(KeyCode::Char('q'))]), Command::Quit);
+    assert_eq!(press(&mut s, &[ctrl('c')]), Command::Quit);
+}
+
+#[test]
+fn paste_goes_into_the_field_without_newlines_or_controls() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    update(&mut s, Action::Paste("Nord\r\nSüd\u{1b}[2J GmbH".into()));
+    assert_eq!(
+        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        "NordSüd[2J GmbH"
+    );
+}

@@ -1,0 +1,189 @@
+//! End to end: the real binary in a pseudo-terminal, as an operator uses it.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+
+const BIN: &str = env!("CARGO_BIN_EXE_konto");
+
+/// A konto process in a pseudo-terminal whose screen is parsed by vt100.
+struct Session {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    bytes: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Session {
+    fn start(data_dir: &Path, cols: u16, rows: u16) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.arg("--data-dir");
+        cmd.arg(data_dir);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("USER", "e2e");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            rows.try_into().unwrap(),
+            cols.try_into().unwrap(),
+            0,
+        )));
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let (screen_in, bytes_in) = (screen.clone(), bytes.clone());
+        // Drain the output continuously so the child never blocks on a full pty.
+        std::thread::spawn(move || {
+            let _keep_master_open = pty.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen_in.lock().unwrap().process(&buf[..n]);
+                bytes_in.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Session {
+            child,
+            writer,
+            screen,
+            bytes,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (polling the parsed screen).
+    fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.contents().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "timed out waiting for {text:?}; screen:\n{}",
+            self.contents()
+        );
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("konto did not exit; screen:\n{}", self.contents());
+    }
+}
+
+fn export(data_dir: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(BIN)
+        .args(["export", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn edit_a_customer_quit_and_find_it_in_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Session::start(dir.path(), 100, 30);
+    app.wait_for("konto │ Commercial │");
+    app.wait_for("q quit");
+    let before = export_while_running_is_refused(dir.path());
+    assert!(
+        before.contains("is in use by another konto process"),
+        "{before}"
+    );
+
+    // Open the form on the first customer, replace the company name, submit.
+    app.send("u");
+    app.wait_for("Update account");
+    app.send("\x15"); // Ctrl-U: clear the field
+    app.send("Konto Prüffirma GmbH");
+    app.wait_for("● Company name");
+    app.send("\x13"); // Ctrl-S
+    app.wait_for("Saved Konto Prüffirma GmbH (version");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    let bytes = app.bytes.lock().unwrap().clone();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(64)..]).to_string();
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "left the alternate screen: {tail:?}"
+    );
+
+    let customers = export(dir.path());
+    let edited = customers
+        .iter()
+        .find(|c| c["company"]["name"] == "Konto Prüffirma GmbH")
+        .expect("the edit is in the export");
+    assert!(edited["version"].as_u64().unwrap() >= 2);
+    assert!(edited["billing"]["address"]["line1"].is_string());
+    assert!(edited["permissions"]["azure_reservations"].is_boolean());
+}
+
+/// A second konto on the same store gets one clear line and exit code 3.
+fn export_while_running_is_refused(data_dir: &Path) -> String {
+    let out = Command::new(BIN)
+        .args(["export", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[test]
+fn permission_toggle_and_cloud_switch_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("q quit");
+    app.send("P");
+    app.wait_for("to purchase Azure savings plan?");
+    app.send("y");
+    app.wait_for("(version");
+    app.send("c");
+    app.wait_for("konto │ US Government │");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+
+    // The first customer of the list had its savings-plan permission flipped.
+    let mut demo = konto::demo::demo_customers().unwrap();
+    demo.retain(|c| c.cloud == konto::domain::Cloud::Commercial);
+    demo.sort_by(|a, b| konto::domain::sort_key(a).cmp(&konto::domain::sort_key(b)));
+    let was = demo[0].permissions.azure_savings_plan;
+    let first = &export(dir.path())[0];
+    assert_eq!(first["id"], demo[0].id.as_str());
+    assert_eq!(first["permissions"]["azure_savings_plan"], !was);
+}

@@ -1,0 +1,242 @@
+//! Renders into ratatui's TestBackend and checks what is on screen.
+
+mod common;
+
+use common::*;
+use konto::app::{Action, State, update};
+use konto::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::KeyCode;
+
+fn render(state: &State, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..height)
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = 0;
+            while x < width {
+                let cell = &buffer[(x, y)];
+                line.push_str(cell.symbol());
+                // A wide character covers the next cell too.
+                x += unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1) as u16;
+            }
+            line
+        })
+        .collect()
+}
+
+fn screen_text(lines: &[String]) -> String {
+    lines.join("\n")
+}
+
+fn sized(width: u16, height: u16) -> State {
+    let mut s = state();
+    update(&mut s, Action::Resize { width, height });
+    s
+}
+
+#[test]
+fn browse_screen_shows_header_list_detail_and_keys() {
+    let s = sized(120, 35);
+    let lines = render(&s, 120, 35);
+    let text = screen_text(&lines);
+    assert!(
+        lines[0].starts_with(" konto │ Commercial │ 5/5 customers │ /tmp/konto-test"),
+        "{}",
+        lines[0]
+    );
+    // The list: sorted, with domains, the first one selected.
+    assert!(lines[2].contains("Ärztehaus Nord GmbH"), "{}", lines[2]);
+    assert!(
+        lines[2].contains("aerztehausnord.onmicrosoft.com"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[6].contains("株式会社さくら精機"), "{}", lines[6]);
+    // The detail, grouped.
+    for heading in [
+        "Company",
+        "Billing contact",
+        "Address",
+        "Purchase permissions",
+        "Record",
+    ] {
+        assert!(text.contains(heading), "missing section {heading}");
+    }
+    assert!(text.contains("info@aerztehaus-nord.de"));
+    assert!(text.contains("Königstraße 27"));
+    assert!(text.contains("Azure reservations"));
+    assert!(text.contains("✗ not allowed"));
+    assert!(text.contains("version 1 · updated 2023-11-14 22:13 UTC"));
+    // The key bar comes from the key map.
+    let keys = &lines[34];
+    for hint in [
+        "/ filter",
+        "u/Enter update",
+        "p reservations",
+        "P savings plan",
+        "c cloud",
+        "q quit",
+    ] {
+        assert!(keys.contains(hint), "key bar lacks {hint}: {keys}");
+    }
+}
+
+#[test]
+fn the_selected_row_is_highlighted() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Down)]);
+    let mut terminal = Terminal::new(TestBackend::new(120, 35)).unwrap();
+    terminal.draw(|f| ui::draw(f, &s)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let selected_bg = buffer[(1, 3)].bg;
+    let other_bg = buffer[(1, 2)].bg;
+    assert_ne!(selected_bg, other_bg, "row 2 (Aurora) is highlighted");
+    assert_eq!(buffer[(1, 3)].symbol(), "A");
+}
+
+#[test]
+fn cjk_names_line_up_with_the_domain_column() {
+    let s = sized(120, 35);
+    let lines = render(&s, 120, 35);
+    let column = |line: &str, needle: &str| {
+        let at = line.find(needle).unwrap();
+        unicode_width::UnicodeWidthStr::width(&line[..at])
+    };
+    assert_eq!(
+        column(&lines[2], "aerztehausnord"),
+        column(&lines[6], "sakuraseiki"),
+        "domains start in the same display column"
+    );
+}
+
+#[test]
+fn form_shows_every_field_marks_changes_and_places_the_cursor() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    type_text(&mut s, "!");
+    let mut terminal = Terminal::new(TestBackend::new(120, 35)).unwrap();
+    terminal.draw(|f| ui::draw(f, &s)).unwrap();
+    let lines = render(&s, 120, 35);
+    let text = screen_text(&lines);
+    assert!(text.contains("Update account · Ärztehaus Nord GmbH · version 1"));
+    for label in [
+        "Company name",
+        "Primary domain",
+        "First name",
+        "Email",
+        "Address line 1",
+        "Postal code",
+        "Country",
+        "Customer id",
+        "Tenant id",
+    ] {
+        assert!(text.contains(label), "form lacks {label}");
+    }
+    let name_line = lines.iter().find(|l| l.contains("Company name")).unwrap();
+    assert!(
+        name_line.contains("● Company name"),
+        "changed mark: {name_line}"
+    );
+    assert!(name_line.contains("Ärztehaus Nord GmbH!"));
+    let email_line = lines.iter().find(|l| l.contains("Email")).unwrap();
+    assert!(!email_line.contains('●'));
+    // The cursor sits right after the typed text.
+    let y = lines
+        .iter()
+        .position(|l| l.contains("Company name"))
+        .unwrap() as u16;
+    let cursor = terminal.get_cursor_position().unwrap();
+    assert_eq!(cursor.y, y);
+    let before_cursor = 1 + 2 + 22 + unicode_width::UnicodeWidthStr::width("Ärztehaus Nord GmbH!");
+    assert_eq!(usize::from(cursor.x), before_cursor);
+    assert!(lines[34].contains("Ctrl-S submit"), "{}", lines[34]);
+}
+
+#[test]
+fn refused_submit_shows_the_message_beside_the_field() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u'), ctrl('s')]);
+    let lines = render(&s, 120, 35);
+    let name_line = lines.iter().find(|l| l.contains("Company name")).unwrap();
+    assert!(name_line.contains("is required"), "{name_line}");
+    assert!(
+        lines[33].contains("Company name: is required"),
+        "{}",
+        lines[33]
+    );
+}
+
+#[test]
+fn permission_question_is_shown_over_the_screen() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('p'))]);
+    let text = screen_text(&render(&s, 120, 35));
+    assert!(text.contains("Allow Ärztehaus Nord GmbH to purchase Azure reservations?"));
+    assert!(text.contains("y yes"));
+}
+
+#[test]
+fn filter_prompt_and_title_show_the_query() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    type_text(&mut s, "lef");
+    let lines = render(&s, 120, 35);
+    assert!(lines[0].contains("1/5 customers"), "{}", lines[0]);
+    assert!(lines[1].contains("filter: lef"), "{}", lines[1]);
+    assert!(lines[33].starts_with("Filter: lef"), "{}", lines[33]);
+}
+
+#[test]
+fn data_with_control_characters_is_drawn_harmlessly() {
+    let mut customers = customers();
+    customers[0].company.name = "Evil\u{1b}]52;c;aGk=\u{7}\u{202E}Corp".into();
+    let s = State::new(konto::domain::Cloud::Commercial, "/x".into(), customers);
+    let text = screen_text(&render(&s, 120, 35));
+    assert!(text.contains("Evil␛]52;c;aGk=␇\u{FFFD}Corp"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+    assert!(!text.contains('\u{202E}'));
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(20, 5), (1, 1), (0, 0), (3, 3), (200, 2)] {
+        let mut s = sized(w.max(1), h.max(1));
+        render(&s, w, h);
+        press(&mut s, &[key(KeyCode::Char('u'))]);
+        render(&s, w, h);
+        press(&mut s, &[ctrl('u'), ctrl('s'), key(KeyCode::Esc)]);
+        render(&s, w, h);
+    }
+}
+
+#[test]
+fn the_whole_detail_fits_a_100_by_30_terminal() {
+    let s = sized(100, 30);
+    let text = screen_text(&render(&s, 100, 30));
+    for needle in [
+        "Company name",
+        "Postal code",
+        "Azure savings plan",
+        "Tenant id",
+        "version 1 · updated 2023-11-14 22:13 UTC",
+    ] {
+        assert!(text.contains(needle), "{needle} not visible:\n{text}");
+    }
+}
+
+#[test]
+fn a_tall_terminal_gets_blank_lines_between_sections() {
+    let s = sized(120, 50);
+    let lines = render(&s, 120, 50);
+    let at = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap();
+    assert_eq!(at("Billing contact"), at("Registration number") + 2);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Last updated        2023-11-14 22:13 UTC"))
+    );
+}
