@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::demo::demo_customers;
 use crate::domain::{Cloud, sort_key};
 use crate::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
+use crate::validate::Policy;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,6 +28,16 @@ pub struct Cli {
     /// Name recorded in the audit trail (default: $USER).
     #[arg(long, global = true, env = "KONTO_OPERATOR")]
     pub operator: Option<String>,
+
+    /// Your own (the partner's) email domain: customers' billing emails may
+    /// not use it.
+    #[arg(
+        long,
+        global = true,
+        env = "KONTO_PARTNER_DOMAIN",
+        value_name = "DOMAIN"
+    )]
+    pub partner_domain: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Cmd>,
@@ -109,8 +120,11 @@ pub fn main() -> ExitCode {
             "no home directory to keep the store in; pass --data-dir DIR",
         );
     };
+    let policy = Policy {
+        partner_domain: cli.partner_domain.clone(),
+    };
     let store = match Store::open(&dir, DEFAULT_CACHE_BYTES) {
-        Ok(store) => store,
+        Ok(store) => store.with_policy(policy),
         Err(e) => return fail(store_error_code(&e), e),
     };
     let cloud = Cloud::from(cli.cloud);

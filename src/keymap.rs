@@ -27,6 +27,8 @@ pub enum Intent {
     PrevField,
     Submit,
     Cancel,
+    /// Open the chooser of the focused field.
+    Pick,
 }
 
 /// Which table of bindings is in force.
@@ -36,12 +38,25 @@ pub enum KeyMode {
     Filter,
     Form,
     Confirm,
+    /// The review of changes before they are written.
+    Review,
+    /// A filterable chooser (state, culture).
+    Pick,
 }
 
 impl KeyMode {
+    pub const ALL: [KeyMode; 6] = [
+        KeyMode::Browse,
+        KeyMode::Filter,
+        KeyMode::Form,
+        KeyMode::Confirm,
+        KeyMode::Review,
+        KeyMode::Pick,
+    ];
+
     /// Modes whose unbound keys edit a line of text.
     pub fn edits_text(self) -> bool {
-        matches!(self, KeyMode::Filter | KeyMode::Form)
+        matches!(self, KeyMode::Filter | KeyMode::Form | KeyMode::Pick)
     }
 }
 
@@ -131,6 +146,7 @@ const FORM: &[Binding] = &[
     bind(&[key(Tab), key(Down), key(Enter)], Intent::NextField, "Tab/↓", "next field", true),
     bind(&[key(BackTab), key(Up)], Intent::PrevField, "S-Tab/↑", "previous", true),
     bind(&[ctrl('s')], Intent::Submit, "Ctrl-S", "submit", true),
+    bind(&[ctrl('p')], Intent::Pick, "Ctrl-P", "pick from list", true),
     bind(&[key(Esc)], Intent::Cancel, "Esc", "cancel", true),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
@@ -142,6 +158,22 @@ const CONFIRM: &[Binding] = &[
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
 
+#[rustfmt::skip]
+const REVIEW: &[Binding] = &[
+    bind(&[key(Enter), ch('y'), ch('Y'), ctrl('s')], Intent::Yes, "Enter/y", "save", true),
+    bind(&[key(Esc), ch('n'), ch('N')], Intent::No, "Esc/n", "back to editing", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
+#[rustfmt::skip]
+const PICK: &[Binding] = &[
+    bind(&[key(Enter)], Intent::Yes, "Enter", "pick", true),
+    bind(&[key(Up)], Intent::Up, "↑↓", "move", true),
+    bind(&[key(Down)], Intent::Down, "↓", "down", false),
+    bind(&[key(Esc)], Intent::No, "Esc", "back", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
 /// The bindings in force in a mode.
 pub fn bindings(mode: KeyMode) -> &'static [Binding] {
     match mode {
@@ -149,6 +181,8 @@ pub fn bindings(mode: KeyMode) -> &'static [Binding] {
         KeyMode::Filter => FILTER,
         KeyMode::Form => FORM,
         KeyMode::Confirm => CONFIRM,
+        KeyMode::Review => REVIEW,
+        KeyMode::Pick => PICK,
     }
 }
 

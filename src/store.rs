@@ -17,7 +17,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::domain::{AuditAction, Cloud, Customer, FieldChange};
-use crate::validate::{FieldError, check_record};
+use crate::validate::{FieldError, Policy, check_record};
 
 /// Bounded page cache: sled's default (1 GiB) is far more than a laptop should give.
 pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
@@ -107,6 +107,8 @@ pub enum Committed {
 pub struct Store {
     db: sled::Db,
     dir: PathBuf,
+    /// The rules every commit is checked against.
+    policy: Policy,
     /// Held for the store's lifetime; dropping it releases the lock.
     _lock: File,
 }
@@ -152,8 +154,20 @@ impl Store {
         Ok(Store {
             db,
             dir: dir.to_path_buf(),
+            policy: Policy::default(),
             _lock: lock,
         })
+    }
+
+    /// Sets the validation policy (e.g. the partner's own domain) that every
+    /// commit must pass.
+    pub fn with_policy(mut self, policy: Policy) -> Store {
+        self.policy = policy;
+        self
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     pub fn dir(&self) -> &Path {
@@ -246,7 +260,7 @@ impl Store {
         action: AuditAction,
         proposed: &Customer,
     ) -> Result<Committed, StoreError> {
-        let proposed = check_record(proposed).map_err(StoreError::Invalid)?;
+        let proposed = check_record(proposed, &self.policy).map_err(StoreError::Invalid)?;
         let customers = self.customers_tree(proposed.cloud)?;
         let audit = self.tree("audit")?;
         let outcome = (&customers, &audit)

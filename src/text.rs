@@ -102,7 +102,11 @@ mod tests {
     #[test]
     fn fit_counts_display_columns() {
         assert_eq!(fit("Müller", 8), "Müller  ");
-        assert_eq!(fit("株式会社さくら", 8), "株式会… ", "a wide char that does not fit leaves a pad");
+        assert_eq!(
+            fit("株式会社さくら", 8),
+            "株式会… ",
+            "a wide char that does not fit leaves a pad"
+        );
         assert_eq!(width(&fit("株式会社さくら", 8)), 8);
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("", 3), "   ");

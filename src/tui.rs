@@ -60,6 +60,7 @@ fn init_terminal() -> io::Result<(DefaultTerminal, TerminalGuard)> {
 pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn std::error::Error>> {
     let customers = store.customers(cloud)?;
     let mut state = State::new(cloud, store.dir().display().to_string(), customers);
+    state.policy = store.policy().clone();
     let (mut terminal, _guard) = init_terminal()?;
     let size = terminal.size()?;
     app::update(

@@ -1,7 +1,20 @@
-//! Field validation: pure functions from a value (and the record it belongs to)
-//! to a normalised value or a message that says what to do.
+//! Field validation: pure functions from a value (and the record it belongs
+//! to) to the value as it will be stored, or a message that says what to do.
+//!
+//! The same checks guard every way into the store: the form calls them while
+//! the operator types, and `store::commit` calls `check_record` again.
 
+use email_address::{EmailAddress, Options as EmailOptions};
+
+use crate::countries::{Country, countries};
 use crate::domain::{Customer, FIELDS, FieldId, spec};
+
+/// Settings that shape validation beyond the record itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// The partner's own domain: customers' billing emails may not use it.
+    pub partner_domain: Option<String>,
+}
 
 /// A refused field: which one and why, in words an operator can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,13 +25,87 @@ pub struct FieldError {
 
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", spec(self.field).label, self.message)
+        // Messages are written to follow the label: "Postal code for Germany is …".
+        write!(f, "{} {}", spec(self.field).label, self.message)
+    }
+}
+
+/// Control characters (C0, DEL, C1) and bidirectional overrides are never part
+/// of a customer's data: they could rewrite an operator's terminal or hide text.
+pub fn is_forbidden_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Legal forms that are not a company name on their own.
+const BARE_LEGAL_FORMS: &[&str] = &[
+    "inc",
+    "llc",
+    "ltd",
+    "limited",
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "gbr",
+    "ug",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "sa",
+    "sas",
+    "sarl",
+    "sl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "ab",
+    "as",
+    "oy",
+    "aps",
+    "kk",
+    "pty",
+    "ptyltd",
+    "ltda",
+    "spzoo",
+    "sro",
+    "kft",
+    "zrt",
+    "ooo",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+];
+
+/// The rules of the record's country, or a message naming what to use.
+pub fn country_of(record: &Customer) -> Result<&'static Country, String> {
+    let code = record.billing.address.country.trim();
+    if let Some(country) = countries().get(code) {
+        return Ok(country);
+    }
+    let upper = code.to_uppercase();
+    if upper == "UK" {
+        return Err("\"UK\" is not an ISO 3166 code; the United Kingdom is GB".into());
+    }
+    match countries().get(&upper) {
+        Some(_) => Err(format!("use the upper-case code {upper}")),
+        None if code.is_empty() => Err("is required (ISO 3166-1 alpha-2, e.g. DE)".into()),
+        None => Err(format!(
+            "\"{code}\" is not a supported ISO 3166-1 alpha-2 country code"
+        )),
     }
 }
 
 /// Checks one field's value in the context of its record and returns the value
-/// as it will be stored (trimmed), or what is wrong with it.
-pub fn check_field(field: FieldId, value: &str, _record: &Customer) -> Result<String, String> {
+/// as it will be stored (trimmed and normalised), or what is wrong with it.
+pub fn check_field(
+    field: FieldId,
+    value: &str,
+    record: &Customer,
+    policy: &Policy,
+) -> Result<String, String> {
     if let Some(c) = value.chars().find(|c| is_forbidden_char(*c)) {
         return Err(format!(
             "contains the control character U+{:04X}; remove it",
@@ -33,51 +120,255 @@ pub fn check_field(field: FieldId, value: &str, _record: &Customer) -> Result<St
             "is {len} characters long; at most {max} are allowed"
         ));
     }
+    if field == FieldId::Country {
+        return country_of(record).map(|c| c.code.clone());
+    }
+    let country = country_of(record).map_err(|e| format!("country: {e}"));
     match field {
-        FieldId::CompanyName if value.is_empty() => Err("is required".into()),
-        FieldId::Line1 if value.is_empty() => Err("is required".into()),
-        FieldId::Email => check_email(value),
-        _ => Ok(value.to_string()),
+        FieldId::CompanyName | FieldId::BillingCompanyName => check_company_name(value),
+        FieldId::FirstName | FieldId::LastName | FieldId::Line1 => required(value),
+        FieldId::Email => check_email(value, policy),
+        FieldId::Phone => check_phone(value, country?),
+        FieldId::Culture => check_culture(value, country?),
+        FieldId::Language => check_language(value, record),
+        FieldId::City if value.is_empty() => {
+            when_empty(country?.city_required, || "is required".into())
+        }
+        FieldId::State => check_state(value, country?),
+        FieldId::PostalCode => check_postal(value, country?),
+        FieldId::RegistrationNumber => check_registration(value, country?),
+        FieldId::City
+        | FieldId::Line2
+        | FieldId::Domain
+        | FieldId::Id
+        | FieldId::TenantId
+        | FieldId::Country => Ok(value.to_string()),
     }
 }
 
-/// Control characters (C0, DEL, C1) and bidirectional overrides are never part
-/// of a customer's data: they could rewrite an operator's terminal or hide text.
-pub fn is_forbidden_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// Something that is allowed but probably a mistake; asked about once.
+pub fn warning(field: FieldId, value: &str) -> Option<String> {
+    if !matches!(field, FieldId::CompanyName | FieldId::BillingCompanyName) {
+        return None;
+    }
+    let lower = value.trim().to_lowercase();
+    let web_suffix = [
+        ".com", ".net", ".org", ".io", ".de", ".co.uk", ".info", ".biz",
+    ];
+    if let Some(suffix) = web_suffix.iter().find(|s| lower.ends_with(*s)) {
+        return Some(format!(
+            "ends like a web address ({suffix}); is that the legal company name?"
+        ));
+    }
+    let digits: Vec<char> = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() > 1 && digits.iter().all(|c| c.is_ascii_digit()) {
+        return Some("is only digits; is that the legal company name?".into());
+    }
+    None
 }
 
-/// For now: `local@domain.tld` with no spaces; a real parser comes with the
-/// country-aware validation.
-fn check_email(value: &str) -> Result<String, String> {
-    const HINT: &str = "must look like name@example.com";
+fn required(value: &str) -> Result<String, String> {
     if value.is_empty() {
-        return Err("is required".into());
-    }
-    let Some((local, domain)) = value.split_once('@') else {
-        return Err(HINT.into());
-    };
-    let labels: Vec<&str> = domain.split('.').collect();
-    let ok = !local.is_empty()
-        && !value.chars().any(char::is_whitespace)
-        && !domain.contains('@')
-        && labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty())
-        && labels.last().is_some_and(|tld| tld.len() >= 2);
-    if ok {
-        Ok(value.to_string())
+        Err("is required".into())
     } else {
-        Err(HINT.into())
+        Ok(value.to_string())
     }
 }
 
-/// Validates every editable field of a record; returns the normalised record or
-/// every error found, in catalogue order.
-pub fn check_record(record: &Customer) -> Result<Customer, Vec<FieldError>> {
+/// What an empty value means for a field the country may require.
+fn when_empty(required: bool, message: impl FnOnce() -> String) -> Result<String, String> {
+    if required {
+        Err(message())
+    } else {
+        Ok(String::new())
+    }
+}
+
+fn check_company_name(value: &str) -> Result<String, String> {
+    required(value)?;
+    if !value.chars().any(char::is_alphanumeric) {
+        return Err("needs letters or digits, not only punctuation".into());
+    }
+    if value.chars().count() == 1 {
+        return Err("is a single character; enter the full legal name".into());
+    }
+    let compact: String = value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if BARE_LEGAL_FORMS.contains(&compact.as_str()) {
+        return Err(format!(
+            "\"{value}\" is only a legal form; enter the name, e.g. \"Contoso {value}\""
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn check_email(value: &str, policy: &Policy) -> Result<String, String> {
+    const HINT: &str = "must be an address like name@example.com";
+    required(value)?;
+    let options = EmailOptions {
+        minimum_sub_domains: 2,
+        allow_domain_literal: false,
+        allow_display_text: false,
+        allow_long_local_parts: false,
+    };
+    let parsed =
+        EmailAddress::parse_with_options(value, options).map_err(|e| format!("{HINT} ({e})"))?;
+    let domain = parsed.domain().to_lowercase();
+    if domain
+        .split('.')
+        .next_back()
+        .is_some_and(|tld| tld.len() < 2)
+    {
+        return Err(HINT.into());
+    }
+    if let Some(partner) = policy.partner_domain.as_deref().map(str::to_lowercase)
+        && (domain == partner || domain.ends_with(&format!(".{partner}")))
+    {
+        return Err(format!(
+            "is on your own domain ({partner}); enter the customer's address"
+        ));
+    }
+    Ok(format!("{}@{domain}", parsed.local_part()))
+}
+
+fn phone_region(country: &Country) -> Option<phonenumber::country::Id> {
+    country.code.parse().ok()
+}
+
+fn check_phone(value: &str, country: &Country) -> Result<String, String> {
+    if value.is_empty() {
+        return when_empty(country.phone_required, || {
+            format!("is required for {}", country.name)
+        });
+    }
+    let hint = || {
+        format!(
+            "is not a valid phone number for {}; type it as dialled there or with +country code",
+            country.name
+        )
+    };
+    let number = phonenumber::parse(phone_region(country), value).map_err(|_| hint())?;
+    if !phonenumber::is_valid(&number) {
+        return Err(hint());
+    }
+    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// A stored (E.164) phone number as people in its country write it; the
+/// stored value unchanged when it does not parse.
+pub fn phone_for_display(value: &str, country_code: &str) -> String {
+    let region = country_code.parse().ok();
+    match phonenumber::parse(region, value) {
+        Ok(number) if phonenumber::is_valid(&number) => {
+            let mode = if number.country().id() == region {
+                phonenumber::Mode::National
+            } else {
+                phonenumber::Mode::International
+            };
+            number.format().mode(mode).to_string()
+        }
+        _ => value.to_string(),
+    }
+}
+
+fn check_culture(value: &str, country: &Country) -> Result<String, String> {
+    let wanted = value.to_lowercase();
+    match country.cultures.iter().find(|c| c.to_lowercase() == wanted) {
+        Some(culture) => Ok(culture.clone()),
+        None => Err(format!(
+            "for {} must be one of {} (Ctrl-P lists them)",
+            country.name,
+            country.cultures.join(", ")
+        )),
+    }
+}
+
+fn check_language(value: &str, record: &Customer) -> Result<String, String> {
+    let lower = value.to_lowercase();
+    if lower.len() != 2 || !lower.chars().all(|c| c.is_ascii_lowercase()) {
+        let from_culture = record.billing.culture.split('-').next().unwrap_or("en");
+        return Err(format!(
+            "is two letters (ISO 639-1), e.g. {}",
+            from_culture.to_lowercase()
+        ));
+    }
+    Ok(lower)
+}
+
+fn check_state(value: &str, country: &Country) -> Result<String, String> {
+    if !country.has_state_list() {
+        return Ok(value.to_string());
+    }
+    if value.is_empty() {
+        return when_empty(country.state_required, || {
+            format!("is required for {} (Ctrl-P lists them)", country.name)
+        });
+    }
+    match country.find_state(value) {
+        Some(state) => Ok(state.code.clone()),
+        None => {
+            let example = country
+                .states
+                .first()
+                .map(|s| format!(", e.g. {} or {}", s.code, s.name))
+                .unwrap_or_default();
+            Err(format!(
+                "\"{value}\" is not a {} of {}; use its code or name{example} (Ctrl-P lists them)",
+                country.state_label.to_lowercase(),
+                country.name
+            ))
+        }
+    }
+}
+
+fn check_postal(value: &str, country: &Country) -> Result<String, String> {
+    if !country.has_postal_codes() {
+        return Ok(value.to_string());
+    }
+    if value.is_empty() {
+        return when_empty(country.postal_required, || {
+            format!(
+                "is required for {}: {}, e.g. {}",
+                country.name, country.postal_hint, country.postal_example
+            )
+        });
+    }
+    country.normalise_postal(value).ok_or_else(|| {
+        format!(
+            "for {} is {}, e.g. {}",
+            country.name, country.postal_hint, country.postal_example
+        )
+    })
+}
+
+fn check_registration(value: &str, country: &Country) -> Result<String, String> {
+    if value.is_empty() {
+        return when_empty(country.registration_required, || {
+            format!("is required for customers in {}", country.name)
+        });
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.'))
+    {
+        return Err("may hold letters, digits, spaces and - / . only".into());
+    }
+    Ok(value.to_string())
+}
+
+/// Validates every field a record carries (the editable ones and the
+/// country); returns the normalised record or every error, in catalogue order.
+pub fn check_record(record: &Customer, policy: &Policy) -> Result<Customer, Vec<FieldError>> {
     let mut normalised = record.clone();
     let mut errors = Vec::new();
-    for f in FIELDS.iter().filter(|f| f.editable) {
-        match check_field(f.id, record.field(f.id), record) {
+    for f in FIELDS
+        .iter()
+        .filter(|f| f.editable || f.id == FieldId::Country)
+    {
+        match check_field(f.id, record.field(f.id), record, policy) {
             Ok(v) => normalised.set_field(f.id, v),
             Err(message) => errors.push(FieldError {
                 field: f.id,
@@ -92,69 +383,18 @@ pub fn check_record(record: &Customer) -> Result<Customer, Vec<FieldError>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record() -> Customer {
-        crate::demo::sample_customer()
-    }
-
-    #[test]
-    fn company_name_and_line1_are_required() {
-        let r = record();
-        assert!(check_field(FieldId::CompanyName, "  ", &r).is_err());
-        assert!(check_field(FieldId::Line1, "", &r).is_err());
-        assert_eq!(check_field(FieldId::Line2, "", &r), Ok(String::new()));
-    }
-
-    #[test]
-    fn values_are_trimmed() {
-        let r = record();
-        assert_eq!(
-            check_field(FieldId::CompanyName, "  Contoso GmbH ", &r),
-            Ok("Contoso GmbH".into())
-        );
-    }
-
-    #[test]
-    fn email_must_look_like_an_address() {
-        let r = record();
-        for good in ["a@b.de", "anna.kowalska@kowalski-logistyka.pl"] {
-            assert!(check_field(FieldId::Email, good, &r).is_ok(), "{good}");
-        }
-        for bad in [
-            "", "anna", "anna@", "@x.de", "a@b", "a@b.c", "a b@c.de", "a@@b.de", "a@b..de",
-        ] {
-            assert!(check_field(FieldId::Email, bad, &r).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn control_characters_are_refused_everywhere() {
-        let r = record();
-        for f in FIELDS.iter().filter(|f| f.editable) {
-            let err = check_field(f.id, "Evil\u{1b}[2J", &r).unwrap_err();
-            assert!(err.contains("U+001B"), "{err}");
-            assert!(check_field(f.id, "a\u{202E}b", &r).is_err());
-        }
-    }
-
-    #[test]
-    fn length_limits_come_from_the_catalogue() {
-        let r = record();
-        let long = "x".repeat(51);
-        let err = check_field(FieldId::FirstName, &long, &r).unwrap_err();
-        assert!(err.contains("at most 50"), "{err}");
-    }
-
-    #[test]
-    fn check_record_lists_every_error() {
-        let mut r = record();
-        r.company.name.clear();
-        r.billing.email = "nope".into();
-        let errors = check_record(&r).unwrap_err();
-        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, [FieldId::CompanyName, FieldId::Email]);
-    }
+/// The warnings a (normalised) record would be saved with.
+pub fn record_warnings(record: &Customer) -> Vec<FieldError> {
+    FIELDS
+        .iter()
+        .filter_map(|f| {
+            warning(f.id, record.field(f.id)).map(|message| FieldError {
+                field: f.id,
+                message,
+            })
+        })
+        .collect()
 }
+
+#[cfg(test)]
+mod tests;

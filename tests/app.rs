@@ -236,22 +236,19 @@ fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
 fn a_field_with_an_error_is_rechecked_on_every_keystroke() {
     let mut s = state();
     press(&mut s, &[key(KeyCode::Char('u')), ctrl('u'), ctrl('s')]);
-    assert!(
+    let error = |s: &konto::app::State| {
         s.form
             .as_ref()
             .unwrap()
             .errors
-            .contains_key(&FieldId::CompanyName)
-    );
+            .get(&FieldId::CompanyName)
+            .cloned()
+    };
+    assert_eq!(error(&s).as_deref(), Some("is required"));
     type_text(&mut s, "A");
-    assert!(
-        !s.form
-            .as_ref()
-            .unwrap()
-            .errors
-            .contains_key(&FieldId::CompanyName),
-        "fixed as soon as it is right"
-    );
+    assert!(error(&s).unwrap().contains("single character"));
+    type_text(&mut s, "cme");
+    assert_eq!(error(&s), None, "fixed as soon as it is right");
 }
 
 #[test]
@@ -275,7 +272,22 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
     let mut s = state();
     press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
     type_text(&mut s, " Praxis  ");
-    let command = press(&mut s, &[ctrl('s')]);
+    assert_eq!(
+        press(&mut s, &[ctrl('s')]),
+        Command::None,
+        "first the review"
+    );
+    assert_eq!(s.mode, Mode::Review);
+    let changes = konto::app::review_changes(s.form.as_ref().unwrap());
+    assert_eq!(
+        changes,
+        [(
+            "Company name",
+            "Ärztehaus Nord GmbH".to_string(),
+            "Ärztehaus Nord GmbH Praxis".to_string()
+        )]
+    );
+    let command = press(&mut s, &[key(KeyCode::Enter)]);
     let Command::Commit { action, record } = command else {
         panic!("expected a commit, got {command:?}");
     };
@@ -309,10 +321,9 @@ fn failed_commit_keeps_the_form_open() {
     let mut s = state();
     press(&mut s, &[key(KeyCode::Char('u'))]);
     type_text(&mut s, "!");
-    assert!(matches!(
-        press(&mut s, &[ctrl('s')]),
-        Command::Commit { .. }
-    ));
+    press(&mut s, &[ctrl('s')]);
+    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    assert!(matches!(command, Command::Commit { .. }), "{command:?}");
     update(&mut s, Action::CommitFailed("disk full".into()));
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(
@@ -400,4 +411,133 @@ fn paste_goes_into_the_field_without_newlines_or_controls() {
         s.form.as_ref().unwrap().value(FieldId::CompanyName),
         "NordSüd[2J GmbH"
     );
+}
+
+#[test]
+fn review_shows_normalised_values_and_esc_goes_back_to_editing() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, FieldId::Phone);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "030 1234567");
+    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    assert_eq!(s.mode, Mode::Review);
+    let changes = konto::app::review_changes(s.form.as_ref().unwrap());
+    assert_eq!(changes[0].0, "Phone");
+    assert_eq!(changes[0].2, "+49301234567", "E.164 in the review");
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(
+        s.form.as_ref().unwrap().value(FieldId::Phone),
+        "030 1234567",
+        "typing kept"
+    );
+}
+
+#[test]
+fn a_german_postal_code_of_four_digits_cannot_be_saved() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, FieldId::PostalCode);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "1234");
+    press(&mut s, &[key(KeyCode::Tab)]);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(
+        form.errors[&FieldId::PostalCode],
+        "for Germany is 5 digits, e.g. 10115",
+        "checked on leaving the field"
+    );
+    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(
+        s.form.as_ref().unwrap().focused_id(),
+        Some(FieldId::PostalCode)
+    );
+}
+
+#[test]
+fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
+    let mut s = us_state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, FieldId::State);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "oregon");
+    press(&mut s, &[ctrl('s')]);
+    assert_eq!(s.mode, Mode::Review);
+    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Char('y'))]) else {
+        panic!("no commit");
+    };
+    assert_eq!(record.billing.address.state, "OR");
+}
+
+#[test]
+fn warnings_are_asked_once_then_the_review_follows() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    type_text(&mut s, "Zeppelin.com");
+    press(&mut s, &[ctrl('s')]);
+    assert_eq!(s.mode, Mode::ConfirmWarnings);
+    press(&mut s, &[key(KeyCode::Char('n'))]);
+    assert_eq!(s.mode, Mode::Form, "no: back to editing");
+    press(&mut s, &[ctrl('s'), key(KeyCode::Char('y'))]);
+    assert_eq!(s.mode, Mode::Review);
+    press(&mut s, &[key(KeyCode::Esc), ctrl('s')]);
+    assert_eq!(
+        s.mode,
+        Mode::Review,
+        "confirmed warnings are not asked again"
+    );
+}
+
+#[test]
+fn ctrl_p_picks_a_state_from_a_filterable_list() {
+    let mut s = us_state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, FieldId::State);
+    press(&mut s, &[ctrl('p')]);
+    assert_eq!(s.mode, Mode::Pick);
+    let picker = s.picker.as_ref().unwrap();
+    assert_eq!(
+        picker.chosen().unwrap().value,
+        "WA",
+        "starts on the current value"
+    );
+    type_text(&mut s, "new");
+    let picker = s.picker.as_ref().unwrap();
+    let labels: Vec<&str> = picker
+        .matches
+        .iter()
+        .map(|&i| picker.options[i].value.as_str())
+        .collect();
+    assert_eq!(labels, ["NH", "NJ", "NM", "NY"]);
+    press(
+        &mut s,
+        &[
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.form.as_ref().unwrap().value(FieldId::State), "NY");
+}
+
+#[test]
+fn ctrl_p_on_culture_lists_the_countrys_cultures_and_esc_keeps_the_value() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, FieldId::Culture);
+    press(&mut s, &[ctrl('p')]);
+    let picker = s.picker.as_ref().unwrap();
+    assert_eq!(picker.options.len(), 1, "Germany has de-DE only");
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.form.as_ref().unwrap().value(FieldId::Culture), "de-DE");
+    // A field without a list says so.
+    focus(&mut s, FieldId::City);
+    press(&mut s, &[ctrl('p')]);
+    assert_eq!(s.mode, Mode::Form);
+    assert!(s.status.as_ref().unwrap().text.contains("no list"));
 }

@@ -133,6 +133,9 @@ fn edit_a_customer_quit_and_find_it_in_the_export() {
     app.send("Konto Prüffirma GmbH");
     app.wait_for("● Company name");
     app.send("\x13"); // Ctrl-S
+    app.wait_for("Review changes");
+    app.wait_for("→ Konto Prüffirma GmbH");
+    app.send("\r");
     app.wait_for("Saved Konto Prüffirma GmbH (version");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);

@@ -164,7 +164,7 @@ fn refused_submit_shows_the_message_beside_the_field() {
     let name_line = lines.iter().find(|l| l.contains("Company name")).unwrap();
     assert!(name_line.contains("is required"), "{name_line}");
     assert!(
-        lines[33].contains("Company name: is required"),
+        lines[33].contains("Company name is required"),
         "{}",
         lines[33]
     );
@@ -239,4 +239,45 @@ fn a_tall_terminal_gets_blank_lines_between_sections() {
             .iter()
             .any(|l| l.contains("Last updated        2023-11-14 22:13 UTC"))
     );
+}
+
+#[test]
+fn review_popup_lists_each_change_old_to_new() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, konto::domain::FieldId::Phone);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "030 1234567");
+    press(&mut s, &[ctrl('s')]);
+    let text = screen_text(&render(&s, 120, 35));
+    assert!(text.contains("Review changes"), "{text}");
+    assert!(
+        text.contains("Phone  +4971112345678 → +49301234567"),
+        "{text}"
+    );
+    assert!(text.contains("Enter save"));
+    assert!(text.contains("1 change"));
+}
+
+#[test]
+fn picker_popup_shows_the_matching_states_and_the_label_follows_the_country() {
+    let mut s = us_state();
+    let text = screen_text(&render(&s, 120, 35));
+    assert!(
+        text.contains("State               WA · Washington"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Phone               (425) 882-8080"),
+        "national format"
+    );
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, konto::domain::FieldId::State);
+    press(&mut s, &[ctrl('p')]);
+    type_text(&mut s, "caro");
+    let text = screen_text(&render(&s, 120, 35));
+    assert!(text.contains("State of United States"), "{text}");
+    assert!(text.contains("NC   North Carolina"));
+    assert!(text.contains("SC   South Carolina"));
+    assert!(!text.contains("WA   Washington"));
 }

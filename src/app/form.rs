@@ -1,11 +1,12 @@
-//! The Update form: one line editor per field of the catalogue.
+//! The Update form: one line editor per field of the catalogue, checked as
+//! the operator goes.
 
 use std::collections::BTreeMap;
 
 use tui_input::{Input, InputRequest};
 
 use crate::domain::{Customer, FIELDS, FieldId, FieldSpec};
-use crate::validate::check_field;
+use crate::validate::{Policy, check_field, warning};
 
 /// One line of the form.
 #[derive(Clone, Debug)]
@@ -26,10 +27,15 @@ pub struct Form {
     /// Current messages by field; a field with a message is re-checked on
     /// every keystroke until it is right.
     pub errors: BTreeMap<FieldId, String>,
+    /// The checked, normalised record waiting in the review.
+    pub pending: Option<Customer>,
+    /// The operator has seen the warnings and wants to go on.
+    pub warnings_confirmed: bool,
+    policy: Policy,
 }
 
 impl Form {
-    pub fn new(customer: &Customer) -> Form {
+    pub fn new(customer: &Customer, policy: &Policy) -> Form {
         let fields = FIELDS
             .iter()
             .map(|spec| FormField {
@@ -42,6 +48,9 @@ impl Form {
             fields,
             focus: 0,
             errors: BTreeMap::new(),
+            pending: None,
+            warnings_confirmed: false,
+            policy: policy.clone(),
         };
         form.focus = form.next_editable(0, 1).unwrap_or(0);
         form
@@ -49,6 +58,10 @@ impl Form {
 
     pub fn focused(&self) -> Option<&FormField> {
         self.fields.get(self.focus)
+    }
+
+    pub fn focused_id(&self) -> Option<FieldId> {
+        self.focused().map(|f| f.spec.id)
     }
 
     pub fn value(&self, id: FieldId) -> &str {
@@ -105,20 +118,29 @@ impl Form {
         if let Some(field) = self.fields.get_mut(self.focus) {
             field.input.handle(request);
             let id = field.spec.id;
+            self.warnings_confirmed = false;
             if self.errors.contains_key(&id) {
                 self.check_focused();
             }
         }
     }
 
+    /// Replaces the focused field's value (a pick from a list) and checks it.
+    pub fn set_focused(&mut self, value: &str) {
+        if let Some(field) = self.fields.get_mut(self.focus) {
+            field.input = Input::new(value.to_string());
+            self.warnings_confirmed = false;
+            self.check_focused();
+        }
+    }
+
     /// Checks the focused field and records or clears its message.
     fn check_focused(&mut self) {
-        let Some(field) = self.fields.get(self.focus) else {
+        let Some(id) = self.focused_id() else {
             return;
         };
-        let id = field.spec.id;
         let proposed = self.proposed();
-        match check_field(id, proposed.field(id), &proposed) {
+        match check_field(id, proposed.field(id), &proposed, &self.policy) {
             Ok(_) => {
                 self.errors.remove(&id);
             }
@@ -135,7 +157,12 @@ impl Form {
         let mut normalised = proposed.clone();
         self.errors.clear();
         for f in self.fields.iter().filter(|f| f.spec.editable) {
-            match check_field(f.spec.id, proposed.field(f.spec.id), &proposed) {
+            match check_field(
+                f.spec.id,
+                proposed.field(f.spec.id),
+                &proposed,
+                &self.policy,
+            ) {
                 Ok(value) => normalised.set_field(f.spec.id, value),
                 Err(message) => {
                     self.errors.insert(f.spec.id, message);
@@ -153,5 +180,15 @@ impl Form {
             }
             None => Some(normalised),
         }
+    }
+
+    /// Warnings for the fields this edit changed (old data is not nagged
+    /// about), as `(field, message)`.
+    pub fn warnings(&self, normalised: &Customer) -> Vec<(FieldId, String)> {
+        FIELDS
+            .iter()
+            .filter(|f| normalised.field(f.id) != self.original.field(f.id))
+            .filter_map(|f| warning(f.id, normalised.field(f.id)).map(|m| (f.id, m)))
+            .collect()
     }
 }

@@ -3,17 +3,19 @@
 //! behaviour can be driven and checked by tests.
 
 mod form;
+mod picker;
 
 pub use form::{Form, FormField};
+pub use picker::{PickOption, Picker};
 
 use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
-use crate::domain::{AuditAction, Cloud, Customer, Permission, sort_key};
+use crate::domain::{AuditAction, Cloud, Customer, FIELDS, Permission, sort_key};
 use crate::keymap::{self, Intent, KeyMode};
 use crate::layout;
-use crate::validate::is_forbidden_char;
+use crate::validate::{Policy, is_forbidden_char};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
@@ -35,6 +37,12 @@ pub enum Mode {
     ConfirmDiscard {
         then_quit: bool,
     },
+    /// Choosing the focused form field's value from a list.
+    Pick,
+    /// The checked record has warnings: asking once whether to go on.
+    ConfirmWarnings,
+    /// Showing each changed field as old → new before writing.
+    Review,
 }
 
 impl Mode {
@@ -43,7 +51,11 @@ impl Mode {
             Mode::Browse => KeyMode::Browse,
             Mode::Filter => KeyMode::Filter,
             Mode::Form => KeyMode::Form,
-            Mode::ConfirmPermission { .. } | Mode::ConfirmDiscard { .. } => KeyMode::Confirm,
+            Mode::ConfirmPermission { .. }
+            | Mode::ConfirmDiscard { .. }
+            | Mode::ConfirmWarnings => KeyMode::Confirm,
+            Mode::Pick => KeyMode::Pick,
+            Mode::Review => KeyMode::Review,
         }
     }
 }
@@ -115,8 +127,11 @@ pub struct State {
     pub mode: Mode,
     pub filter: Input,
     pub form: Option<Form>,
+    pub picker: Option<Picker>,
     pub status: Option<Status>,
     pub viewport: (u16, u16),
+    /// Validation settings (the partner's own domain).
+    pub policy: Policy,
 }
 
 impl State {
@@ -134,8 +149,10 @@ impl State {
             mode: Mode::Browse,
             filter: Input::default(),
             form: None,
+            picker: None,
             status: None,
             viewport: (80, 24),
+            policy: Policy::default(),
         };
         state.set_customers(customers);
         state
@@ -338,6 +355,11 @@ fn on_edit(state: &mut State, request: InputRequest) {
                 form.edit(request);
             }
         }
+        Mode::Pick => {
+            if let Some(picker) = state.picker.as_mut() {
+                picker.edit(request);
+            }
+        }
         _ => {}
     }
 }
@@ -350,6 +372,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Command {
             on_confirm_permission(state, intent, permission, allow)
         }
         Mode::ConfirmDiscard { then_quit } => on_confirm_discard(state, intent, then_quit),
+        Mode::Pick => on_pick(state, intent),
+        Mode::ConfirmWarnings => on_confirm_warnings(state, intent),
+        Mode::Review => on_review(state, intent),
     }
 }
 
@@ -386,7 +411,7 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
         }
         Intent::OpenForm => match state.selected_customer() {
             Some(customer) => {
-                state.form = Some(Form::new(customer));
+                state.form = Some(Form::new(customer, &state.policy));
                 state.mode = Mode::Form;
                 state.status = None;
             }
@@ -469,28 +494,22 @@ fn on_form(state: &mut State, intent: Intent) -> Command {
     match intent {
         Intent::NextField => form.move_focus(1),
         Intent::PrevField => form.move_focus(-1),
-        Intent::Submit => {
-            let Some(record) = form.validate() else {
-                let count = form.errors.len();
-                let noun = if count == 1 {
-                    "field needs"
-                } else {
-                    "fields need"
-                };
-                state.error(format!("Not saved: {count} {noun} attention"));
+        Intent::Submit => return submit(state),
+        Intent::Pick => {
+            let Some(id) = form.focused_id() else {
                 return Command::None;
             };
-            if record == form.original {
-                state.form = None;
-                state.mode = Mode::Browse;
-                state.info("Nothing to save");
-                return Command::None;
+            let record = form.proposed();
+            match Picker::for_field(id, &record, record.field(id)) {
+                Some(picker) => {
+                    state.picker = Some(picker);
+                    state.mode = Mode::Pick;
+                }
+                None => state.info(format!(
+                    "{} has no list to pick from",
+                    crate::domain::spec(id).label
+                )),
             }
-            state.info("Saving…");
-            return Command::Commit {
-                action: AuditAction::Update,
-                record: Box::new(record),
-            };
         }
         Intent::Cancel | Intent::Quit => {
             let then_quit = intent == Intent::Quit;
@@ -504,6 +523,123 @@ fn on_form(state: &mut State, intent: Intent) -> Command {
                 }
             }
         }
+        _ => {}
+    }
+    Command::None
+}
+
+/// Ctrl-S: check everything; then warnings (once), then the review.
+fn submit(state: &mut State) -> Command {
+    let Some(form) = state.form.as_mut() else {
+        return Command::None;
+    };
+    let Some(record) = form.validate() else {
+        let count = form.errors.len();
+        let noun = if count == 1 {
+            "field needs"
+        } else {
+            "fields need"
+        };
+        state.error(format!("Not saved: {count} {noun} attention"));
+        return Command::None;
+    };
+    if record == form.original {
+        state.form = None;
+        state.mode = Mode::Browse;
+        state.info("Nothing to save");
+        return Command::None;
+    }
+    let has_warnings = !form.warnings(&record).is_empty();
+    form.pending = Some(record);
+    state.status = None;
+    state.mode = if has_warnings && !form.warnings_confirmed {
+        Mode::ConfirmWarnings
+    } else {
+        Mode::Review
+    };
+    Command::None
+}
+
+/// The changed fields of the record waiting in the review, as
+/// `(label, old, new)` with the new values normalised.
+pub fn review_changes(form: &Form) -> Vec<(&'static str, String, String)> {
+    let Some(pending) = &form.pending else {
+        return Vec::new();
+    };
+    FIELDS
+        .iter()
+        .filter(|f| pending.field(f.id) != form.original.field(f.id))
+        .map(|f| {
+            (
+                f.label,
+                form.original.field(f.id).to_string(),
+                pending.field(f.id).to_string(),
+            )
+        })
+        .collect()
+}
+
+fn on_confirm_warnings(state: &mut State, intent: Intent) -> Command {
+    match intent {
+        Intent::Yes => {
+            if let Some(form) = state.form.as_mut() {
+                form.warnings_confirmed = true;
+            }
+            state.mode = Mode::Review;
+        }
+        Intent::No => state.mode = Mode::Form,
+        Intent::Quit => return Command::Quit,
+        _ => {}
+    }
+    Command::None
+}
+
+fn on_review(state: &mut State, intent: Intent) -> Command {
+    match intent {
+        Intent::Yes => {
+            state.mode = Mode::Form;
+            let Some(record) = state.form.as_mut().and_then(|f| f.pending.take()) else {
+                return Command::None;
+            };
+            state.info("Saving…");
+            Command::Commit {
+                action: AuditAction::Update,
+                record: Box::new(record),
+            }
+        }
+        Intent::No => {
+            state.mode = Mode::Form;
+            if let Some(form) = state.form.as_mut() {
+                form.pending = None;
+            }
+            Command::None
+        }
+        Intent::Quit => Command::Quit,
+        _ => Command::None,
+    }
+}
+
+fn on_pick(state: &mut State, intent: Intent) -> Command {
+    let Some(picker) = state.picker.as_mut() else {
+        state.mode = Mode::Form;
+        return Command::None;
+    };
+    match intent {
+        Intent::Up => picker.move_by(-1),
+        Intent::Down => picker.move_by(1),
+        Intent::Yes => {
+            let chosen = picker.chosen().map(|o| o.value.clone());
+            if let (Some(value), Some(form)) = (chosen, state.form.as_mut()) {
+                form.set_focused(&value);
+            }
+            state.picker = None;
+            state.mode = Mode::Form;
+        }
+        Intent::No => {
+            state.picker = None;
+            state.mode = Mode::Form;
+        }
+        Intent::Quit => return Command::Quit,
         _ => {}
     }
     Command::None

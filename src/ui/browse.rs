@@ -8,8 +8,10 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::THEME;
 use crate::app::{Pane, State};
-use crate::domain::{Customer, FIELDS, Permission, Section};
+use crate::countries::countries;
+use crate::domain::{Customer, FIELDS, FieldId, Permission, Section};
 use crate::text::{fit, safe, width};
+use crate::validate::phone_for_display;
 
 pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let counts = format!(
@@ -102,6 +104,26 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
 
 const LABEL_COLUMNS: usize = 20;
 
+/// A field's value as operators read it: phones in the country's national
+/// format, state and country codes with their names.
+fn display_value(customer: &Customer, id: FieldId) -> String {
+    let value = customer.field(id);
+    let country_code = &customer.billing.address.country;
+    let country = countries().get(country_code);
+    match id {
+        FieldId::Phone if !value.is_empty() => phone_for_display(value, country_code),
+        FieldId::State => match country.and_then(|c| c.find_state(value)) {
+            Some(state) if !value.is_empty() => format!("{} · {}", state.code, state.name),
+            _ => value.to_string(),
+        },
+        FieldId::Country => match country {
+            Some(c) => format!("{} · {}", c.code, c.name),
+            None => value.to_string(),
+        },
+        _ => value.to_string(),
+    }
+}
+
 /// A label and its value, the value cut with `…` where the pane is too narrow.
 fn field_line(label: &str, value: &str, style: Style, columns: usize) -> Line<'static> {
     let value_columns = columns.saturating_sub(LABEL_COLUMNS);
@@ -125,7 +147,13 @@ fn section_lines(
     lines.push(Line::from(Span::styled(section.title(), THEME.section)));
     for f in FIELDS.iter().filter(|f| f.section == section) {
         let style = if f.editable { THEME.value } else { THEME.dim };
-        lines.push(field_line(f.label, customer.field(f.id), style, columns));
+        let label = super::field_label(f, customer);
+        lines.push(field_line(
+            &label,
+            &display_value(customer, f.id),
+            style,
+            columns,
+        ));
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::THEME;
 use crate::app::Form;
 use crate::domain::Section;
-use crate::text::{fit, safe, skip_columns};
+use crate::text::{fit, safe, skip_columns, width};
 
 const LABEL_COLUMNS: usize = 22;
 const INPUT_COLUMNS: usize = 44;
@@ -78,14 +78,34 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
         };
         let mut spans = vec![
             Span::styled(marker, THEME.changed),
-            Span::styled(fit(field.spec.label, LABEL_COLUMNS), label_style),
+            Span::styled(
+                fit(
+                    &super::field_label(field.spec, &form.original),
+                    LABEL_COLUMNS,
+                ),
+                label_style,
+            ),
             Span::styled(shown, style),
         ];
-        if let Some(message) = form.errors.get(&id) {
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(fit(message, message_columns), THEME.error));
+        // The message stands beside the field, or under it where it does not fit.
+        let message = form.errors.get(&id);
+        match message {
+            Some(m) if width(m) <= message_columns => {
+                spans.push(Span::raw(" "));
+                spans.push(Span::styled(safe(m).into_owned(), THEME.error));
+                lines.push(Line::from(spans));
+            }
+            Some(m) => {
+                lines.push(Line::from(spans));
+                let indent = LABEL_COLUMNS + 2;
+                let room = usize::from(inner.width).saturating_sub(indent);
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(fit(m, room), THEME.error),
+                ]));
+            }
+            None => lines.push(Line::from(spans)),
         }
-        lines.push(Line::from(spans));
     }
 
     // Scroll just enough to keep the focused field in view.

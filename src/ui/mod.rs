@@ -7,12 +7,16 @@ mod theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::app::{Mode, State, Status, StatusKind, permission_question};
+use crate::app::{
+    Form, Mode, Picker, State, Status, StatusKind, permission_question, review_changes,
+};
+use crate::countries::countries;
+use crate::domain::{Customer, FieldId, FieldSpec, spec};
 use crate::keymap::bindings;
 use crate::layout::screen;
-use crate::text::{safe, skip_columns, width};
+use crate::text::{fit, safe, skip_columns, width};
 pub use theme::THEME;
 
 pub fn draw(frame: &mut Frame, state: &State) {
@@ -41,6 +45,21 @@ pub fn draw(frame: &mut Frame, state: &State) {
                 confirm(frame, area, "Purchase permission", &question);
             }
         }
+        Mode::ConfirmWarnings => {
+            if let Some(form) = &state.form {
+                warnings_popup(frame, area, form);
+            }
+        }
+        Mode::Review => {
+            if let Some(form) = &state.form {
+                review_popup(frame, area, form);
+            }
+        }
+        Mode::Pick => {
+            if let Some(picker) = &state.picker {
+                picker_popup(frame, area, picker);
+            }
+        }
         Mode::ConfirmDiscard { .. } => {
             let company = state
                 .form
@@ -54,6 +73,15 @@ pub fn draw(frame: &mut Frame, state: &State) {
             );
         }
         _ => {}
+    }
+}
+
+/// A field's label for a record: the state field is called what the
+/// record's country calls it (State, Province, …).
+fn field_label(spec: &FieldSpec, record: &Customer) -> String {
+    match countries().get(&record.billing.address.country) {
+        Some(country) if spec.id == FieldId::State => country.state_label.clone(),
+        _ => spec.label.to_string(),
     }
 }
 
@@ -80,7 +108,7 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
             let field = form.focused()?;
             let message = form.errors.get(&field.spec.id)?;
             Some(Status {
-                text: format!("{}: {message}", field.spec.label),
+                text: format!("{} {message}", field.spec.label),
                 kind: StatusKind::Error,
             })
         });
@@ -111,35 +139,133 @@ fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// A centred yes/no question over the screen.
-fn confirm(frame: &mut Frame, area: Rect, title: &str, question: &str) {
-    let question = safe(question);
-    let inner_width = (width(&question) + 4)
-        .max(20)
-        .min(usize::from(area.width).saturating_sub(4));
-    let lines = (width(&question) / inner_width.max(1)) as u16 + 1;
-    let [popup] = Layout::horizontal([Constraint::Length(inner_width as u16 + 2)])
+/// A centred box over the screen holding `lines`; returns its inner area.
+fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) -> Rect {
+    let content_width = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = (content_width + 4).max(30).min(usize::from(area.width)) as u16;
+    let height = (lines.len() + 2).min(usize::from(area.height)) as u16;
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(area);
-    let [popup] = Layout::vertical([Constraint::Length(lines + 4)])
+    let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(popup);
     let block = Block::bordered()
         .title(format!(" {title} "))
-        .style(THEME.popup);
-    let text = vec![
-        Line::from(question.into_owned()),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled("y", THEME.key),
-            Span::raw(" yes   "),
-            Span::styled("n", THEME.key),
-            Span::raw(" no"),
-        ]),
-    ];
+        .style(THEME.popup)
+        .padding(ratatui::widgets::Padding::horizontal(1));
+    let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    inner
+}
+
+fn yes_no() -> Line<'static> {
+    Line::from(vec![
+        Span::styled("y", THEME.popup_key),
+        Span::raw(" yes   "),
+        Span::styled("n", THEME.popup_key),
+        Span::raw(" no"),
+    ])
+}
+
+/// A centred yes/no question over the screen.
+fn confirm(frame: &mut Frame, area: Rect, title: &str, question: &str) {
+    let lines = vec![
+        Line::from(safe(question).into_owned()),
+        Line::from(""),
+        yes_no(),
+    ];
+    popup(frame, area, title, lines);
+}
+
+fn warnings_popup(frame: &mut Frame, area: Rect, form: &Form) {
+    let Some(pending) = &form.pending else {
+        return;
+    };
+    let mut lines = vec![Line::from("Please check before saving:"), Line::from("")];
+    for (id, message) in form.warnings(pending) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", spec(id).label), THEME.popup_key),
+            Span::raw(safe(&message).into_owned()),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from("Save anyway?"));
+    lines.push(yes_no());
+    popup(frame, area, "Warnings", lines);
+}
+
+fn review_popup(frame: &mut Frame, area: Rect, form: &Form) {
+    let changes = review_changes(form);
+    let label_columns = changes.iter().map(|(l, _, _)| width(l)).max().unwrap_or(0) + 2;
+    let value_columns = usize::from(area.width).saturating_sub(label_columns + 12) / 2;
+    let mut lines = vec![
+        Line::from(format!(
+            "{} · {} change{}",
+            safe(&form.original.company.name),
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" }
+        )),
+        Line::from(""),
+    ];
+    for (label, old, new) in &changes {
+        let old = if old.is_empty() {
+            "(empty)"
+        } else {
+            old.as_str()
+        };
+        let new = if new.is_empty() {
+            "(empty)"
+        } else {
+            new.as_str()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(fit(label, label_columns), THEME.popup_key),
+            Span::raw(fit(old, value_columns.min(width(old)))),
+            Span::raw(" → "),
+            Span::styled(fit(new, value_columns.min(width(new))), THEME.popup_key),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", THEME.popup_key),
+        Span::raw(" save   "),
+        Span::styled("Esc", THEME.popup_key),
+        Span::raw(" back to editing"),
+    ]));
+    popup(frame, area, "Review changes", lines);
+}
+
+/// The chooser: what is typed narrows the list.
+fn picker_popup(frame: &mut Frame, area: Rect, picker: &Picker) {
+    // The list shows at most this many options around the selection.
+    let rows = usize::from(area.height).saturating_sub(8).clamp(1, 12);
+    let start = picker.selected.saturating_sub(rows - 1);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("> ", THEME.popup_key),
+            Span::raw(safe(picker.query.value()).into_owned()),
+        ]),
+        Line::from(""),
+    ];
+    for (row, &index) in picker.matches.iter().enumerate().skip(start).take(rows) {
+        let Some(option) = picker.options.get(index) else {
+            continue;
+        };
+        let style = if row == picker.selected {
+            THEME.selected
+        } else {
+            THEME.popup
+        };
+        lines.push(Line::from(Span::styled(fit(&option.label, 36), style)));
+    }
+    if picker.matches.is_empty() {
+        lines.push(Line::from("nothing matches"));
+    }
+    let inner = popup(frame, area, &picker.title, lines);
+    let x = inner.x + 2 + picker.query.visual_cursor() as u16;
+    if inner.height > 0 && x < inner.right() {
+        frame.set_cursor_position((x, inner.y));
+    }
 }

@@ -24,6 +24,7 @@ pub struct Theme {
     pub on: Style,
     pub off: Style,
     pub popup: Style,
+    pub popup_key: Style,
 }
 
 pub const THEME: Theme = Theme {
@@ -54,4 +55,8 @@ pub const THEME: Theme = Theme {
     on: Style::new().fg(Color::LightGreen),
     off: Style::new().fg(Color::DarkGray),
     popup: Style::new().fg(Color::White).bg(Color::Blue),
+    popup_key: Style::new()
+        .fg(Color::Yellow)
+        .bg(Color::Blue)
+        .add_modifier(Modifier::BOLD),
 };

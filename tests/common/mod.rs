@@ -7,60 +7,41 @@ use konto::domain::{Cloud, Customer};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// A small, varied set of customers (commercial unless said otherwise).
+#[rustfmt::skip]
 pub fn customers() -> Vec<Customer> {
     let rows = [
-        (
-            "c-1",
-            "Zeppelin Logistik AG",
-            "zeppelin.onmicrosoft.com",
-            "ops@zeppelin.de",
-            "DE",
-        ),
-        (
-            "c-2",
-            "Ärztehaus Nord GmbH",
-            "aerztehausnord.onmicrosoft.com",
-            "info@aerztehaus-nord.de",
-            "DE",
-        ),
-        (
-            "c-3",
-            "Boulangerie Lefèvre SARL",
-            "lefevre.onmicrosoft.com",
-            "marie@lefevre.fr",
-            "FR",
-        ),
-        (
-            "c-4",
-            "株式会社さくら精機",
-            "sakuraseiki.onmicrosoft.com",
-            "sato@sakura-seiki.jp",
-            "JP",
-        ),
-        (
-            "c-5",
-            "Aurora Analytics Inc.",
-            "auroraanalytics.onmicrosoft.com",
-            "billing@aurora.com",
-            "US",
-        ),
+        ("c-1", "Zeppelin Logistik AG", "zeppelin.onmicrosoft.com", "ops@zeppelin.de"),
+        ("c-2", "Ärztehaus Nord GmbH", "aerztehausnord.onmicrosoft.com", "info@aerztehaus-nord.de"),
+        ("c-3", "Boulangerie Lefèvre SARL", "lefevre.onmicrosoft.com", "marie@lefevre.fr"),
+        ("c-4", "株式会社さくら精機", "sakuraseiki.onmicrosoft.com", "sato@sakura-seiki.jp"),
+        ("c-5", "Aurora Analytics Inc.", "auroraanalytics.onmicrosoft.com", "billing@aurora.com"),
     ];
+    // All at the sample's German address, so every fixture is valid.
     rows.iter()
-        .map(|(id, name, domain, email, country)| {
+        .map(|(id, name, domain, email)| {
             let mut c = sample_customer();
             c.id = id.to_string();
             c.company.name = name.to_string();
             c.billing.company_name = name.to_string();
             c.company.domain = domain.to_string();
             c.billing.email = email.to_string();
-            c.billing.address.country = country.to_string();
             c
         })
         .collect()
 }
 
+/// The app at 120x35 on the fixtures.
 pub fn state() -> State {
-    let mut state = State::new(Cloud::Commercial, "/tmp/konto-test".into(), customers());
+    state_with(customers())
+}
+
+/// The app at 120x35 on one US customer.
+pub fn us_state() -> State {
+    state_with(vec![us_customer()])
+}
+
+pub fn state_with(customers: Vec<Customer>) -> State {
+    let mut state = State::new(Cloud::Commercial, "/tmp/konto-test".into(), customers);
     app::update(
         &mut state,
         app::Action::Resize {
@@ -86,6 +67,34 @@ pub fn press(state: &mut State, keys: &[KeyEvent]) -> Command {
         last = app::handle_key(state, *k);
     }
     last
+}
+
+/// A customer of the US (address in Redmond, WA).
+pub fn us_customer() -> Customer {
+    let mut c = sample_customer();
+    c.id = "us-1".into();
+    c.company.name = "Aurora Analytics Inc.".into();
+    c.billing.culture = "en-US".into();
+    c.billing.language = "en".into();
+    c.billing.phone = "+14258828080".into();
+    let a = &mut c.billing.address;
+    a.line1 = "1 Microsoft Way".into();
+    a.city = "Redmond".into();
+    a.state = "WA".into();
+    a.postal_code = "98052".into();
+    a.country = "US".into();
+    c
+}
+
+/// Moves the form's focus to `field`.
+pub fn focus(state: &mut State, field: konto::domain::FieldId) {
+    for _ in 0..40 {
+        if state.form.as_ref().and_then(|f| f.focused_id()) == Some(field) {
+            return;
+        }
+        press(state, &[key(KeyCode::Tab)]);
+    }
+    panic!("cannot focus {field:?}");
 }
 
 /// Types text character by character.
