@@ -330,6 +330,35 @@ pub fn on_off(flag: bool) -> &'static str {
     if flag { "on" } else { "off" }
 }
 
+/// The label of a stable field key (`billing.email` → "Email").
+pub fn label_for_key(key: &str) -> &str {
+    if let Some(f) = FIELDS.iter().find(|f| f.key == key) {
+        return f.label;
+    }
+    Permission::ALL
+        .iter()
+        .find(|p| p.key() == key)
+        .map_or(key, |p| p.title())
+}
+
+impl Customer {
+    /// Sets a field by its stable key, permissions included (`on`/`off`).
+    /// Returns false for an unknown key.
+    pub fn set_by_key(&mut self, key: &str, value: &str) -> bool {
+        if let Some(f) = FIELDS.iter().find(|f| f.key == key) {
+            self.set_field(f.id, value.to_string());
+            return true;
+        }
+        match Permission::ALL.iter().find(|p| p.key() == key) {
+            Some(p) => {
+                self.permissions.set(*p, value == "on");
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// The order customers are listed in: company name without case or accents
 /// ("Ärzte" sorts with "Arzte", not after "Z"), then id for a stable order.
 pub fn sort_key(c: &Customer) -> (String, &str) {
@@ -351,6 +380,36 @@ pub enum AuditAction {
     Update,
     PermissionOn,
     PermissionOff,
+    Revert,
+    Import,
+}
+
+impl AuditAction {
+    pub fn title(self) -> &'static str {
+        match self {
+            AuditAction::Update => "update",
+            AuditAction::PermissionOn => "permission on",
+            AuditAction::PermissionOff => "permission off",
+            AuditAction::Revert => "revert",
+            AuditAction::Import => "import",
+        }
+    }
+}
+
+/// One audit entry: who changed what, when. One per committed version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub time: DateTime<Utc>,
+    pub operator: String,
+    pub cloud: Cloud,
+    pub id: String,
+    /// The version this change produced.
+    pub version: u64,
+    pub action: AuditAction,
+    pub changes: Vec<FieldChange>,
+    /// For a revert: the version whose change it undid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverts: Option<u64>,
 }
 
 /// One changed field, as recorded in the audit trail.

@@ -1,0 +1,140 @@
+//! Daily JSON backups in `DIR/backups/` and rebuilding a store from one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{META_SEEDED, SCHEMA_VERSION, Store, StoreError};
+use crate::domain::{AuditEntry, Cloud, Customer};
+use crate::validate::check_record;
+
+/// How many daily backups are kept.
+pub const KEEP_BACKUPS: usize = 7;
+
+/// Everything in a store, as one JSON document.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    pub schema: u64,
+    pub written: DateTime<Utc>,
+    pub customers: Vec<Customer>,
+    pub audit: Vec<AuditEntry>,
+}
+
+fn backup_dir(dir: &Path) -> PathBuf {
+    dir.join("backups")
+}
+
+fn backup_name(day: NaiveDate) -> String {
+    format!("konto-{}.json", day.format("%Y-%m-%d"))
+}
+
+/// The backups in `dir`, oldest first (the names sort by date).
+fn backups(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(backup_dir(dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("konto-") && n.ends_with(".json"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+pub fn newest_backup(dir: &Path) -> Option<PathBuf> {
+    backups(dir).pop()
+}
+
+impl Store {
+    /// Everything in the store.
+    pub fn snapshot(&self) -> Result<Backup, StoreError> {
+        let mut customers = Vec::new();
+        let mut audit = Vec::new();
+        for cloud in Cloud::ALL {
+            customers.extend(self.customers(cloud)?);
+            audit.extend(self.all_history(cloud)?);
+        }
+        Ok(Backup {
+            schema: SCHEMA_VERSION,
+            written: Utc::now(),
+            customers,
+            audit,
+        })
+    }
+
+    /// Writes today's backup unless there is one already, and keeps only the
+    /// newest `KEEP_BACKUPS`. Returns the file written, if any.
+    pub fn backup_if_due(&self, now: DateTime<Utc>) -> Result<Option<PathBuf>, StoreError> {
+        let dir = backup_dir(&self.dir);
+        let path = dir.join(backup_name(now.date_naive()));
+        if path.exists() {
+            return Ok(None);
+        }
+        fs::create_dir_all(&dir).map_err(|e| self.fail(e))?;
+        let json = serde_json::to_vec(&self.snapshot()?).map_err(|e| self.fail(e))?;
+        // Written beside and renamed, so a crash never leaves half a backup.
+        let partial = path.with_extension("json.partial");
+        fs::write(&partial, json)
+            .and_then(|()| fs::File::open(&partial)?.sync_all())
+            .and_then(|()| fs::rename(&partial, &path))
+            .map_err(|e| self.fail(e))?;
+        let all = backups(&self.dir);
+        for old in all.iter().take(all.len().saturating_sub(KEEP_BACKUPS)) {
+            let _ = fs::remove_file(old);
+        }
+        Ok(Some(path))
+    }
+
+    /// Rebuilds this (empty) store from a backup file, all or nothing: every
+    /// record is validated first, then everything is written in one
+    /// transaction. Returns how many customers were restored.
+    pub fn restore(&self, file: &Path) -> Result<usize, StoreError> {
+        let bad = |reason: String| StoreError::BadBackup {
+            path: file.to_path_buf(),
+            reason,
+        };
+        if self.count(Cloud::Commercial) + self.count(Cloud::Usgov) > 0 {
+            return Err(bad(format!(
+                "the store at {} already holds customers; restore into a new --data-dir",
+                self.dir.display()
+            )));
+        }
+        let text = fs::read_to_string(file).map_err(|e| bad(e.to_string()))?;
+        let backup: Backup = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if backup.schema > SCHEMA_VERSION {
+            return Err(bad(format!(
+                "it was written by a newer konto (schema {})",
+                backup.schema
+            )));
+        }
+        let mut problems = Vec::new();
+        for (i, c) in backup.customers.iter().enumerate() {
+            if let Err(errors) = check_record(c, &self.policy) {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                problems.push(format!("customer {} ({}): {}", i + 1, c.id, list.join("; ")));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(bad(problems.join("\n")));
+        }
+        self.transact(|tx| {
+            for c in &backup.customers {
+                tx.put(None, c)?;
+            }
+            for entry in &backup.audit {
+                tx.put_audit(entry)?;
+            }
+            tx.meta.insert(META_SEEDED, &b"1"[..])?;
+            Ok(())
+        })?;
+        self.make_durable()?;
+        Ok(backup.customers.len())
+    }
+}

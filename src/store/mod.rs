@@ -1,0 +1,533 @@
+//! The only module that knows sled.
+//!
+//! Layout of a data directory:
+//! - `konto.lock`: held exclusively while a konto process has the store open;
+//! - `sled/`: the database, with one tree of customers per cloud, an `audit`
+//!   tree (one entry per committed version), secondary indexes (company name,
+//!   domain, email) and a `meta` tree (schema version, seeded flag);
+//! - `backups/`: daily JSON exports (see `backup.rs`).
+//!
+//! Every change is one multi-tree transaction (record + audit entry +
+//! indexes), checked against the version it was based on, and made durable
+//! (flushed and fsynced) before `commit` returns.
+
+mod backup;
+mod error;
+mod keys;
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+pub use backup::{Backup, newest_backup};
+pub use error::StoreError;
+
+use crate::domain::{AuditAction, AuditEntry, Cloud, Customer};
+use crate::validate::{Policy, check_record};
+use keys::{INDEXES, audit_key, audit_prefix, decode, encode, index_key};
+
+/// Bounded page cache: sled's default (1 GiB) is far more than a laptop
+/// should give; 64 MiB holds the working set of a large store.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The layout this konto writes. 1: customers and audit only (no schema key);
+/// 2: adds the name, domain and email indexes and the schema key.
+pub const SCHEMA_VERSION: u64 = 2;
+
+const META_SEEDED: &[u8] = b"seeded";
+const META_SCHEMA: &[u8] = b"schema";
+
+/// The result of a commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Committed {
+    /// A new version was written and is durable.
+    Saved(Customer),
+    /// The proposal equals the stored record: nothing was written.
+    Unchanged(Customer),
+}
+
+pub struct Store {
+    db: sled::Db,
+    dir: PathBuf,
+    trees: Trees,
+    /// The rules every commit is checked against.
+    policy: Policy,
+    /// Held for the store's lifetime; dropping it releases the lock.
+    _lock: File,
+}
+
+/// Every tree a write may touch, opened once.
+struct Trees {
+    commercial: sled::Tree,
+    usgov: sled::Tree,
+    audit: sled::Tree,
+    name: sled::Tree,
+    domain: sled::Tree,
+    email: sled::Tree,
+    meta: sled::Tree,
+}
+
+/// The same trees inside a transaction.
+pub(crate) struct Tx<'a> {
+    commercial: &'a TransactionalTree,
+    usgov: &'a TransactionalTree,
+    audit: &'a TransactionalTree,
+    indexes: [&'a TransactionalTree; 3],
+    meta: &'a TransactionalTree,
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+impl Tx<'_> {
+    fn customers(&self, cloud: Cloud) -> &TransactionalTree {
+        match cloud {
+            Cloud::Commercial => self.commercial,
+            Cloud::Usgov => self.usgov,
+        }
+    }
+
+    fn get(&self, cloud: Cloud, id: &str) -> TxResult<Option<Customer>> {
+        match self.customers(cloud).get(id.as_bytes())? {
+            Some(bytes) => Ok(Some(decode(id.as_bytes(), &bytes).map_err(abort)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a record and moves its index entries from `old` to `new`.
+    fn put(&self, old: Option<&Customer>, new: &Customer) -> TxResult<()> {
+        self.customers(new.cloud)
+            .insert(new.id.as_bytes(), encode(new).map_err(abort)?)?;
+        for (tree, index) in self.indexes.iter().zip(INDEXES) {
+            let new_key = index_key(index, new);
+            if let Some(old) = old {
+                let old_key = index_key(index, old);
+                if old_key == new_key {
+                    continue;
+                }
+                tree.remove(old_key)?;
+            }
+            tree.insert(new_key, new.id.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn put_audit(&self, entry: &AuditEntry) -> TxResult<()> {
+        let bytes = serde_json::to_vec(entry).map_err(|e| abort(error::encoding(e)))?;
+        self.audit
+            .insert(audit_key(entry.cloud, &entry.id, entry.version), bytes)?;
+        Ok(())
+    }
+
+    fn audit_entry(&self, cloud: Cloud, id: &str, version: u64) -> TxResult<Option<AuditEntry>> {
+        let key = audit_key(cloud, id, version);
+        match self.audit.get(&key)? {
+            Some(bytes) => Ok(Some(
+                serde_json::from_slice(&bytes).map_err(|e| abort(error::damaged(&key, e)))?,
+            )),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, refusing if another konto
+    /// process has it open, migrating an older layout, refusing a newer one.
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        create_private_dir(dir).map_err(|e| error::unreadable(dir, e))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("konto.lock"))
+            .map_err(|e| error::unreadable(dir, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(StoreError::InUse(dir.to_path_buf())),
+            Err(fs::TryLockError::Error(e)) => return Err(error::unreadable(dir, e)),
+        }
+        let db = sled::Config::new()
+            .path(dir.join("sled"))
+            .cache_capacity(cache_bytes)
+            .open()
+            .map_err(|e| error::damaged_store(dir, e))?;
+        let open = |name: &str| db.open_tree(name).map_err(|e| error::damaged_store(dir, e));
+        let trees = Trees {
+            commercial: open("customers/commercial")?,
+            usgov: open("customers/usgov")?,
+            audit: open("audit")?,
+            name: open("index/name")?,
+            domain: open("index/domain")?,
+            email: open("index/email")?,
+            meta: open("meta")?,
+        };
+        let store = Store {
+            db,
+            dir: dir.to_path_buf(),
+            trees,
+            policy: Policy::default(),
+            _lock: lock,
+        };
+        store.upgrade_schema()?;
+        make_private(dir).map_err(|e| error::unreadable(dir, e))?;
+        Ok(store)
+    }
+
+    /// Sets the validation policy (e.g. the partner's own domain) that every
+    /// commit must pass.
+    pub fn with_policy(mut self, policy: Policy) -> Store {
+        self.policy = policy;
+        self
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn customers_tree(&self, cloud: Cloud) -> &sled::Tree {
+        match cloud {
+            Cloud::Commercial => &self.trees.commercial,
+            Cloud::Usgov => &self.trees.usgov,
+        }
+    }
+
+    fn fail(&self, e: impl std::fmt::Display) -> StoreError {
+        error::unreadable(&self.dir, e)
+    }
+
+    /// Runs `f` as one transaction over every tree.
+    fn transact<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+        let t = &self.trees;
+        (
+            &t.commercial,
+            &t.usgov,
+            &t.audit,
+            &t.name,
+            &t.domain,
+            &t.email,
+            &t.meta,
+        )
+            .transaction(|(commercial, usgov, audit, name, domain, email, meta)| {
+                f(&Tx {
+                    commercial,
+                    usgov,
+                    audit,
+                    indexes: [name, domain, email],
+                    meta,
+                })
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Abort(inner) => inner,
+                sled::transaction::TransactionError::Storage(e) => self.fail(e),
+            })
+    }
+
+    fn schema(&self) -> Result<Option<u64>, StoreError> {
+        let Some(bytes) = self.trees.meta.get(META_SCHEMA).map_err(|e| self.fail(e))? else {
+            return Ok(None);
+        };
+        let raw: [u8; 8] = bytes
+            .as_ref()
+            .try_into()
+            .map_err(|_| error::damaged(META_SCHEMA, "schema version is not 8 bytes"))?;
+        Ok(Some(u64::from_be_bytes(raw)))
+    }
+
+    /// Brings an older layout up to `SCHEMA_VERSION` in one transaction;
+    /// refuses a store written by a newer konto.
+    fn upgrade_schema(&self) -> Result<(), StoreError> {
+        let found = match self.schema()? {
+            Some(v) if v == SCHEMA_VERSION => return Ok(()),
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::TooNew {
+                    path: self.dir.clone(),
+                    found: v,
+                });
+            }
+            Some(v) => v,
+            // No schema key: a new store, or one from before it existed (1).
+            None => 1,
+        };
+        let all: Vec<Customer> = Cloud::ALL
+            .iter()
+            .map(|c| self.customers(*c))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        // 1 → 2: the indexes did not exist; build them from the records.
+        self.transact(|tx| {
+            if found < 2 {
+                for c in &all {
+                    tx.put(None, c)?;
+                }
+            }
+            tx.meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
+            Ok(())
+        })?;
+        self.make_durable()
+    }
+
+    /// On the very first start (never seeded, no customers) writes the demo
+    /// customers in one transaction. Returns how many were written.
+    pub fn seed_if_new(&self, demo: &[Customer]) -> Result<usize, StoreError> {
+        if self.trees.meta.contains_key(META_SEEDED).map_err(|e| self.fail(e))? {
+            return Ok(0);
+        }
+        let empty = self.trees.commercial.is_empty() && self.trees.usgov.is_empty();
+        let records: &[Customer] = if empty { demo } else { &[] };
+        self.transact(|tx| {
+            for c in records {
+                tx.put(None, c)?;
+            }
+            tx.meta.insert(META_SEEDED, &b"1"[..])?;
+            Ok(())
+        })?;
+        self.make_durable()?;
+        Ok(records.len())
+    }
+
+    pub fn count(&self, cloud: Cloud) -> usize {
+        self.customers_tree(cloud).len()
+    }
+
+    /// Every customer of a cloud, in storage (id) order.
+    pub fn customers(&self, cloud: Cloud) -> Result<Vec<Customer>, StoreError> {
+        let tree = self.customers_tree(cloud);
+        let mut out = Vec::with_capacity(tree.len());
+        for item in tree.iter() {
+            let (key, value) = item.map_err(|e| self.fail(e))?;
+            out.push(decode(&key, &value)?);
+        }
+        Ok(out)
+    }
+
+    pub fn get(&self, cloud: Cloud, id: &str) -> Result<Option<Customer>, StoreError> {
+        match self.customers_tree(cloud).get(id.as_bytes()).map_err(|e| self.fail(e))? {
+            Some(bytes) => Ok(Some(decode(id.as_bytes(), &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The customer with this primary domain (any case), through the index.
+    pub fn find_by_domain(&self, cloud: Cloud, domain: &str) -> Result<Option<Customer>, StoreError> {
+        let key = keys::domain_key(cloud, domain);
+        match self.trees.domain.get(key).map_err(|e| self.fail(e))? {
+            Some(id) => self.get(cloud, &String::from_utf8_lossy(&id)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes `proposed` as the next version of its customer.
+    ///
+    /// `proposed.version` is the version the edit was based on; if the store
+    /// holds another one the commit is refused as a conflict naming the fields
+    /// changed since. The record is validated here too, so no caller can store
+    /// what the form would refuse.
+    pub fn commit(
+        &self,
+        operator: &str,
+        action: AuditAction,
+        proposed: &Customer,
+    ) -> Result<Committed, StoreError> {
+        self.commit_with(operator, action, proposed, None)
+    }
+
+    fn commit_with(
+        &self,
+        operator: &str,
+        action: AuditAction,
+        proposed: &Customer,
+        reverts: Option<u64>,
+    ) -> Result<Committed, StoreError> {
+        let proposed = check_record(proposed, &self.policy).map_err(StoreError::Invalid)?;
+        let outcome = self.transact(|tx| {
+            let Some(stored) = tx.get(proposed.cloud, &proposed.id)? else {
+                return Err(abort(StoreError::NotFound(proposed.id.clone())));
+            };
+            if stored.version != proposed.version {
+                let mut fields = Vec::new();
+                for v in proposed.version + 1..=stored.version {
+                    if let Some(entry) = tx.audit_entry(stored.cloud, &stored.id, v)? {
+                        fields.extend(entry.changes.into_iter().map(|c| c.field));
+                    }
+                }
+                fields.sort();
+                fields.dedup();
+                return Err(abort(StoreError::Conflict {
+                    id: proposed.id.clone(),
+                    based_on: proposed.version,
+                    stored: stored.version,
+                    fields,
+                }));
+            }
+            let changes = stored.diff(&proposed);
+            if changes.is_empty() {
+                return Ok(Committed::Unchanged(stored));
+            }
+            let mut next = proposed.clone();
+            next.version = stored.version + 1;
+            next.updated = Utc::now();
+            next.created = stored.created;
+            tx.put(Some(&stored), &next)?;
+            tx.put_audit(&AuditEntry {
+                time: next.updated,
+                operator: operator.to_string(),
+                cloud: next.cloud,
+                id: next.id.clone(),
+                version: next.version,
+                action,
+                changes,
+                reverts,
+            })?;
+            Ok(Committed::Saved(next))
+        })?;
+        if matches!(outcome, Committed::Saved(_)) {
+            self.make_durable()?;
+        }
+        Ok(outcome)
+    }
+
+    /// Undoes the change that produced `version`, as a new audited commit on
+    /// top of the current one. Refused when a later change touched any of the
+    /// same fields (undoing it would silently drop that later change).
+    pub fn revert(
+        &self,
+        operator: &str,
+        cloud: Cloud,
+        id: &str,
+        version: u64,
+    ) -> Result<Committed, StoreError> {
+        let history = self.history(cloud, id)?;
+        let Some(entry) = history.iter().find(|e| e.version == version) else {
+            return Err(StoreError::NoSuchChange {
+                id: id.to_string(),
+                version,
+            });
+        };
+        let fields: Vec<&str> = entry.changes.iter().map(|c| c.field.as_str()).collect();
+        for later in history.iter().filter(|e| e.version > version) {
+            let touched: Vec<String> = later
+                .changes
+                .iter()
+                .filter(|c| fields.contains(&c.field.as_str()))
+                .map(|c| c.field.clone())
+                .collect();
+            if !touched.is_empty() {
+                return Err(StoreError::RevertBlocked {
+                    version,
+                    later: later.version,
+                    fields: touched,
+                });
+            }
+        }
+        let Some(mut record) = self.get(cloud, id)? else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        for change in &entry.changes {
+            record.set_by_key(&change.field, &change.old);
+        }
+        self.commit_with(operator, AuditAction::Revert, &record, Some(version))
+    }
+
+    /// The audit entries of one customer, oldest first.
+    pub fn history(&self, cloud: Cloud, id: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        self.trees
+            .audit
+            .scan_prefix(audit_prefix(cloud, id))
+            .map(|item| {
+                let (key, value) = item.map_err(|e| self.fail(e))?;
+                serde_json::from_slice(&value).map_err(|e| error::damaged(&key, e))
+            })
+            .collect()
+    }
+
+    /// Every audit entry of every customer of a cloud.
+    pub fn all_history(&self, cloud: Cloud) -> Result<Vec<AuditEntry>, StoreError> {
+        self.trees
+            .audit
+            .scan_prefix(keys::cloud_prefix(cloud))
+            .map(|item| {
+                let (key, value) = item.map_err(|e| self.fail(e))?;
+                serde_json::from_slice(&value).map_err(|e| error::damaged(&key, e))
+            })
+            .collect()
+    }
+
+    /// Checks that every index entry points at a record that has that key and
+    /// that every record is indexed; returns what disagrees (empty when sound).
+    pub fn verify_indexes(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let t = &self.trees;
+        for (tree, index) in [&t.name, &t.domain, &t.email].into_iter().zip(INDEXES) {
+            let mut expected = std::collections::BTreeSet::new();
+            for cloud in Cloud::ALL {
+                for c in self.customers(cloud)? {
+                    expected.insert(index_key(index, &c));
+                }
+            }
+            let mut found = std::collections::BTreeSet::new();
+            for item in tree.iter() {
+                let (key, _) = item.map_err(|e| self.fail(e))?;
+                found.insert(key.to_vec());
+            }
+            for missing in expected.difference(&found) {
+                problems.push(format!("{index:?} index lacks {}", String::from_utf8_lossy(missing)));
+            }
+            for stale in found.difference(&expected) {
+                problems.push(format!("{index:?} index has stale {}", String::from_utf8_lossy(stale)));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// sled's `flush` ends in `sync_file_range`, which does not reach the disk's
+    /// own cache; an fsync of the data file afterwards does.
+    fn make_durable(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(|e| self.fail(e))?;
+        File::open(self.dir.join("sled").join("db"))
+            .and_then(|f| f.sync_all())
+            .map_err(|e| self.fail(e))
+    }
+}
+
+/// Customer data is personal data: the directory is its owner's only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Directories `0700` and files `0600` below `dir` (files sled created with
+/// the default umask, or a store copied in from elsewhere).
+fn make_private(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                fs::set_permissions(entry.path(), fs::Permissions::from_mode(0o700))?;
+                make_private(&entry.path())?;
+            } else if kind.is_file() {
+                fs::set_permissions(entry.path(), fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
+}
