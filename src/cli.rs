@@ -200,7 +200,11 @@ fn run_app(store: &Store, cloud: Cloud, operator: &str) -> Result<(), ExitCode> 
 }
 
 fn history(store: &Store, cloud: Cloud, id: &str, json: bool) -> Result<(), ExitCode> {
-    if store.get(cloud, id).map_err(|e| fail(store_error_code(&e), e))?.is_none() {
+    if store
+        .get(cloud, id)
+        .map_err(|e| fail(store_error_code(&e), e))?
+        .is_none()
+    {
         return Err(fail(exit::INVALID, StoreError::NotFound(id.to_string())));
     }
     let entries = store
@@ -236,7 +240,9 @@ fn history(store: &Store, cloud: Cloud, id: &str, json: bool) -> Result<(), Exit
 }
 
 fn restore(store: &Store, file: &std::path::Path) -> Result<(), ExitCode> {
-    let n = store.restore(file).map_err(|e| fail(store_error_code(&e), e))?;
+    let n = store
+        .restore(file)
+        .map_err(|e| fail(store_error_code(&e), e))?;
     println!("restored {n} customers into {}", store.dir().display());
     Ok(())
 }
@@ -265,8 +271,15 @@ fn commit_loop(store: &Store, operator: &str, count: u64) -> Result<(), ExitCode
         let action = crate::domain::AuditAction::Update;
         match store.commit(operator, action, &record) {
             Ok(crate::store::Committed::Saved(saved)) => {
-                let line = format!("ack {} {} {}\n", saved.id, saved.version, saved.billing.address.city);
-                if out.write_all(line.as_bytes()).and_then(|()| out.flush()).is_err() {
+                let line = format!(
+                    "ack {} {} {}\n",
+                    saved.id, saved.version, saved.billing.address.city
+                );
+                if out
+                    .write_all(line.as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
                     return Ok(());
                 }
             }

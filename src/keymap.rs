@@ -29,6 +29,10 @@ pub enum Intent {
     Cancel,
     /// Open the chooser of the focused field.
     Pick,
+    /// Open the selected customer's change history.
+    History,
+    /// Undo the selected change of the history.
+    Revert,
 }
 
 /// Which table of bindings is in force.
@@ -42,10 +46,13 @@ pub enum KeyMode {
     Review,
     /// A filterable chooser (state, culture).
     Pick,
+    /// A customer's change history.
+    History,
 }
 
 impl KeyMode {
-    pub const ALL: [KeyMode; 6] = [
+    pub const ALL: [KeyMode; 7] = [
+        KeyMode::History,
         KeyMode::Browse,
         KeyMode::Filter,
         KeyMode::Form,
@@ -123,9 +130,10 @@ const BROWSE: &[Binding] = &[
     bind(&[key(Home), ch('g')], Intent::Top, "g/Home", "first", false),
     bind(&[key(End), ch('G')], Intent::Bottom, "G/End", "last", false),
     bind(&[ch('/')], Intent::StartFilter, "/", "filter", true),
-    bind(&[ch('u'), key(Enter)], Intent::OpenForm, "u/Enter", "update", true),
-    bind(&[ch('p')], Intent::ToggleReservations, "p", "reservations", true),
-    bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "savings plan", true),
+    bind(&[ch('u'), key(Enter)], Intent::OpenForm, "u", "update", true),
+    bind(&[ch('p')], Intent::ToggleReservations, "p/P", "allow purchase", true),
+    bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "savings plan", false),
+    bind(&[ch('h')], Intent::History, "h", "history", true),
     bind(&[ch('c')], Intent::SwitchCloud, "c", "cloud", true),
     bind(&[key(Tab)], Intent::ToggleFocus, "Tab", "pane", true),
     bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear filter", false),
@@ -174,6 +182,15 @@ const PICK: &[Binding] = &[
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
 
+#[rustfmt::skip]
+const HISTORY: &[Binding] = &[
+    bind(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "move", true),
+    bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "down", false),
+    bind(&[ch('r')], Intent::Revert, "r", "revert this change", true),
+    bind(&[key(Esc), ch('h'), ch('q')], Intent::Cancel, "Esc", "close", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
 /// The bindings in force in a mode.
 pub fn bindings(mode: KeyMode) -> &'static [Binding] {
     match mode {
@@ -183,6 +200,7 @@ pub fn bindings(mode: KeyMode) -> &'static [Binding] {
         KeyMode::Confirm => CONFIRM,
         KeyMode::Review => REVIEW,
         KeyMode::Pick => PICK,
+        KeyMode::History => HISTORY,
     }
 }
 

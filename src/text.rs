@@ -86,6 +86,32 @@ pub fn skip_columns(s: &str, columns: usize) -> &str {
     ""
 }
 
+/// `s` (made safe) broken into lines of at most `columns` display columns at
+/// spaces; a word longer than a line is cut.
+pub fn wrap(s: &str, columns: usize) -> Vec<String> {
+    let columns = columns.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in safe(s).split(' ') {
+        let needed = width(&line) + usize::from(!line.is_empty()) + width(word);
+        if !line.is_empty() && needed > columns {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        if width(&line) > columns {
+            lines.push(fit(&line, columns).trim_end().to_string());
+            line.clear();
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +137,17 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("", 3), "   ");
         assert_eq!(fit("abc", 0), "");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_by_display_width() {
+        assert_eq!(
+            wrap("Allow Müller to buy", 11),
+            ["Allow", "Müller to", "buy"]
+        );
+        assert_eq!(wrap("株式会社 さくら", 8), ["株式会社", "さくら"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("abcdefghij", 4), ["abc…"]);
     }
 
     #[test]

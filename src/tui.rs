@@ -102,6 +102,13 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
             Command::Quit => return Flow::Quit,
             Command::Load(cloud) => load(store, cloud),
             Command::Commit { action, record } => commit(store, operator, action, &record),
+            Command::LoadHistory { cloud, id } => match store.history(cloud, &id) {
+                Ok(entries) => Action::HistoryLoaded { id, entries },
+                Err(e) => Action::LoadFailed(e.to_string()),
+            },
+            Command::Revert { cloud, id, version } => {
+                committed(store.revert(operator, cloud, &id, version))
+            }
         };
         command = app::update(state, result);
     }
@@ -115,7 +122,11 @@ fn load(store: &Store, cloud: Cloud) -> Action {
 }
 
 fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
-    match store.commit(operator, action, record) {
+    committed(store.commit(operator, action, record))
+}
+
+fn committed(result: Result<Committed, crate::store::StoreError>) -> Action {
+    match result {
         Ok(Committed::Saved(customer)) => Action::Saved(customer),
         Ok(Committed::Unchanged(customer)) => Action::Unchanged(customer),
         Err(e) => Action::CommitFailed(e.to_string()),

@@ -541,3 +541,91 @@ fn ctrl_p_on_culture_lists_the_countrys_cultures_and_esc_keeps_the_value() {
     assert_eq!(s.mode, Mode::Form);
     assert!(s.status.as_ref().unwrap().text.contains("no list"));
 }
+
+fn entry(version: u64, field: &str, old: &str, new: &str) -> konto::domain::AuditEntry {
+    konto::domain::AuditEntry {
+        time: chrono::DateTime::from_timestamp(1_790_000_000 + version as i64 * 60, 0).unwrap(),
+        operator: "anna".into(),
+        cloud: konto::domain::Cloud::Commercial,
+        id: "c-2".into(),
+        version,
+        action: AuditAction::Update,
+        changes: vec![konto::domain::FieldChange {
+            field: field.into(),
+            old: old.into(),
+            new: new.into(),
+        }],
+        reverts: None,
+    }
+}
+
+#[test]
+fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
+    let mut s = state();
+    let command = press(&mut s, &[key(KeyCode::Char('h'))]);
+    assert_eq!(
+        command,
+        Command::LoadHistory {
+            cloud: konto::domain::Cloud::Commercial,
+            id: "c-2".into()
+        }
+    );
+    update(
+        &mut s,
+        Action::HistoryLoaded {
+            id: "c-2".into(),
+            entries: vec![
+                entry(2, "billing.address.city", "Stuttgart", "Ulm"),
+                entry(3, "billing.first_name", "Jürgen", "Jörg"),
+            ],
+        },
+    );
+    assert_eq!(s.mode, Mode::History);
+    let view = s.history.as_ref().unwrap();
+    assert_eq!(view.company, "Ärztehaus Nord GmbH");
+    assert_eq!(view.entries[0].version, 3, "newest first");
+    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('r'))]);
+    assert_eq!(s.mode, Mode::ConfirmRevert { version: 2 });
+    press(&mut s, &[key(KeyCode::Char('n'))]);
+    assert_eq!(s.mode, Mode::History, "no: nothing happens");
+    press(&mut s, &[key(KeyCode::Char('r'))]);
+    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    assert_eq!(
+        command,
+        Command::Revert {
+            cloud: konto::domain::Cloud::Commercial,
+            id: "c-2".into(),
+            version: 2
+        }
+    );
+    // The store reports the new version; the history is reloaded to show it.
+    let mut reverted = s.selected_customer().unwrap().clone();
+    reverted.version = 4;
+    let command = update(&mut s, Action::Saved(reverted));
+    assert!(matches!(command, Command::LoadHistory { .. }));
+    assert_eq!(s.mode, Mode::History);
+    assert!(s.status.as_ref().unwrap().text.contains("version 4"));
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, Mode::Browse);
+    assert!(s.history.is_none());
+}
+
+#[test]
+fn a_refused_revert_says_why_and_stays_in_the_history() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('h'))]);
+    update(
+        &mut s,
+        Action::HistoryLoaded {
+            id: "c-2".into(),
+            entries: vec![entry(2, "billing.address.city", "Stuttgart", "Ulm")],
+        },
+    );
+    press(&mut s, &[key(KeyCode::Char('r')), key(KeyCode::Char('y'))]);
+    update(
+        &mut s,
+        Action::CommitFailed("cannot revert version 2".into()),
+    );
+    assert_eq!(s.mode, Mode::History);
+    assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
+}

@@ -187,3 +187,242 @@ fn the_data_directory_is_private() {
     let mode = std::fs::metadata(&data).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700);
 }
+
+#[test]
+fn a_conflict_names_the_fields_changed_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let original = store.get(Cloud::Commercial, "c-1").unwrap().unwrap();
+    let mut theirs = original.clone();
+    theirs.billing.address.city = "Friedrichshafen".into();
+    theirs.billing.first_name = "Ute".into();
+    saved(store.commit("a", AuditAction::Update, &theirs).unwrap());
+    let mut mine = original;
+    mine.billing.last_name = "Berg".into();
+    let err = store.commit("b", AuditAction::Update, &mine).unwrap_err();
+    let StoreError::Conflict { fields, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(fields, &["billing.address.city", "billing.first_name"]);
+    assert!(
+        err.to_string().contains("changed since: City, First name"),
+        "{err}"
+    );
+}
+
+#[test]
+fn revert_undoes_one_change_as_a_new_audited_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let mut c = store.get(Cloud::Commercial, "c-1").unwrap().unwrap();
+    c.billing.address.city = "Friedrichshafen".into();
+    let c = saved(store.commit("a", AuditAction::Update, &c).unwrap());
+    let mut c2 = c.clone();
+    c2.permissions.azure_reservations = true;
+    saved(store.commit("a", AuditAction::PermissionOn, &c2).unwrap());
+
+    // Reverting version 2 (the city) leaves version 3 (the permission) alone.
+    let reverted = saved(store.revert("b", Cloud::Commercial, "c-1", 2).unwrap());
+    assert_eq!(reverted.version, 4);
+    assert_eq!(reverted.billing.address.city, "Stuttgart");
+    assert!(reverted.permissions.azure_reservations);
+    let history = store.history(Cloud::Commercial, "c-1").unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last.action, AuditAction::Revert);
+    assert_eq!(last.reverts, Some(2));
+    assert_eq!(last.operator, "b");
+    assert_eq!(last.changes[0].old, "Friedrichshafen");
+    assert_eq!(last.changes[0].new, "Stuttgart");
+}
+
+#[test]
+fn revert_is_refused_when_a_later_change_touched_the_same_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let mut c = store.get(Cloud::Commercial, "c-1").unwrap().unwrap();
+    c.billing.address.city = "Ulm".into();
+    let mut c = saved(store.commit("a", AuditAction::Update, &c).unwrap());
+    c.billing.address.city = "Konstanz".into();
+    saved(store.commit("a", AuditAction::Update, &c).unwrap());
+    let err = store.revert("b", Cloud::Commercial, "c-1", 2).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot revert version 2: the later version 3 changed City too; revert that first"
+    );
+    assert_eq!(
+        store
+            .get(Cloud::Commercial, "c-1")
+            .unwrap()
+            .unwrap()
+            .version,
+        3
+    );
+    assert!(matches!(
+        store.revert("b", Cloud::Commercial, "c-1", 9),
+        Err(StoreError::NoSuchChange { .. })
+    ));
+}
+
+#[test]
+fn indexes_follow_every_commit_and_find_by_domain_uses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let mut c = store.get(Cloud::Commercial, "c-3").unwrap().unwrap();
+    c.company.name = "Pâtisserie Lefèvre SARL".into();
+    c.billing.email = "paul@lefevre.fr".into();
+    saved(store.commit("a", AuditAction::Update, &c).unwrap());
+    assert_eq!(store.verify_indexes().unwrap(), Vec::<String>::new());
+    let found = store
+        .find_by_domain(Cloud::Commercial, "LEFEVRE.onmicrosoft.com")
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, "c-3");
+    assert!(
+        store
+            .find_by_domain(Cloud::Usgov, "lefevre.onmicrosoft.com")
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Writes a store the way konto wrote it before schema versions and indexes.
+fn write_schema_1_store(dir: &std::path::Path) {
+    let db = sled::open(dir.join("sled")).unwrap();
+    let tree = db.open_tree("customers/commercial").unwrap();
+    for c in common::customers() {
+        tree.insert(c.id.as_bytes(), serde_json::to_vec(&c).unwrap())
+            .unwrap();
+    }
+    db.open_tree("meta").unwrap().insert("seeded", "1").unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn an_older_store_is_migrated_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    write_schema_1_store(dir.path());
+    let store = open(dir.path());
+    assert_eq!(store.count(Cloud::Commercial), 5);
+    assert_eq!(store.verify_indexes().unwrap(), Vec::<String>::new());
+    assert!(
+        store
+            .find_by_domain(Cloud::Commercial, "zeppelin.onmicrosoft.com")
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn a_store_from_a_newer_konto_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path().join("sled")).unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("schema", &99u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let Err(err) = Store::open(dir.path(), DEFAULT_CACHE_BYTES) else {
+        panic!("opened a newer store");
+    };
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }));
+    assert!(
+        err.to_string()
+            .contains("written by a newer konto (schema 99"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_damaged_store_gets_a_clear_message_pointing_at_the_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let backup = {
+        let store = seeded(dir.path());
+        store.backup_if_due(chrono::Utc::now()).unwrap().unwrap()
+    };
+    // Garbage where sled keeps its configuration.
+    std::fs::write(dir.path().join("sled").join("conf"), b"\x00garbage\xff").unwrap();
+    let before = std::fs::read(dir.path().join("sled").join("db")).unwrap();
+    let Err(err) = Store::open(dir.path(), DEFAULT_CACHE_BYTES) else {
+        panic!("opened a damaged store");
+    };
+    let message = err.to_string();
+    assert!(message.contains("cannot be opened"), "{message}");
+    assert!(message.contains(&backup.display().to_string()), "{message}");
+    let after = std::fs::read(dir.path().join("sled").join("db")).unwrap();
+    assert_eq!(before, after, "the damaged store is not overwritten");
+}
+
+#[test]
+fn backups_are_daily_keep_seven_and_restore_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let mut c = store.get(Cloud::Commercial, "c-1").unwrap().unwrap();
+    c.billing.address.city = "Ulm".into();
+    saved(store.commit("a", AuditAction::Update, &c).unwrap());
+    let day = |d: u32| {
+        chrono::DateTime::parse_from_rfc3339(&format!("2026-11-{d:02}T12:00:00Z"))
+            .unwrap()
+            .to_utc()
+    };
+    for d in 1..=9 {
+        assert!(store.backup_if_due(day(d)).unwrap().is_some());
+    }
+    assert!(store.backup_if_due(day(9)).unwrap().is_none(), "once a day");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 7);
+    assert_eq!(names[0], "konto-2026-11-03.json");
+    let newest = dir.path().join("backups").join("konto-2026-11-09.json");
+
+    // Restore into a new store: everything comes back, history included.
+    let other = tempfile::tempdir().unwrap();
+    let restored = open(other.path());
+    assert_eq!(restored.restore(&newest).unwrap(), 6);
+    let back = restored.get(Cloud::Commercial, "c-1").unwrap().unwrap();
+    assert_eq!(back.billing.address.city, "Ulm");
+    assert_eq!(back.version, 2);
+    assert_eq!(restored.history(Cloud::Commercial, "c-1").unwrap().len(), 1);
+    assert_eq!(restored.count(Cloud::Usgov), 1);
+    assert_eq!(restored.verify_indexes().unwrap(), Vec::<String>::new());
+    // Not into a store that has customers.
+    assert!(matches!(
+        restored.restore(&newest),
+        Err(StoreError::BadBackup { .. })
+    ));
+
+    // A backup with one invalid record restores nothing.
+    let mut backup: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&newest).unwrap()).unwrap();
+    backup["customers"][3]["billing"]["email"] = "broken".into();
+    let bad = other.path().join("bad.json");
+    std::fs::write(&bad, serde_json::to_vec(&backup).unwrap()).unwrap();
+    let third = tempfile::tempdir().unwrap();
+    let empty = open(third.path());
+    let err = empty.restore(&bad).unwrap_err();
+    assert!(err.to_string().contains("customer 4"), "{err}");
+    assert_eq!(empty.count(Cloud::Commercial), 0, "all or nothing");
+}
+
+#[cfg(unix)]
+#[test]
+fn store_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        seeded(dir.path());
+    }
+    let _store = open(dir.path());
+    let db = dir.path().join("sled").join("db");
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let sled_dir = dir.path().join("sled");
+    assert_eq!(
+        std::fs::metadata(&sled_dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+}

@@ -75,9 +75,9 @@ fn browse_screen_shows_header_list_detail_and_keys() {
     let keys = &lines[34];
     for hint in [
         "/ filter",
-        "u/Enter update",
-        "p reservations",
-        "P savings plan",
+        "u update",
+        "p/P allow purchase",
+        "h history",
         "c cloud",
         "q quit",
     ] {
@@ -280,4 +280,72 @@ fn picker_popup_shows_the_matching_states_and_the_label_follows_the_country() {
     assert!(text.contains("NC   North Carolina"));
     assert!(text.contains("SC   South Carolina"));
     assert!(!text.contains("WA   Washington"));
+}
+
+#[test]
+fn history_pane_lists_changes_newest_first() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('h'))]);
+    let at =
+        |minutes: i64| chrono::DateTime::from_timestamp(1_790_000_000 + minutes * 60, 0).unwrap();
+    let change = |field: &str, old: &str, new: &str| konto::domain::FieldChange {
+        field: field.into(),
+        old: old.into(),
+        new: new.into(),
+    };
+    let entries = vec![
+        konto::domain::AuditEntry {
+            time: at(1),
+            operator: "anna".into(),
+            cloud: konto::domain::Cloud::Commercial,
+            id: "c-2".into(),
+            version: 2,
+            action: konto::domain::AuditAction::Update,
+            changes: vec![change("billing.address.city", "Stuttgart", "Ulm")],
+            reverts: None,
+        },
+        konto::domain::AuditEntry {
+            time: at(2),
+            operator: "ben".into(),
+            cloud: konto::domain::Cloud::Commercial,
+            id: "c-2".into(),
+            version: 3,
+            action: konto::domain::AuditAction::PermissionOn,
+            changes: vec![change("permissions.azure_reservations", "off", "on")],
+            reverts: None,
+        },
+    ];
+    update(
+        &mut s,
+        Action::HistoryLoaded {
+            id: "c-2".into(),
+            entries,
+        },
+    );
+    let lines = render(&s, 120, 35);
+    let text = screen_text(&lines);
+    assert!(text.contains("History · Ärztehaus Nord GmbH"), "{text}");
+    let v3 = lines.iter().position(|l| l.contains("v3 ")).unwrap();
+    let v2 = lines.iter().position(|l| l.contains("v2 ")).unwrap();
+    assert!(v3 < v2, "newest first");
+    assert!(lines[v3].contains("ben  permission on"));
+    assert!(text.contains("Azure reservations: off → on"));
+    assert!(text.contains("City: Stuttgart → Ulm"));
+    assert!(lines[34].contains("r revert this change"), "{}", lines[34]);
+    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('r'))]);
+    let text = screen_text(&render(&s, 120, 35));
+    assert!(
+        text.contains("Revert version 2 of Ärztehaus Nord GmbH?"),
+        "{text}"
+    );
+    assert!(text.contains("v1–v1: before konto kept"), "{text}");
+}
+
+#[test]
+fn a_narrow_key_bar_drops_entries_but_keeps_quit() {
+    let s = sized(40, 20);
+    let lines = render(&s, 40, 20);
+    let bar = lines[19].trim_end();
+    assert!(bar.ends_with("q quit"), "{bar}");
+    assert!(bar.starts_with("↑↓/jk move"), "{bar}");
 }

@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
-use crate::domain::{AuditAction, Cloud, Customer, FIELDS, Permission, sort_key};
+use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FIELDS, Permission, sort_key};
 use crate::keymap::{self, Intent, KeyMode};
 use crate::layout;
 use crate::validate::{Policy, is_forbidden_char};
@@ -43,6 +43,12 @@ pub enum Mode {
     ConfirmWarnings,
     /// Showing each changed field as old → new before writing.
     Review,
+    /// Showing the selected customer's change history.
+    History,
+    /// Asking before a change is reverted.
+    ConfirmRevert {
+        version: u64,
+    },
 }
 
 impl Mode {
@@ -53,7 +59,9 @@ impl Mode {
             Mode::Form => KeyMode::Form,
             Mode::ConfirmPermission { .. }
             | Mode::ConfirmDiscard { .. }
-            | Mode::ConfirmWarnings => KeyMode::Confirm,
+            | Mode::ConfirmWarnings
+            | Mode::ConfirmRevert { .. } => KeyMode::Confirm,
+            Mode::History => KeyMode::History,
             Mode::Pick => KeyMode::Pick,
             Mode::Review => KeyMode::Review,
         }
@@ -92,6 +100,11 @@ pub enum Action {
     Saved(Customer),
     Unchanged(Customer),
     CommitFailed(String),
+    /// A customer's audit entries, oldest first (as the store keeps them).
+    HistoryLoaded {
+        id: String,
+        entries: Vec<AuditEntry>,
+    },
 }
 
 /// What the runtime must do after an update.
@@ -105,6 +118,25 @@ pub enum Command {
         action: AuditAction,
         record: Box<Customer>,
     },
+    LoadHistory {
+        cloud: Cloud,
+        id: String,
+    },
+    Revert {
+        cloud: Cloud,
+        id: String,
+        version: u64,
+    },
+}
+
+/// The change history of one customer, newest first.
+#[derive(Clone, Debug)]
+pub struct HistoryView {
+    pub id: String,
+    pub company: String,
+    pub entries: Vec<AuditEntry>,
+    /// Index into `entries`.
+    pub selected: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -128,6 +160,7 @@ pub struct State {
     pub filter: Input,
     pub form: Option<Form>,
     pub picker: Option<Picker>,
+    pub history: Option<HistoryView>,
     pub status: Option<Status>,
     pub viewport: (u16, u16),
     /// Validation settings (the partner's own domain).
@@ -150,6 +183,7 @@ impl State {
             filter: Input::default(),
             form: None,
             picker: None,
+            history: None,
             status: None,
             viewport: (80, 24),
             policy: Policy::default(),
@@ -319,9 +353,35 @@ pub fn update(state: &mut State, action: Action) -> Command {
                 customer.company.name, customer.version
             );
             state.form = None;
-            state.mode = Mode::Browse;
+            let id = customer.id.clone();
             state.replace_customer(customer);
             state.success(text);
+            // A revert from the history view: show the history with the new entry.
+            if state.history.is_some() {
+                state.mode = Mode::History;
+                return Command::LoadHistory {
+                    cloud: state.cloud,
+                    id,
+                };
+            }
+            state.mode = Mode::Browse;
+            Command::None
+        }
+        Action::HistoryLoaded { id, mut entries } => {
+            let company = state
+                .customers
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.company.name.clone())
+                .unwrap_or_default();
+            entries.reverse();
+            state.history = Some(HistoryView {
+                id,
+                company,
+                entries,
+                selected: 0,
+            });
+            state.mode = Mode::History;
             Command::None
         }
         Action::Unchanged(customer) => {
@@ -334,6 +394,8 @@ pub fn update(state: &mut State, action: Action) -> Command {
         Action::CommitFailed(message) => {
             state.mode = if state.form.is_some() {
                 Mode::Form
+            } else if state.history.is_some() {
+                Mode::History
             } else {
                 Mode::Browse
             };
@@ -375,6 +437,55 @@ fn on_intent(state: &mut State, intent: Intent) -> Command {
         Mode::Pick => on_pick(state, intent),
         Mode::ConfirmWarnings => on_confirm_warnings(state, intent),
         Mode::Review => on_review(state, intent),
+        Mode::History => on_history(state, intent),
+        Mode::ConfirmRevert { version } => on_confirm_revert(state, intent, version),
+    }
+}
+
+fn on_history(state: &mut State, intent: Intent) -> Command {
+    let Some(view) = state.history.as_mut() else {
+        state.mode = Mode::Browse;
+        return Command::None;
+    };
+    match intent {
+        Intent::Up => view.selected = view.selected.saturating_sub(1),
+        Intent::Down => {
+            view.selected = (view.selected + 1).min(view.entries.len().saturating_sub(1))
+        }
+        Intent::Revert => match view.entries.get(view.selected) {
+            Some(entry) => {
+                state.mode = Mode::ConfirmRevert {
+                    version: entry.version,
+                }
+            }
+            None => state.info("No change to revert"),
+        },
+        Intent::Cancel => {
+            state.history = None;
+            state.mode = Mode::Browse;
+        }
+        Intent::Quit => return Command::Quit,
+        _ => {}
+    }
+    Command::None
+}
+
+fn on_confirm_revert(state: &mut State, intent: Intent, version: u64) -> Command {
+    state.mode = Mode::History;
+    match intent {
+        Intent::Yes => match state.history.as_ref().map(|v| v.id.clone()) {
+            Some(id) => {
+                state.info("Reverting…");
+                Command::Revert {
+                    cloud: state.cloud,
+                    id,
+                    version,
+                }
+            }
+            None => Command::None,
+        },
+        Intent::Quit => Command::Quit,
+        _ => Command::None,
     }
 }
 
@@ -414,6 +525,15 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
                 state.form = Some(Form::new(customer, &state.policy));
                 state.mode = Mode::Form;
                 state.status = None;
+            }
+            None => state.info("No customer selected"),
+        },
+        Intent::History => match state.selected_customer() {
+            Some(customer) => {
+                return Command::LoadHistory {
+                    cloud: state.cloud,
+                    id: customer.id.clone(),
+                };
             }
             None => state.info("No customer selected"),
         },

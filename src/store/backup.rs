@@ -118,7 +118,12 @@ impl Store {
         for (i, c) in backup.customers.iter().enumerate() {
             if let Err(errors) = check_record(c, &self.policy) {
                 let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                problems.push(format!("customer {} ({}): {}", i + 1, c.id, list.join("; ")));
+                problems.push(format!(
+                    "customer {} ({}): {}",
+                    i + 1,
+                    c.id,
+                    list.join("; ")
+                ));
             }
         }
         if !problems.is_empty() {

@@ -10,7 +10,10 @@ pub enum StoreError {
     /// Another konto process holds the lock.
     InUse(PathBuf),
     /// The store could not be opened or read.
-    Unreadable { path: PathBuf, reason: String },
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+    },
     /// sled refused to open the store: it may be damaged.
     Damaged {
         path: PathBuf,
@@ -18,9 +21,15 @@ pub enum StoreError {
         backup: Option<PathBuf>,
     },
     /// The store was written by a newer konto.
-    TooNew { path: PathBuf, found: u64 },
+    TooNew {
+        path: PathBuf,
+        found: u64,
+    },
     /// A stored item does not decode.
-    BadRecord { key: String, reason: String },
+    BadRecord {
+        key: String,
+        reason: String,
+    },
     NotFound(String),
     /// The write was based on an older version than the stored one.
     Conflict {
@@ -31,7 +40,10 @@ pub enum StoreError {
         fields: Vec<String>,
     },
     Invalid(Vec<FieldError>),
-    NoSuchChange { id: String, version: u64 },
+    NoSuchChange {
+        id: String,
+        version: u64,
+    },
     /// A later change touched the same fields as the one to revert.
     RevertBlocked {
         version: u64,
@@ -39,7 +51,10 @@ pub enum StoreError {
         fields: Vec<String>,
     },
     /// A backup file that cannot be restored; nothing was written.
-    BadBackup { path: PathBuf, reason: String },
+    BadBackup {
+        path: PathBuf,
+        reason: String,
+    },
 }
 
 fn labels(keys: &[String]) -> String {
@@ -79,7 +94,11 @@ impl std::fmt::Display for StoreError {
                         b.display(),
                         b.display()
                     ),
-                    None => write!(f, "There is no backup in {}", path.join("backups").display()),
+                    None => write!(
+                        f,
+                        "There is no backup in {}",
+                        path.join("backups").display()
+                    ),
                 }
             }
             StoreError::TooNew { path, found } => write!(
@@ -112,7 +131,10 @@ impl std::fmt::Display for StoreError {
                 write!(f, "invalid record: {}", list.join("; "))
             }
             StoreError::NoSuchChange { id, version } => {
-                write!(f, "customer {id} has no recorded change for version {version}")
+                write!(
+                    f,
+                    "customer {id} has no recorded change for version {version}"
+                )
             }
             StoreError::RevertBlocked {
                 version,

@@ -2,8 +2,8 @@
 
 use crate::domain::{Cloud, Customer, sort_key};
 
-use super::error::{damaged, encoding};
 use super::StoreError;
+use super::error::{damaged, encoding};
 
 pub fn encode(c: &Customer) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(c).map_err(encoding)

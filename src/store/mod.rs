@@ -281,7 +281,12 @@ impl Store {
     /// On the very first start (never seeded, no customers) writes the demo
     /// customers in one transaction. Returns how many were written.
     pub fn seed_if_new(&self, demo: &[Customer]) -> Result<usize, StoreError> {
-        if self.trees.meta.contains_key(META_SEEDED).map_err(|e| self.fail(e))? {
+        if self
+            .trees
+            .meta
+            .contains_key(META_SEEDED)
+            .map_err(|e| self.fail(e))?
+        {
             return Ok(0);
         }
         let empty = self.trees.commercial.is_empty() && self.trees.usgov.is_empty();
@@ -313,14 +318,22 @@ impl Store {
     }
 
     pub fn get(&self, cloud: Cloud, id: &str) -> Result<Option<Customer>, StoreError> {
-        match self.customers_tree(cloud).get(id.as_bytes()).map_err(|e| self.fail(e))? {
+        match self
+            .customers_tree(cloud)
+            .get(id.as_bytes())
+            .map_err(|e| self.fail(e))?
+        {
             Some(bytes) => Ok(Some(decode(id.as_bytes(), &bytes)?)),
             None => Ok(None),
         }
     }
 
     /// The customer with this primary domain (any case), through the index.
-    pub fn find_by_domain(&self, cloud: Cloud, domain: &str) -> Result<Option<Customer>, StoreError> {
+    pub fn find_by_domain(
+        &self,
+        cloud: Cloud,
+        domain: &str,
+    ) -> Result<Option<Customer>, StoreError> {
         let key = keys::domain_key(cloud, domain);
         match self.trees.domain.get(key).map_err(|e| self.fail(e))? {
             Some(id) => self.get(cloud, &String::from_utf8_lossy(&id)),
@@ -482,10 +495,16 @@ impl Store {
                 found.insert(key.to_vec());
             }
             for missing in expected.difference(&found) {
-                problems.push(format!("{index:?} index lacks {}", String::from_utf8_lossy(missing)));
+                problems.push(format!(
+                    "{index:?} index lacks {}",
+                    String::from_utf8_lossy(missing)
+                ));
             }
             for stale in found.difference(&expected) {
-                problems.push(format!("{index:?} index has stale {}", String::from_utf8_lossy(stale)));
+                problems.push(format!(
+                    "{index:?} index has stale {}",
+                    String::from_utf8_lossy(stale)
+                ));
             }
         }
         Ok(problems)

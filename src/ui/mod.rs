@@ -2,6 +2,7 @@
 
 mod browse;
 mod form;
+mod history;
 mod theme;
 
 use ratatui::Frame;
@@ -16,7 +17,7 @@ use crate::countries::countries;
 use crate::domain::{Customer, FieldId, FieldSpec, spec};
 use crate::keymap::bindings;
 use crate::layout::screen;
-use crate::text::{fit, safe, skip_columns, width};
+use crate::text::{fit, safe, skip_columns, width, wrap};
 pub use theme::THEME;
 
 pub fn draw(frame: &mut Frame, state: &State) {
@@ -33,7 +34,10 @@ pub fn draw(frame: &mut Frame, state: &State) {
         }
         None => {
             browse::list(frame, screen.list, state);
-            browse::detail(frame, screen.detail, state);
+            match &state.history {
+                Some(view) => history::history(frame, screen.detail, view),
+                None => browse::detail(frame, screen.detail, state),
+            }
         }
     }
     status_line(frame, screen.status, state);
@@ -43,6 +47,27 @@ pub fn draw(frame: &mut Frame, state: &State) {
             if let Some(customer) = state.selected_customer() {
                 let question = permission_question(&customer.company.name, permission, allow);
                 confirm(frame, area, "Purchase permission", &question);
+            }
+        }
+        Mode::ConfirmRevert { version } => {
+            if let Some(view) = &state.history {
+                let fields = view
+                    .entries
+                    .iter()
+                    .find(|e| e.version == version)
+                    .map(|e| {
+                        e.changes
+                            .iter()
+                            .map(|c| crate::domain::label_for_key(&c.field))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                let question = format!(
+                    "Revert version {version} of {}? konto writes a new version with {fields} as before that change.",
+                    view.company
+                );
+                confirm(frame, area, "Revert", &question);
             }
         }
         Mode::ConfirmWarnings => {
@@ -126,15 +151,32 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
     );
 }
 
-/// The keys that work right now, straight from the key map.
+/// The keys that work right now, straight from the key map. Where the line
+/// is too narrow, entries are dropped from the end, but the last one (quit or
+/// close) stays.
 fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
+    let mut entries: Vec<(&str, &str)> = bindings(state.mode.key_mode())
+        .iter()
+        .filter(|b| b.in_bar)
+        .map(|b| (b.keys_text, b.label))
+        .collect();
+    let total = |entries: &[(&str, &str)]| -> usize {
+        entries
+            .iter()
+            .map(|(k, l)| width(k) + 1 + width(l) + 2)
+            .sum::<usize>()
+            .saturating_sub(2)
+    };
+    while entries.len() > 1 && total(&entries) > usize::from(area.width) {
+        entries.remove(entries.len() - 2);
+    }
     let mut spans = Vec::new();
-    for binding in bindings(state.mode.key_mode()).iter().filter(|b| b.in_bar) {
+    for (keys, label) in entries {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(binding.keys_text, THEME.key));
-        spans.push(Span::styled(format!(" {}", binding.label), THEME.key_label));
+        spans.push(Span::styled(keys, THEME.key));
+        spans.push(Span::styled(format!(" {label}"), THEME.key_label));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -171,11 +213,13 @@ fn yes_no() -> Line<'static> {
 
 /// A centred yes/no question over the screen.
 fn confirm(frame: &mut Frame, area: Rect, title: &str, question: &str) {
-    let lines = vec![
-        Line::from(safe(question).into_owned()),
-        Line::from(""),
-        yes_no(),
-    ];
+    let columns = usize::from(area.width).saturating_sub(8).min(64);
+    let mut lines: Vec<Line> = wrap(question, columns)
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(yes_no());
     popup(frame, area, title, lines);
 }
 

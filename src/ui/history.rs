@@ -1,0 +1,98 @@
+//! A customer's change history, newest first, in place of the detail pane.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::THEME;
+use crate::app::HistoryView;
+use crate::domain::{AuditEntry, label_for_key};
+use crate::text::{fit, safe};
+
+/// The header line of an entry: version, local time, operator, action.
+fn entry_title(entry: &AuditEntry) -> String {
+    let local = entry.time.with_timezone(&chrono::Local);
+    let mut title = format!(
+        "v{}  {}  {}  {}",
+        entry.version,
+        local.format("%Y-%m-%d %H:%M"),
+        safe(&entry.operator),
+        entry.action.title()
+    );
+    if let Some(v) = entry.reverts {
+        title.push_str(&format!(" of v{v}"));
+    }
+    title
+}
+
+pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
+    let block = Block::bordered()
+        .border_style(THEME.border_focused)
+        .title(Span::styled(
+            format!(" History · {} ", safe(&view.company)),
+            THEME.title,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let columns = usize::from(inner.width);
+    if view.entries.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "No changes recorded since this customer was created.",
+                THEME.dim,
+            )),
+            inner,
+        );
+        return;
+    }
+    let mut lines = Vec::new();
+    let mut selected_line = 0;
+    for (i, entry) in view.entries.iter().enumerate() {
+        let style = if i == view.selected {
+            selected_line = lines.len();
+            THEME.selected
+        } else {
+            THEME.section
+        };
+        lines.push(Line::from(Span::styled(
+            fit(&entry_title(entry), columns),
+            style,
+        )));
+        for change in &entry.changes {
+            let text = format!(
+                "  {}: {} → {}",
+                label_for_key(&change.field),
+                if change.old.is_empty() {
+                    "(empty)"
+                } else {
+                    &change.old
+                },
+                if change.new.is_empty() {
+                    "(empty)"
+                } else {
+                    &change.new
+                },
+            );
+            lines.push(Line::from(Span::styled(fit(&text, columns), THEME.value)));
+        }
+    }
+    if let Some(first) = view.entries.last().filter(|e| e.version > 1) {
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "v1–v{}: before konto kept this record's history",
+                    first.version - 1
+                ),
+                columns,
+            ),
+            THEME.dim,
+        )));
+    }
+    // Keep the selected entry's title on screen, with some of what follows.
+    let height = usize::from(inner.height);
+    let scroll = (selected_line + 4)
+        .saturating_sub(height)
+        .min(selected_line);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+}
