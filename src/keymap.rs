@@ -33,6 +33,10 @@ pub enum Intent {
     History,
     /// Undo the selected change of the history.
     Revert,
+    /// After a conflict: take the stored record and drop my edits.
+    Reload,
+    /// After a conflict: my edits on top of the stored record.
+    Reapply,
 }
 
 /// Which table of bindings is in force.
@@ -48,10 +52,13 @@ pub enum KeyMode {
     Pick,
     /// A customer's change history.
     History,
+    /// The record changed while it was being edited.
+    Conflict,
 }
 
 impl KeyMode {
-    pub const ALL: [KeyMode; 7] = [
+    pub const ALL: [KeyMode; 8] = [
+        KeyMode::Conflict,
         KeyMode::History,
         KeyMode::Browse,
         KeyMode::Filter,
@@ -191,6 +198,14 @@ const HISTORY: &[Binding] = &[
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
 
+#[rustfmt::skip]
+const CONFLICT: &[Binding] = &[
+    bind(&[ch('a')], Intent::Reapply, "a", "re-apply my changes on theirs", true),
+    bind(&[ch('r')], Intent::Reload, "r", "reload theirs, drop mine", true),
+    bind(&[key(Esc)], Intent::Cancel, "Esc", "back to the form", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
 /// The bindings in force in a mode.
 pub fn bindings(mode: KeyMode) -> &'static [Binding] {
     match mode {
@@ -201,6 +216,7 @@ pub fn bindings(mode: KeyMode) -> &'static [Binding] {
         KeyMode::Review => REVIEW,
         KeyMode::Pick => PICK,
         KeyMode::History => HISTORY,
+        KeyMode::Conflict => CONFLICT,
     }
 }
 

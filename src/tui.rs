@@ -15,7 +15,7 @@ use ratatui::crossterm::{cursor, execute};
 
 use crate::app::{self, Action, Command, State};
 use crate::domain::{AuditAction, Cloud, Customer};
-use crate::store::{Committed, Store};
+use crate::store::{Committed, Store, StoreError};
 use crate::ui;
 
 /// Leaves raw mode and the alternate screen; safe to call more than once.
@@ -122,10 +122,20 @@ fn load(store: &Store, cloud: Cloud) -> Action {
 }
 
 fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
-    committed(store.commit(operator, action, record))
+    match store.commit(operator, action, record) {
+        Err(StoreError::Conflict { fields, .. }) => match store.get(record.cloud, &record.id) {
+            Ok(Some(theirs)) => Action::Conflict {
+                theirs: Box::new(theirs),
+                fields,
+            },
+            Ok(None) => Action::CommitFailed(StoreError::NotFound(record.id.clone()).to_string()),
+            Err(e) => Action::CommitFailed(e.to_string()),
+        },
+        other => committed(other),
+    }
 }
 
-fn committed(result: Result<Committed, crate::store::StoreError>) -> Action {
+fn committed(result: Result<Committed, StoreError>) -> Action {
     match result {
         Ok(Committed::Saved(customer)) => Action::Saved(customer),
         Ok(Committed::Unchanged(customer)) => Action::Unchanged(customer),

@@ -629,3 +629,53 @@ fn a_refused_revert_says_why_and_stays_in_the_history() {
     assert_eq!(s.mode, Mode::History);
     assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
 }
+
+#[test]
+fn a_conflict_offers_reapply_or_reload() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, FieldId::LastName);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "Berg");
+    press(&mut s, &[ctrl('s'), key(KeyCode::Enter)]);
+    // Someone else saved version 2 with a new city meanwhile.
+    let mut theirs = s.form.as_ref().unwrap().original.clone();
+    theirs.version = 2;
+    theirs.billing.address.city = "Ulm".into();
+    update(
+        &mut s,
+        Action::Conflict {
+            theirs: Box::new(theirs.clone()),
+            fields: vec!["billing.address.city".into()],
+        },
+    );
+    assert_eq!(s.mode, Mode::Conflict);
+    let mut reload = s.clone();
+
+    // Re-apply: my last name on their version 2; the city is theirs.
+    press(&mut s, &[key(KeyCode::Char('a'))]);
+    assert_eq!(s.mode, Mode::Form);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.original.version, 2);
+    assert_eq!(form.value(FieldId::LastName), "Berg");
+    assert_eq!(form.value(FieldId::City), "Ulm");
+    press(&mut s, &[ctrl('s')]);
+    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+        panic!("no commit");
+    };
+    assert_eq!(record.version, 2, "now based on their version");
+    assert_eq!(record.billing.last_name, "Berg");
+    assert_eq!(record.billing.address.city, "Ulm");
+
+    // Reload: their record, my edit dropped.
+    press(&mut reload, &[key(KeyCode::Char('r'))]);
+    let form = reload.form.as_ref().unwrap();
+    assert_eq!(form.value(FieldId::LastName), "Weiß");
+    assert!(!form.is_dirty());
+    assert_eq!(selected_name(&reload), "Ärztehaus Nord GmbH");
+    assert_eq!(
+        reload.selected_customer().unwrap().version,
+        2,
+        "the list shows theirs"
+    );
+}

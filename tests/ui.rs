@@ -349,3 +349,32 @@ fn a_narrow_key_bar_drops_entries_but_keeps_quit() {
     assert!(bar.ends_with("q quit"), "{bar}");
     assert!(bar.starts_with("↑↓/jk move"), "{bar}");
 }
+
+#[test]
+fn the_conflict_popup_shows_theirs_and_yours() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, konto::domain::FieldId::LastName);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "Berg");
+    let mut theirs = s.form.as_ref().unwrap().original.clone();
+    theirs.version = 2;
+    theirs.billing.address.city = "Ulm".into();
+    update(
+        &mut s,
+        Action::Conflict {
+            theirs: Box::new(theirs),
+            fields: vec!["billing.address.city".into()],
+        },
+    );
+    let text = screen_text(&render(&s, 120, 35));
+    assert!(text.contains("you started from"), "{text}");
+    assert!(
+        text.contains("version 1, the store has version 2."),
+        "{text}"
+    );
+    assert!(text.contains("Last name  Weiß"), "{text}");
+    assert!(text.contains("Berg"), "{text}");
+    assert!(text.contains("City       Ulm"), "{text}");
+    assert!(text.contains("a re-apply yours on theirs"));
+}

@@ -31,7 +31,17 @@ pub struct Form {
     pub pending: Option<Customer>,
     /// The operator has seen the warnings and wants to go on.
     pub warnings_confirmed: bool,
+    /// The stored record, when a submit found it changed meanwhile.
+    pub conflict: Option<Conflict>,
     policy: Policy,
+}
+
+/// A submit found the record changed since the form opened.
+#[derive(Clone, Debug)]
+pub struct Conflict {
+    pub theirs: Customer,
+    /// Keys of the fields changed since the form's version.
+    pub fields: Vec<String>,
 }
 
 impl Form {
@@ -50,6 +60,7 @@ impl Form {
             errors: BTreeMap::new(),
             pending: None,
             warnings_confirmed: false,
+            conflict: None,
             policy: policy.clone(),
         };
         form.focus = form.next_editable(0, 1).unwrap_or(0);
@@ -180,6 +191,21 @@ impl Form {
             }
             None => Some(normalised),
         }
+    }
+
+    /// A new form on `theirs` (the stored record); with `reapply`, the fields
+    /// this form changed keep the values typed here.
+    pub fn rebased(&self, theirs: &Customer, reapply: bool) -> Form {
+        let mut form = Form::new(theirs, &self.policy);
+        if reapply {
+            for (mine, field) in self.fields.iter().zip(form.fields.iter_mut()) {
+                if mine.spec.editable && self.is_changed(mine.spec.id) {
+                    field.input = mine.input.clone();
+                }
+            }
+        }
+        form.focus = self.focus;
+        form
     }
 
     /// Warnings for the fields this edit changed (old data is not nagged

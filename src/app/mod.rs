@@ -5,7 +5,7 @@
 mod form;
 mod picker;
 
-pub use form::{Form, FormField};
+pub use form::{Conflict, Form, FormField};
 pub use picker::{PickOption, Picker};
 
 use ratatui::crossterm::event::{Event, KeyEvent};
@@ -49,6 +49,8 @@ pub enum Mode {
     ConfirmRevert {
         version: u64,
     },
+    /// The record changed while the form was open: reload or re-apply.
+    Conflict,
 }
 
 impl Mode {
@@ -62,6 +64,7 @@ impl Mode {
             | Mode::ConfirmWarnings
             | Mode::ConfirmRevert { .. } => KeyMode::Confirm,
             Mode::History => KeyMode::History,
+            Mode::Conflict => KeyMode::Conflict,
             Mode::Pick => KeyMode::Pick,
             Mode::Review => KeyMode::Review,
         }
@@ -100,6 +103,11 @@ pub enum Action {
     Saved(Customer),
     Unchanged(Customer),
     CommitFailed(String),
+    /// The commit was based on an old version; `theirs` is what is stored.
+    Conflict {
+        theirs: Box<Customer>,
+        fields: Vec<String>,
+    },
     /// A customer's audit entries, oldest first (as the store keeps them).
     HistoryLoaded {
         id: String,
@@ -367,6 +375,28 @@ pub fn update(state: &mut State, action: Action) -> Command {
             state.mode = Mode::Browse;
             Command::None
         }
+        Action::Conflict { theirs, fields } => {
+            match state.form.as_mut() {
+                Some(form) => {
+                    form.conflict = Some(Conflict {
+                        theirs: *theirs,
+                        fields,
+                    });
+                    state.mode = Mode::Conflict;
+                    state.error("Not saved: the record changed since you opened it");
+                }
+                None => {
+                    // A permission toggle or revert on a stale list: show
+                    // what is stored now.
+                    let company = theirs.company.name.clone();
+                    state.replace_customer(*theirs);
+                    state.error(format!(
+                        "Not saved: {company} changed meanwhile; the list now shows the stored record"
+                    ));
+                }
+            }
+            Command::None
+        }
         Action::HistoryLoaded { id, mut entries } => {
             let company = state
                 .customers
@@ -439,7 +469,35 @@ fn on_intent(state: &mut State, intent: Intent) -> Command {
         Mode::Review => on_review(state, intent),
         Mode::History => on_history(state, intent),
         Mode::ConfirmRevert { version } => on_confirm_revert(state, intent, version),
+        Mode::Conflict => on_conflict(state, intent),
     }
+}
+
+fn on_conflict(state: &mut State, intent: Intent) -> Command {
+    let Some(form) = state.form.as_mut() else {
+        state.mode = Mode::Browse;
+        return Command::None;
+    };
+    match intent {
+        Intent::Reload | Intent::Reapply => {
+            if let Some(conflict) = form.conflict.take() {
+                let reapply = intent == Intent::Reapply;
+                *form = form.rebased(&conflict.theirs, reapply);
+                let version = conflict.theirs.version;
+                state.replace_customer(conflict.theirs);
+                state.info(if reapply {
+                    format!("Your changes on top of version {version}: check and submit")
+                } else {
+                    format!("Reloaded version {version}; your changes were dropped")
+                });
+            }
+            state.mode = Mode::Form;
+        }
+        Intent::Cancel => state.mode = Mode::Form,
+        Intent::Quit => return Command::Quit,
+        _ => {}
+    }
+    Command::None
 }
 
 fn on_history(state: &mut State, intent: Intent) -> Command {

@@ -70,6 +70,11 @@ pub fn draw(frame: &mut Frame, state: &State) {
                 confirm(frame, area, "Revert", &question);
             }
         }
+        Mode::Conflict => {
+            if let Some(form) = &state.form {
+                conflict_popup(frame, area, form);
+            }
+        }
         Mode::ConfirmWarnings => {
             if let Some(form) = &state.form {
                 warnings_popup(frame, area, form);
@@ -279,6 +284,60 @@ fn review_popup(frame: &mut Frame, area: Rect, form: &Form) {
         Span::raw(" back to editing"),
     ]));
     popup(frame, area, "Review changes", lines);
+}
+
+/// Theirs vs yours for every field either side changed.
+fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form) {
+    let Some(conflict) = &form.conflict else {
+        return;
+    };
+    let theirs = &conflict.theirs;
+    let intro = format!(
+        "{} changed while you were editing: you started from version {}, the store has version {}.",
+        theirs.company.name, form.original.version, theirs.version
+    );
+    let mut lines: Vec<Line> = wrap(&intro, 72).into_iter().map(Line::from).collect();
+    lines.push(Line::from(""));
+    let changed: Vec<&FieldSpec> = crate::domain::FIELDS
+        .iter()
+        .filter(|f| conflict.fields.iter().any(|k| k == f.key) || form.is_changed(f.id))
+        .collect();
+    let label_columns = changed.iter().map(|f| width(f.label)).max().unwrap_or(0) + 2;
+    let value_columns = (usize::from(area.width).saturating_sub(label_columns + 10) / 2).min(30);
+    lines.push(Line::from(vec![
+        Span::raw(fit("", label_columns)),
+        Span::styled(fit("theirs (stored)", value_columns), THEME.popup_key),
+        Span::raw("  "),
+        Span::styled("yours", THEME.popup_key),
+    ]));
+    for f in changed {
+        lines.push(Line::from(vec![
+            Span::styled(fit(f.label, label_columns), THEME.popup_key),
+            Span::raw(fit(theirs.field(f.id), value_columns)),
+            Span::raw("  "),
+            Span::raw(fit(form.value(f.id), value_columns)),
+        ]));
+    }
+    for key in conflict
+        .fields
+        .iter()
+        .filter(|k| k.starts_with("permissions."))
+    {
+        lines.push(Line::from(format!(
+            "{}: changed by someone else",
+            crate::domain::label_for_key(key)
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("a", THEME.popup_key),
+        Span::raw(" re-apply yours on theirs   "),
+        Span::styled("r", THEME.popup_key),
+        Span::raw(" reload theirs   "),
+        Span::styled("Esc", THEME.popup_key),
+        Span::raw(" back"),
+    ]));
+    popup(frame, area, "Changed meanwhile", lines);
 }
 
 /// The chooser: what is typed narrows the list.
