@@ -125,3 +125,235 @@ fn export_honours_the_cloud() {
     assert_eq!(names[0], "Ärztehaus Nord GmbH", "sorted by company name");
     assert_eq!(names.len(), 5);
 }
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn versions(dir: &Path) -> Vec<u64> {
+    let out = konto(dir, &["export"]);
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    all.iter().map(|c| c["version"].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn csv_and_json_exports_import_back_as_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let before = versions(dir.path());
+    for format in ["csv", "json"] {
+        let file = dir.path().join(format!("all.{format}"));
+        let out = konto(
+            dir.path(),
+            &[
+                "export",
+                "--format",
+                format,
+                "--out",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = konto(dir.path(), &["import", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "0 new, 0 updated, 5 unchanged");
+    }
+    assert_eq!(versions(dir.path()), before, "zero new versions");
+}
+
+#[test]
+fn an_edited_csv_updates_only_what_changed_with_an_audit_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let csv = stdout(&konto(dir.path(), &["export", "--format", "csv"]));
+    let edited = csv.replace("Königstraße 27,,Ulm", "Königstraße 27,Hinterhaus,Ulm");
+    assert_ne!(csv, edited);
+    let file = dir.path().join("edited.csv");
+    std::fs::write(&file, &edited).unwrap();
+
+    let dry = konto(
+        dir.path(),
+        &["import", file.to_str().unwrap(), "--dry-run", "-v"],
+    );
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let text = stdout(&dry);
+    assert!(
+        text.starts_with("0 new, 1 updated, 4 unchanged (dry run"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Address line 2: (empty) → Hinterhaus")
+            || text.contains("Address line 2:  → Hinterhaus"),
+        "{text}"
+    );
+    assert_eq!(
+        versions(dir.path()).iter().sum::<u64>(),
+        6,
+        "dry run wrote nothing"
+    );
+
+    let out = konto(
+        dir.path(),
+        &["--operator", "importer", "import", file.to_str().unwrap()],
+    );
+    assert_eq!(stdout(&out).trim(), "0 new, 1 updated, 4 unchanged");
+    let history = stdout(&konto(dir.path(), &["history", "c-1", "--json"]));
+    let entries: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(entries[1]["action"], "import");
+    assert_eq!(entries[1]["operator"], "importer");
+}
+
+#[test]
+fn a_stale_version_in_an_import_is_a_conflict_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let stale = r#"[{"id":"c-1","version":1,"company":{"name":"Zeppelin Luftschiff AG"}}]"#;
+    let file = dir.path().join("stale.json");
+    std::fs::write(&file, stale).unwrap();
+    // A partial record: the missing fields would be empty, so it is invalid
+    // first; give it the full record instead.
+    let full = stdout(&konto(dir.path(), &["show", "c-1", "--format", "json"]));
+    let mut record: serde_json::Value = serde_json::from_str(&full).unwrap();
+    record["version"] = 1.into();
+    record["company"]["name"] = "Zeppelin Luftschiff AG".into();
+    std::fs::write(&file, serde_json::to_string(&vec![record]).unwrap()).unwrap();
+    let out = konto(dir.path(), &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("record 1 (Zeppelin Luftschiff AG, c-1): is based on version 1, the store has version 2 (changed since: City)"), "{}", stderr(&out));
+    let out = konto(dir.path(), &["import", file.to_str().unwrap(), "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 updated"));
+}
+
+#[test]
+fn a_bad_row_in_the_middle_of_ten_thousand_leaves_the_store_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let mut csv = String::from(
+        "company.name,company.domain,billing.first_name,billing.last_name,billing.email,billing.culture,billing.language,billing.company_name,billing.address.line1,billing.address.city,billing.address.postal_code,billing.address.country\n",
+    );
+    for i in 0..10_000 {
+        let postal = if i == 4_999 { "1234" } else { "10115" };
+        csv.push_str(&format!(
+            "Firma Nummer {i} GmbH,firma{i}.onmicrosoft.com,Anna,Schmidt,anna@firma{i}.de,de-DE,de,Firma Nummer {i} GmbH,Hauptstraße {i},Berlin,{postal},DE\n"
+        ));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let out = konto(dir.path(), &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 5001 (Firma Nummer 4999 GmbH, "),
+        "names the row: {err}"
+    );
+    assert!(
+        err.contains("Postal code for Germany is 5 digits, e.g. 10115"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(versions(dir.path()).len(), 5, "nothing was written");
+
+    // Fixed, the same file creates 10,000 customers.
+    std::fs::write(&file, csv.replace(",1234,DE", ",10115,DE")).unwrap();
+    let out = konto(dir.path(), &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "10000 new, 0 updated, 0 unchanged");
+    assert_eq!(versions(dir.path()).len(), 10_005);
+}
+
+#[test]
+fn update_sets_fields_with_the_same_validation_and_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let out = konto(
+        dir.path(),
+        &[
+            "update",
+            "c-1",
+            "--set",
+            "phone=030 1234567",
+            "--set",
+            "billing.address.line2=Hof",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "Saved Zeppelin Logistik AG (version 3)"
+    );
+    let shown = stdout(&konto(
+        dir.path(),
+        &["show", "zeppelin.onmicrosoft.com", "--format", "json"],
+    ));
+    let c: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(c["billing"]["phone"], "+49301234567", "normalised");
+    assert_eq!(c["billing"]["address"]["line2"], "Hof");
+
+    let bad = konto(dir.path(), &["update", "c-1", "--set", "postal_code=1234"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("Postal code for Germany is 5 digits"),
+        "{}",
+        stderr(&bad)
+    );
+
+    let stale = konto(
+        dir.path(),
+        &["update", "c-1", "--set", "city=Ulm", "--if-version", "2"],
+    );
+    assert_eq!(stale.status.code(), Some(4));
+    assert!(
+        stderr(&stale).contains("changed since: Address line 2, Phone"),
+        "{}",
+        stderr(&stale)
+    );
+
+    let unknown = konto(dir.path(), &["update", "c-1", "--set", "colour=red"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let fixed = konto(dir.path(), &["update", "c-1", "--set", "country=AT"]);
+    assert_eq!(fixed.status.code(), Some(2));
+    assert!(stderr(&fixed).contains("cannot be changed"));
+}
+
+#[test]
+fn permission_turns_on_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let out = konto(dir.path(), &["permission", "c-2", "savings-plan", "on"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = stdout(&konto(dir.path(), &["history", "c-2"]));
+    assert!(history.contains("permission on"), "{history}");
+    assert!(
+        history.contains("Azure savings plan: off → on"),
+        "{history}"
+    );
+}
+
+#[test]
+fn list_filters_and_fits_the_width() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let out = Command::new(BIN)
+        .args(["list", "--filter", "ZEPP", "--data-dir"])
+        .arg(dir.path())
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].starts_with("Zeppelin Logistik AG"));
+    for line in &lines {
+        assert!(unicode_width::UnicodeWidthStr::width(*line) <= 80, "{line}");
+    }
+    let csv = stdout(&konto(
+        dir.path(),
+        &["list", "--filter", "lefevre", "--format", "csv"],
+    ));
+    assert_eq!(csv.lines().count(), 2);
+}

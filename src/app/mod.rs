@@ -15,6 +15,7 @@ use tui_input::{Input, InputRequest};
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FIELDS, Permission, sort_key};
 use crate::keymap::{self, Intent, KeyMode};
 use crate::layout;
+use crate::query::{Query, search_text};
 use crate::validate::{Policy, is_forbidden_char};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,9 +221,9 @@ impl State {
     /// Recomputes the visible rows, keeping the selection on `keep` if it is
     /// still listed.
     fn apply_filter(&mut self, keep: Option<String>) {
-        let query = self.filter.value().trim().to_lowercase();
+        let query = Query::new(self.filter.value());
         self.visible = (0..self.customers.len())
-            .filter(|&i| query.is_empty() || self.search_text[i].contains(&query))
+            .filter(|&i| query.is_empty() || query.matches_text(&self.search_text[i]))
             .collect();
         let position = keep.and_then(|id| {
             self.visible
@@ -295,14 +296,6 @@ impl State {
         self.set_customers(customers);
         self.apply_filter(Some(id));
     }
-}
-
-fn search_text(c: &Customer) -> String {
-    format!(
-        "{}\n{}\n{}",
-        c.company.name, c.company.domain, c.billing.email
-    )
-    .to_lowercase()
 }
 
 /// Turns a key press into an action in the current mode and applies it.

@@ -13,6 +13,7 @@
 
 mod backup;
 mod error;
+mod import;
 mod keys;
 
 use std::fs::{self, File, OpenOptions};
@@ -24,6 +25,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
+pub use import::{ImportPlan, ImportRefused};
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer};
 use crate::validate::{Policy, check_record};

@@ -1,12 +1,15 @@
 //! Command-line arguments and the headless commands.
 
+mod data;
+mod edit;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::demo::demo_customers;
-use crate::domain::{Cloud, sort_key};
+use crate::domain::Cloud;
 use crate::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
 use crate::validate::Policy;
 
@@ -62,10 +65,95 @@ impl From<CloudArg> for Cloud {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ViewFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PermissionArg {
+    Reservations,
+    SavingsPlan,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Print every customer of the cloud as a JSON array, sorted by company name.
-    Export,
+    /// Write every customer of the cloud (matching --filter), sorted by
+    /// company name, with one column per field.
+    Export {
+        #[arg(long, value_enum, default_value_t = DataFormat::Json)]
+        format: DataFormat,
+        /// Only customers whose company name, domain or email contain this.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Create and update customers from a CSV or JSON file, all or nothing:
+    /// every record is checked first; any error writes nothing.
+    Import {
+        file: PathBuf,
+        /// Default: from the file's extension.
+        #[arg(long, value_enum)]
+        format: Option<DataFormat>,
+        /// Show what would change and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Take records based on older versions than stored.
+        #[arg(long)]
+        force: bool,
+        /// With --dry-run: every changed field as old → new.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// List customers (matching --filter).
+    List {
+        #[arg(long)]
+        filter: Option<String>,
+        #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
+        format: ViewFormat,
+    },
+    /// Show one customer, by id or primary domain.
+    Show {
+        id_or_domain: String,
+        #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
+        format: ViewFormat,
+    },
+    /// Change fields of one customer as one audited commit.
+    Update {
+        id: String,
+        /// FIELD=VALUE, with FIELD a column name (billing.address.city) or its
+        /// last part (city); repeatable.
+        #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
+        sets: Vec<String>,
+        /// Refuse (exit 4) unless the stored version is this one.
+        #[arg(long, value_name = "N")]
+        if_version: Option<u64>,
+    },
+    /// Allow or stop allowing a customer to purchase Azure reservations or
+    /// savings plans.
+    Permission {
+        id: String,
+        #[arg(value_enum)]
+        permission: PermissionArg,
+        #[arg(value_enum)]
+        state: OnOff,
+    },
     /// Print a customer's change history, oldest first.
     History {
         /// The customer's id.
@@ -123,12 +211,12 @@ fn set_private_umask() {
     }
 }
 
-fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
     eprintln!("konto: {message}");
     ExitCode::from(code)
 }
 
-fn store_error_code(e: &StoreError) -> u8 {
+pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     match e {
         StoreError::Conflict { .. } => exit::CONFLICT,
         StoreError::Invalid(_)
@@ -170,10 +258,38 @@ pub fn main() -> ExitCode {
     let operator = operator(&cli);
     let result = match cli.command {
         None => run_app(&store, cloud, &operator),
-        Some(Cmd::Export) => export(&store, cloud),
-        Some(Cmd::History { id, json }) => history(&store, cloud, &id, json),
-        Some(Cmd::Restore { file }) => restore(&store, &file),
-        Some(Cmd::CommitLoop { count }) => commit_loop(&store, &operator, count),
+        Some(Cmd::Export {
+            format,
+            filter,
+            out,
+        }) => data::export(&store, cloud, format, filter.as_deref(), out.as_deref()),
+        Some(Cmd::Import {
+            file,
+            format,
+            dry_run,
+            force,
+            verbose,
+        }) => data::import(
+            &store, cloud, &operator, &file, format, dry_run, force, verbose,
+        ),
+        Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), format),
+        Some(Cmd::Show {
+            id_or_domain,
+            format,
+        }) => data::show(&store, cloud, &id_or_domain, format),
+        Some(Cmd::Update {
+            id,
+            sets,
+            if_version,
+        }) => edit::update(&store, cloud, &operator, &id, &sets, if_version),
+        Some(Cmd::Permission {
+            id,
+            permission,
+            state,
+        }) => edit::permission(&store, cloud, &operator, &id, permission, state),
+        Some(Cmd::History { id, json }) => edit::history(&store, cloud, &id, json),
+        Some(Cmd::Restore { file }) => edit::restore(&store, &file),
+        Some(Cmd::CommitLoop { count }) => edit::commit_loop(&store, &operator, count),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
@@ -181,7 +297,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn seed(store: &Store) -> Result<(), ExitCode> {
+pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
     let demo = demo_customers().map_err(|e| fail(exit::STORE, format!("demo data: {e}")))?;
     store
         .seed_if_new(&demo)
@@ -196,106 +312,5 @@ fn run_app(store: &Store, cloud: Cloud, operator: &str) -> Result<(), ExitCode> 
     if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
         eprintln!("konto: the daily backup was not written: {e}");
     }
-    Ok(())
-}
-
-fn history(store: &Store, cloud: Cloud, id: &str, json: bool) -> Result<(), ExitCode> {
-    if store
-        .get(cloud, id)
-        .map_err(|e| fail(store_error_code(&e), e))?
-        .is_none()
-    {
-        return Err(fail(exit::INVALID, StoreError::NotFound(id.to_string())));
-    }
-    let entries = store
-        .history(cloud, id)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    if json {
-        let text = serde_json::to_string_pretty(&entries).map_err(|e| fail(exit::STORE, e))?;
-        println!("{text}");
-        return Ok(());
-    }
-    for entry in &entries {
-        let local = entry.time.with_timezone(&chrono::Local);
-        println!(
-            "v{}  {}  {}  {}",
-            entry.version,
-            local.format("%Y-%m-%d %H:%M:%S %Z"),
-            crate::text::safe(&entry.operator),
-            entry.action.title()
-        );
-        for c in &entry.changes {
-            println!(
-                "    {}: {} → {}",
-                crate::domain::label_for_key(&c.field),
-                crate::text::safe(&c.old),
-                crate::text::safe(&c.new)
-            );
-        }
-    }
-    if entries.is_empty() {
-        println!("no changes recorded since the customer was created");
-    }
-    Ok(())
-}
-
-fn restore(store: &Store, file: &std::path::Path) -> Result<(), ExitCode> {
-    let n = store
-        .restore(file)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    println!("restored {n} customers into {}", store.dir().display());
-    Ok(())
-}
-
-/// Commits a change after another and reports each one once it is durable;
-/// the crash test kills this process at random moments.
-fn commit_loop(store: &Store, operator: &str, count: u64) -> Result<(), ExitCode> {
-    use std::io::Write;
-    seed(store)?;
-    let customers = store
-        .customers(Cloud::Commercial)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    if customers.is_empty() {
-        return Err(fail(exit::INVALID, "no customers to change"));
-    }
-    let mut out = std::io::stdout().lock();
-    for i in 0..count {
-        let index = (i % customers.len() as u64) as usize;
-        let Some(mut record) = store
-            .get(Cloud::Commercial, &customers[index].id)
-            .map_err(|e| fail(store_error_code(&e), e))?
-        else {
-            continue;
-        };
-        record.billing.address.city = format!("Crashtown {i}");
-        let action = crate::domain::AuditAction::Update;
-        match store.commit(operator, action, &record) {
-            Ok(crate::store::Committed::Saved(saved)) => {
-                let line = format!(
-                    "ack {} {} {}\n",
-                    saved.id, saved.version, saved.billing.address.city
-                );
-                if out
-                    .write_all(line.as_bytes())
-                    .and_then(|()| out.flush())
-                    .is_err()
-                {
-                    return Ok(());
-                }
-            }
-            Ok(crate::store::Committed::Unchanged(_)) => {}
-            Err(e) => return Err(fail(store_error_code(&e), e)),
-        }
-    }
-    Ok(())
-}
-
-fn export(store: &Store, cloud: Cloud) -> Result<(), ExitCode> {
-    let mut customers = store
-        .customers(cloud)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    customers.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-    let json = serde_json::to_string_pretty(&customers).map_err(|e| fail(exit::STORE, e))?;
-    println!("{json}");
     Ok(())
 }

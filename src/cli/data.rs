@@ -1,0 +1,269 @@
+//! Headless commands that move customer data in and out: export, import,
+//! list and show.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{DataFormat, ViewFormat, exit, fail, store_error_code};
+use crate::domain::{Cloud, Customer, FIELDS, Permission, sort_key};
+use crate::exchange::{self, ImportProblem};
+use crate::query::Query;
+use crate::store::{ImportRefused, Store};
+use crate::text::{fit, safe, width};
+
+/// The cloud's customers matching `filter`, sorted by company name.
+fn selected(store: &Store, cloud: Cloud, filter: Option<&str>) -> Result<Vec<Customer>, ExitCode> {
+    let query = Query::new(filter.unwrap_or(""));
+    let mut customers = store
+        .customers(cloud)
+        .map_err(|e| fail(store_error_code(&e), e))?;
+    customers.retain(|c| query.matches(c));
+    customers.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    Ok(customers)
+}
+
+fn write_data(customers: &[Customer], format: DataFormat, out: impl Write) -> Result<(), String> {
+    match format {
+        DataFormat::Json => exchange::write_json(customers, out),
+        DataFormat::Csv => exchange::write_csv(customers, out),
+    }
+}
+
+pub fn export(
+    store: &Store,
+    cloud: Cloud,
+    format: DataFormat,
+    filter: Option<&str>,
+    out: Option<&Path>,
+) -> Result<(), ExitCode> {
+    let customers = selected(store, cloud, filter)?;
+    let result = match out {
+        Some(path) => File::create(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|f| write_data(&customers, format, BufWriter::new(f))),
+        None => write_data(&customers, format, std::io::stdout().lock()),
+    };
+    result.map_err(|e| fail(exit::STORE, e))?;
+    if let Some(path) = out {
+        eprintln!(
+            "exported {} customers to {}",
+            customers.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn print_problems(problems: &[ImportProblem]) {
+    for p in problems {
+        eprintln!("{p}");
+    }
+}
+
+fn problems_in(problems: &[ImportProblem], file: &Path) -> String {
+    let n = problems.len();
+    let noun = if n == 1 { "problem" } else { "problems" };
+    format!("{n} {noun} in {}; nothing was imported", file.display())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn import(
+    store: &Store,
+    cloud: Cloud,
+    operator: &str,
+    file: &Path,
+    format: Option<DataFormat>,
+    dry_run: bool,
+    force: bool,
+    verbose: bool,
+) -> Result<(), ExitCode> {
+    let format = format.unwrap_or_else(|| {
+        let is_csv = file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv {
+            DataFormat::Csv
+        } else {
+            DataFormat::Json
+        }
+    });
+    let input =
+        File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
+    let input = std::io::BufReader::new(input);
+    let incoming = match format {
+        DataFormat::Csv => exchange::read_csv(input, cloud),
+        DataFormat::Json => exchange::read_json(input, cloud),
+    };
+    let incoming = incoming.map_err(|problems| {
+        print_problems(&problems);
+        fail(exit::INVALID, problems_in(&problems, file))
+    })?;
+    let plan = match store.plan_import(incoming, force) {
+        Ok(plan) => plan,
+        Err(ImportRefused::Invalid(problems)) => {
+            print_problems(&problems);
+            return Err(fail(exit::INVALID, problems_in(&problems, file)));
+        }
+        Err(ImportRefused::Conflicts(problems)) => {
+            print_problems(&problems);
+            return Err(fail(
+                exit::CONFLICT,
+                format!(
+                    "{} records are based on older versions; nothing was imported",
+                    problems.len()
+                ),
+            ));
+        }
+        Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
+    };
+    if dry_run {
+        println!("{} (dry run: nothing written)", plan.summary());
+        if verbose {
+            for (who, changes) in plan.diffs() {
+                println!("{}", safe(&who));
+                for c in changes {
+                    println!(
+                        "    {}: {} → {}",
+                        crate::domain::label_for_key(&c.field),
+                        safe(&c.old),
+                        safe(&c.new)
+                    );
+                }
+            }
+            for c in &plan.new {
+                println!("{} ({}): new", safe(&c.company.name), c.id);
+            }
+        }
+        return Ok(());
+    }
+    store
+        .apply_import(operator, &plan)
+        .map_err(|e| fail(store_error_code(&e), e))?;
+    let forced = if plan.forced > 0 {
+        format!(" ({} over newer versions, --force)", plan.forced)
+    } else {
+        String::new()
+    };
+    println!("{}{forced}", plan.summary());
+    Ok(())
+}
+
+/// Columns for the terminal: stdout's width when it is one, else $COLUMNS,
+/// else 120.
+fn terminal_width() -> usize {
+    if std::io::stdout().is_terminal()
+        && let Ok((w, _)) = ratatui::crossterm::terminal::size()
+    {
+        return usize::from(w);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120)
+}
+
+fn print_table(customers: &[Customer]) {
+    let total = terminal_width().max(40);
+    // Country (2) and version (7) are narrow; name, domain and id share the
+    // rest 2:1.5:1.5 and are cut with … so no line is wider than the terminal.
+    let rest = total.saturating_sub(4 + 7 + 4 * 2);
+    let name = rest * 2 / 5;
+    let domain = rest * 3 / 10;
+    let id = rest.saturating_sub(name + domain);
+    let row = |cells: [&str; 5]| {
+        let line = [
+            fit(cells[0], name),
+            fit(cells[1], domain),
+            fit(cells[2], 4),
+            fit(cells[3], 7),
+            fit(cells[4], id),
+        ]
+        .join("  ");
+        println!("{}", line.trim_end());
+    };
+    row(["COMPANY", "DOMAIN", "CC", "VERSION", "ID"]);
+    for c in customers {
+        row([
+            &c.company.name,
+            &c.company.domain,
+            &c.billing.address.country,
+            &c.version.to_string(),
+            &c.id,
+        ]);
+    }
+}
+
+pub fn list(
+    store: &Store,
+    cloud: Cloud,
+    filter: Option<&str>,
+    format: ViewFormat,
+) -> Result<(), ExitCode> {
+    let customers = selected(store, cloud, filter)?;
+    let out = std::io::stdout().lock();
+    match format {
+        ViewFormat::Table => {
+            print_table(&customers);
+            Ok(())
+        }
+        ViewFormat::Json => exchange::write_json(&customers, out),
+        ViewFormat::Csv => exchange::write_csv(&customers, out),
+    }
+    .map_err(|e| fail(exit::STORE, e))
+}
+
+pub fn show(
+    store: &Store,
+    cloud: Cloud,
+    id_or_domain: &str,
+    format: ViewFormat,
+) -> Result<(), ExitCode> {
+    let by_id = store.get(cloud, id_or_domain);
+    let found = match by_id {
+        Ok(Some(c)) => Some(c),
+        Ok(None) => store
+            .find_by_domain(cloud, id_or_domain)
+            .map_err(|e| fail(store_error_code(&e), e))?,
+        Err(e) => return Err(fail(store_error_code(&e), e)),
+    };
+    let Some(c) = found else {
+        return Err(fail(
+            exit::INVALID,
+            format!(
+                "no customer with id or domain {id_or_domain} in the {} cloud",
+                cloud.key()
+            ),
+        ));
+    };
+    let out = std::io::stdout().lock();
+    match format {
+        ViewFormat::Table => {
+            let label_width = FIELDS.iter().map(|f| width(f.label)).max().unwrap_or(0) + 2;
+            for f in FIELDS {
+                println!("{}{}", fit(f.label, label_width), safe(c.field(f.id)));
+            }
+            for p in Permission::ALL {
+                let state = if c.permissions.get(p) {
+                    "allowed"
+                } else {
+                    "not allowed"
+                };
+                println!("{}{state}", fit(p.title(), label_width));
+            }
+            println!("{}{}", fit("Version", label_width), c.version);
+            println!(
+                "{}{}",
+                fit("Last updated", label_width),
+                c.updated.to_rfc3339()
+            );
+            Ok(())
+        }
+        ViewFormat::Json => serde_json::to_writer_pretty(out, &c)
+            .map_err(|e| e.to_string())
+            .map(|()| println!()),
+        ViewFormat::Csv => exchange::write_csv(std::slice::from_ref(&c), out),
+    }
+    .map_err(|e| fail(exit::STORE, e))
+}

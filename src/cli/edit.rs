@@ -1,0 +1,225 @@
+//! Headless commands that change or inspect one customer.
+
+use std::process::ExitCode;
+
+use super::{OnOff, PermissionArg, exit, fail, seed, store_error_code};
+use crate::domain::{AuditAction, Cloud, Customer, Permission};
+use crate::exchange::columns;
+use crate::store::{Committed, Store, StoreError};
+
+fn load(store: &Store, cloud: Cloud, id: &str) -> Result<Customer, ExitCode> {
+    match store.get(cloud, id) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(fail(exit::INVALID, StoreError::NotFound(id.to_string()))),
+        Err(e) => Err(fail(store_error_code(&e), e)),
+    }
+}
+
+/// The column a `--set` names: a full column name or its last part.
+fn resolve_field(name: &str) -> Result<&'static str, String> {
+    let name = name.trim();
+    let cols = columns();
+    if let Some(col) = cols.iter().find(|c| **c == name) {
+        return Ok(col);
+    }
+    let matches: Vec<&&str> = cols
+        .iter()
+        .filter(|c| c.rsplit('.').next() == Some(name))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!(
+            "unknown field \"{name}\"; fields are: {}",
+            cols.join(", ")
+        )),
+        many => Err(format!(
+            "\"{name}\" is ambiguous: {}",
+            many.iter().map(|c| **c).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+fn report(outcome: Result<Committed, StoreError>) -> Result<(), ExitCode> {
+    match outcome {
+        Ok(Committed::Saved(c)) => {
+            println!(
+                "Saved {} (version {})",
+                crate::text::safe(&c.company.name),
+                c.version
+            );
+            Ok(())
+        }
+        Ok(Committed::Unchanged(c)) => {
+            println!(
+                "Nothing to save: {} is unchanged (version {})",
+                crate::text::safe(&c.company.name),
+                c.version
+            );
+            Ok(())
+        }
+        Err(e) => Err(fail(store_error_code(&e), e)),
+    }
+}
+
+pub fn update(
+    store: &Store,
+    cloud: Cloud,
+    operator: &str,
+    id: &str,
+    sets: &[String],
+    if_version: Option<u64>,
+) -> Result<(), ExitCode> {
+    let mut record = load(store, cloud, id)?;
+    if let Some(version) = if_version {
+        record.version = version;
+    }
+    for set in sets {
+        let Some((name, value)) = set.split_once('=') else {
+            return Err(fail(exit::USAGE, format!("--set {set}: write FIELD=VALUE")));
+        };
+        let key = resolve_field(name).map_err(|e| fail(exit::USAGE, e))?;
+        let fixed = [
+            "id",
+            "cloud",
+            "version",
+            "created",
+            "updated",
+            "company.domain",
+            "company.tenant_id",
+            "billing.address.country",
+        ];
+        if fixed.contains(&key) {
+            return Err(fail(exit::INVALID, format!("{key} cannot be changed")));
+        }
+        let value = if key.starts_with("permissions.") {
+            match value.trim() {
+                "on" | "true" | "yes" => "on",
+                "off" | "false" | "no" => "off",
+                other => {
+                    return Err(fail(
+                        exit::INVALID,
+                        format!("{key}: \"{other}\" is not on or off"),
+                    ));
+                }
+            }
+        } else {
+            value
+        };
+        record.set_by_key(key, value);
+    }
+    report(store.commit(operator, AuditAction::Update, &record))
+}
+
+pub fn permission(
+    store: &Store,
+    cloud: Cloud,
+    operator: &str,
+    id: &str,
+    which: PermissionArg,
+    state: OnOff,
+) -> Result<(), ExitCode> {
+    let mut record = load(store, cloud, id)?;
+    let permission = match which {
+        PermissionArg::Reservations => Permission::AzureReservations,
+        PermissionArg::SavingsPlan => Permission::AzureSavingsPlan,
+    };
+    let allow = state == OnOff::On;
+    record.permissions.set(permission, allow);
+    let action = if allow {
+        AuditAction::PermissionOn
+    } else {
+        AuditAction::PermissionOff
+    };
+    report(store.commit(operator, action, &record))
+}
+
+pub fn history(store: &Store, cloud: Cloud, id: &str, json: bool) -> Result<(), ExitCode> {
+    if store
+        .get(cloud, id)
+        .map_err(|e| fail(store_error_code(&e), e))?
+        .is_none()
+    {
+        return Err(fail(exit::INVALID, StoreError::NotFound(id.to_string())));
+    }
+    let entries = store
+        .history(cloud, id)
+        .map_err(|e| fail(store_error_code(&e), e))?;
+    if json {
+        let text = serde_json::to_string_pretty(&entries).map_err(|e| fail(exit::STORE, e))?;
+        println!("{text}");
+        return Ok(());
+    }
+    for entry in &entries {
+        let local = entry.time.with_timezone(&chrono::Local);
+        println!(
+            "v{}  {}  {}  {}",
+            entry.version,
+            local.format("%Y-%m-%d %H:%M:%S %Z"),
+            crate::text::safe(&entry.operator),
+            entry.action.title()
+        );
+        for c in &entry.changes {
+            println!(
+                "    {}: {} → {}",
+                crate::domain::label_for_key(&c.field),
+                crate::text::safe(&c.old),
+                crate::text::safe(&c.new)
+            );
+        }
+    }
+    if entries.is_empty() {
+        println!("no changes recorded since the customer was created");
+    }
+    Ok(())
+}
+
+pub fn restore(store: &Store, file: &std::path::Path) -> Result<(), ExitCode> {
+    let n = store
+        .restore(file)
+        .map_err(|e| fail(store_error_code(&e), e))?;
+    println!("restored {n} customers into {}", store.dir().display());
+    Ok(())
+}
+
+/// Commits a change after another and reports each one once it is durable;
+/// the crash test kills this process at random moments.
+pub fn commit_loop(store: &Store, operator: &str, count: u64) -> Result<(), ExitCode> {
+    use std::io::Write;
+    seed(store)?;
+    let customers = store
+        .customers(Cloud::Commercial)
+        .map_err(|e| fail(store_error_code(&e), e))?;
+    if customers.is_empty() {
+        return Err(fail(exit::INVALID, "no customers to change"));
+    }
+    let mut out = std::io::stdout().lock();
+    for i in 0..count {
+        let index = (i % customers.len() as u64) as usize;
+        let Some(mut record) = store
+            .get(Cloud::Commercial, &customers[index].id)
+            .map_err(|e| fail(store_error_code(&e), e))?
+        else {
+            continue;
+        };
+        record.billing.address.city = format!("Crashtown {i}");
+        let action = crate::domain::AuditAction::Update;
+        match store.commit(operator, action, &record) {
+            Ok(crate::store::Committed::Saved(saved)) => {
+                let line = format!(
+                    "ack {} {} {}\n",
+                    saved.id, saved.version, saved.billing.address.city
+                );
+                if out
+                    .write_all(line.as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
+                    return Ok(());
+                }
+            }
+            Ok(crate::store::Committed::Unchanged(_)) => {}
+            Err(e) => return Err(fail(store_error_code(&e), e)),
+        }
+    }
+    Ok(())
+}

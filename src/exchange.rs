@@ -1,0 +1,371 @@
+//! Customers as CSV and JSON for export and import. The columns come from
+//! the field catalogue, so every field is exported under a stable name
+//! (`billing.address.city`) and read back by the same name.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Cloud, Customer, FIELDS, Permission, label_for_key};
+
+/// Where a record came from in an import file, for error messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// 1-based line of a CSV file (the header is line 1).
+    Line(u64),
+    /// 1-based index of a record in a JSON array.
+    Record(usize),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Record(n) => write!(f, "record {n}"),
+        }
+    }
+}
+
+/// A record read from an import file: the customer and which columns the
+/// file carried (a missing `version` means "no version stated").
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub location: Location,
+    pub customer: Customer,
+    pub version_given: bool,
+}
+
+/// Something wrong with one record of an import; nothing is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportProblem {
+    pub location: Location,
+    /// The customer, as far as known (name and id).
+    pub customer: String,
+    /// The field's label, when one field is at fault.
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ImportProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.location)?;
+        if !self.customer.is_empty() {
+            write!(f, " ({})", crate::text::safe(&self.customer))?;
+        }
+        match &self.field {
+            Some(field) => write!(f, ": {field} {}", self.reason),
+            None => write!(f, ": {}", self.reason),
+        }
+    }
+}
+
+/// Every column, in export order.
+pub fn columns() -> Vec<&'static str> {
+    let mut cols = vec!["id", "cloud", "version"];
+    cols.extend(FIELDS.iter().map(|f| f.key).filter(|k| *k != "id"));
+    cols.extend(Permission::ALL.iter().map(|p| p.key()));
+    cols.extend(["created", "updated"]);
+    cols
+}
+
+/// One customer's value in a column.
+pub fn column_value(c: &Customer, column: &str) -> String {
+    match column {
+        "cloud" => c.cloud.key().to_string(),
+        "version" => c.version.to_string(),
+        "created" => c.created.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "updated" => c.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        _ => {
+            if let Some(f) = FIELDS.iter().find(|f| f.key == column) {
+                return c.field(f.id).to_string();
+            }
+            match Permission::ALL.iter().find(|p| p.key() == column) {
+                Some(p) => c.permissions.get(*p).to_string(),
+                None => String::new(),
+            }
+        }
+    }
+}
+
+pub fn write_csv(customers: &[Customer], out: impl Write) -> Result<(), String> {
+    let mut writer = csv::Writer::from_writer(out);
+    let cols = columns();
+    writer.write_record(&cols).map_err(|e| e.to_string())?;
+    for c in customers {
+        writer
+            .write_record(cols.iter().map(|col| column_value(c, col)))
+            .map_err(|e| e.to_string())?;
+    }
+    writer.flush().map_err(|e| e.to_string())
+}
+
+pub fn write_json(customers: &[Customer], mut out: impl Write) -> Result<(), String> {
+    serde_json::to_writer_pretty(&mut out, customers).map_err(|e| e.to_string())?;
+    out.write_all(b"\n").map_err(|e| e.to_string())
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_lowercase().as_str() {
+        "true" | "on" | "yes" | "1" => Some(true),
+        "false" | "off" | "no" | "0" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// Builds a customer from `column → value`; `default_cloud` fills a missing
+/// cloud column.
+fn from_columns(
+    location: Location,
+    values: &BTreeMap<String, String>,
+    default_cloud: Cloud,
+) -> Result<Incoming, ImportProblem> {
+    let name = values.get("company.name").cloned().unwrap_or_default();
+    let id = values.get("id").cloned().unwrap_or_default();
+    let who = match (name.is_empty(), id.is_empty()) {
+        (false, false) => format!("{name}, {id}"),
+        (false, true) => name,
+        _ => id,
+    };
+    let problem = |field: Option<&str>, reason: String| ImportProblem {
+        location: location.clone(),
+        customer: who.clone(),
+        field: field.map(|k| label_for_key(k).to_string()),
+        reason,
+    };
+    let known = columns();
+    if let Some(unknown) = values.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(problem(
+            None,
+            format!("unknown column \"{unknown}\" (see `konto export --format csv` for the names)"),
+        ));
+    }
+    let mut c = Customer {
+        cloud: default_cloud,
+        ..Customer::default()
+    };
+    let mut version_given = false;
+    for (key, value) in values {
+        match key.as_str() {
+            "cloud" => {
+                c.cloud = match value.trim() {
+                    "" => default_cloud,
+                    "commercial" => Cloud::Commercial,
+                    "usgov" => Cloud::Usgov,
+                    other => {
+                        return Err(problem(
+                            None,
+                            format!("cloud \"{other}\" is neither commercial nor usgov"),
+                        ));
+                    }
+                }
+            }
+            "version" => {
+                if !value.trim().is_empty() {
+                    c.version = value.trim().parse().map_err(|_| {
+                        problem(None, format!("version \"{value}\" is not a whole number"))
+                    })?;
+                    version_given = true;
+                }
+            }
+            "created" | "updated" => {
+                if !value.trim().is_empty() {
+                    let time: DateTime<Utc> = DateTime::parse_from_rfc3339(value.trim())
+                        .map_err(|_| {
+                            problem(None, format!("{key} \"{value}\" is not an RFC 3339 time"))
+                        })?
+                        .to_utc();
+                    if key == "created" {
+                        c.created = time;
+                    } else {
+                        c.updated = time;
+                    }
+                }
+            }
+            _ if key.starts_with("permissions.") => {
+                let allowed = parse_bool(value).ok_or_else(|| {
+                    problem(Some(key), format!("is \"{value}\"; use true or false"))
+                })?;
+                c.set_by_key(key, if allowed { "on" } else { "off" });
+            }
+            _ => {
+                c.set_by_key(key, value);
+            }
+        }
+    }
+    Ok(Incoming {
+        location,
+        customer: c,
+        version_given,
+    })
+}
+
+/// Reads a CSV import. Problems are collected for every row, not just the
+/// first, so one run lists everything to fix.
+pub fn read_csv(
+    input: impl Read,
+    default_cloud: Cloud,
+) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let header_problem = |reason: String| {
+        vec![ImportProblem {
+            location: Location::Line(1),
+            customer: String::new(),
+            field: None,
+            reason,
+        }]
+    };
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| header_problem(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if !headers.iter().any(|h| h == "company.name") {
+        return Err(header_problem(
+            "the header has no company.name column (see `konto export --format csv`)".into(),
+        ));
+    }
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for row in reader.records() {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(ImportProblem {
+                    location: Location::Line(line),
+                    customer: String::new(),
+                    field: None,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let line = row.position().map_or(0, |p| p.line());
+        let values: BTreeMap<String, String> = headers
+            .iter()
+            .cloned()
+            .zip(row.iter().map(str::to_string))
+            .collect();
+        match from_columns(Location::Line(line), &values, default_cloud) {
+            Ok(record) => records.push(record),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(records)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Flattens a JSON object into `a.b.c → value` pairs.
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::String(s) => {
+            out.insert(prefix.to_string(), s.clone());
+        }
+        serde_json::Value::Null => {
+            out.insert(prefix.to_string(), String::new());
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+/// Reads a JSON import: an array of customers as `konto export` writes them.
+pub fn read_json(
+    input: impl Read,
+    default_cloud: Cloud,
+) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
+    let values: Vec<serde_json::Value> = serde_json::from_reader(input).map_err(|e| {
+        vec![ImportProblem {
+            location: Location::Record(0),
+            customer: String::new(),
+            field: None,
+            reason: format!("not a JSON array of customers: {e}"),
+        }]
+    })?;
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let mut flat = BTreeMap::new();
+        flatten("", value, &mut flat);
+        match from_columns(Location::Record(i + 1), &flat, default_cloud) {
+            Ok(record) => records.push(record),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(records)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::sample_customer;
+
+    #[test]
+    fn every_catalogue_field_and_permission_is_a_column() {
+        let cols = columns();
+        for f in FIELDS {
+            assert!(cols.contains(&f.key), "{}", f.key);
+        }
+        assert!(cols.contains(&"permissions.azure_savings_plan"));
+        assert_eq!(cols[0], "id");
+    }
+
+    #[test]
+    fn csv_round_trip_is_exact_with_unicode_and_empty_fields() {
+        let mut c = sample_customer();
+        c.company.name = "株式会社さくら, \"精機\"".into();
+        c.billing.address.line2 = String::new();
+        c.permissions.azure_savings_plan = true;
+        let mut bytes = Vec::new();
+        write_csv(std::slice::from_ref(&c), &mut bytes).unwrap();
+        let back = read_csv(bytes.as_slice(), Cloud::Commercial).unwrap();
+        assert_eq!(back[0].customer, c);
+        assert!(back[0].version_given);
+        assert_eq!(back[0].location, Location::Line(2));
+    }
+
+    #[test]
+    fn json_round_trip_is_exact() {
+        let c = sample_customer();
+        let mut bytes = Vec::new();
+        write_json(std::slice::from_ref(&c), &mut bytes).unwrap();
+        let back = read_json(bytes.as_slice(), Cloud::Commercial).unwrap();
+        assert_eq!(back[0].customer, c);
+    }
+
+    #[test]
+    fn unknown_columns_and_bad_values_name_the_line() {
+        let csv = "id,company.name,billing.citty\nc-1,Contoso,Ulm\n";
+        let problems = read_csv(csv.as_bytes(), Cloud::Commercial).unwrap_err();
+        assert_eq!(
+            problems[0].to_string(),
+            "line 2 (Contoso, c-1): unknown column \"billing.citty\" (see `konto export --format csv` for the names)"
+        );
+        let csv = "id,company.name,permissions.azure_reservations\nc-1,Contoso,maybe\n";
+        let problems = read_csv(csv.as_bytes(), Cloud::Commercial).unwrap_err();
+        assert_eq!(
+            problems[0].to_string(),
+            "line 2 (Contoso, c-1): Azure reservations is \"maybe\"; use true or false"
+        );
+    }
+}

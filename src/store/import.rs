@@ -1,0 +1,288 @@
+//! Imports: plan everything first (validation, versions, duplicates), then
+//! write in batches of transactions; a failed batch rolls back the ones
+//! before it, so from the operator's view an import is all or nothing.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
+
+use super::{Store, StoreError, Tx, TxResult, keys};
+use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
+use crate::exchange::{ImportProblem, Incoming};
+use crate::validate::check_record;
+
+/// Records per transaction: large enough to be fast, small enough that
+/// sled's transaction buffers stay modest.
+const BATCH: usize = 2_000;
+
+/// What an import will do (or did).
+#[derive(Debug, Default)]
+pub struct ImportPlan {
+    pub new: Vec<Customer>,
+    /// (stored, incoming) pairs.
+    pub updated: Vec<(Customer, Customer)>,
+    pub unchanged: usize,
+    /// Records whose stated version is older than the stored one, taken
+    /// anyway because of `--force`.
+    pub forced: usize,
+}
+
+impl ImportPlan {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} new, {} updated, {} unchanged",
+            self.new.len(),
+            self.updated.len(),
+            self.unchanged
+        )
+    }
+
+    /// Per-field changes of the updated records.
+    pub fn diffs(&self) -> Vec<(String, Vec<FieldChange>)> {
+        self.updated
+            .iter()
+            .map(|(old, new)| (format!("{} ({})", new.company.name, new.id), old.diff(new)))
+            .collect()
+    }
+}
+
+/// Why an import was refused; nothing was written.
+#[derive(Debug)]
+pub enum ImportRefused {
+    Invalid(Vec<ImportProblem>),
+    /// Records based on older versions than stored (without `--force`).
+    Conflicts(Vec<ImportProblem>),
+    Store(StoreError),
+}
+
+fn who(c: &Customer) -> String {
+    format!("{}, {}", c.company.name, c.id)
+}
+
+impl Store {
+    /// Checks every record and works out what the import would change.
+    pub fn plan_import(
+        &self,
+        incoming: Vec<Incoming>,
+        force: bool,
+    ) -> Result<ImportPlan, ImportRefused> {
+        let mut problems = Vec::new();
+        let mut conflicts = Vec::new();
+        let mut plan = ImportPlan::default();
+        let mut seen_ids = BTreeSet::new();
+        let mut new_domains: HashMap<String, String> = HashMap::new();
+        let now = Utc::now();
+        for record in incoming {
+            let Incoming {
+                location,
+                mut customer,
+                version_given,
+            } = record;
+            let problem = |field: Option<&str>, reason: String, c: &Customer| ImportProblem {
+                location: location.clone(),
+                customer: who(c),
+                field: field.map(|k| label_for_key(k).to_string()),
+                reason,
+            };
+            let stored = if customer.id.trim().is_empty() {
+                None
+            } else {
+                self.get(customer.cloud, customer.id.trim())
+                    .map_err(ImportRefused::Store)?
+            };
+            if stored.is_none() {
+                // A new customer: konto gives it its identity.
+                if customer.id.trim().is_empty() {
+                    customer.id = uuid::Uuid::new_v4().to_string();
+                }
+                if customer.company.tenant_id.trim().is_empty() {
+                    customer.company.tenant_id = uuid::Uuid::new_v4().to_string();
+                }
+            }
+            if !seen_ids.insert((customer.cloud, customer.id.clone())) {
+                problems.push(problem(
+                    None,
+                    "the same customer id appears twice in the file".into(),
+                    &customer,
+                ));
+                continue;
+            }
+            let normalised = match check_record(&customer, &self.policy) {
+                Ok(n) => n,
+                Err(errors) => {
+                    for e in errors {
+                        problems.push(ImportProblem {
+                            location: location.clone(),
+                            customer: who(&customer),
+                            field: Some(crate::domain::spec(e.field).label.to_string()),
+                            reason: e.message,
+                        });
+                    }
+                    continue;
+                }
+            };
+            match stored {
+                None => {
+                    let domain = normalised.company.domain.trim().to_lowercase();
+                    if domain.is_empty() {
+                        problems.push(problem(
+                            Some("company.domain"),
+                            "is required for a new customer".into(),
+                            &normalised,
+                        ));
+                        continue;
+                    }
+                    let taken = self
+                        .find_by_domain(normalised.cloud, &domain)
+                        .map_err(ImportRefused::Store)?
+                        .map(|c| c.id)
+                        .or_else(|| new_domains.get(&domain).cloned());
+                    if let Some(other) = taken {
+                        problems.push(problem(
+                            Some("company.domain"),
+                            format!("\"{domain}\" already belongs to customer {other}"),
+                            &normalised,
+                        ));
+                        continue;
+                    }
+                    new_domains.insert(domain, normalised.id.clone());
+                    let mut new = normalised;
+                    new.version = 1;
+                    new.created = now;
+                    new.updated = now;
+                    plan.new.push(new);
+                }
+                Some(stored) => {
+                    let mut next = normalised;
+                    // Identity and history are the store's, not the file's.
+                    next.company.domain = stored.company.domain.clone();
+                    next.company.tenant_id = stored.company.tenant_id.clone();
+                    next.billing.address.country = stored.billing.address.country.clone();
+                    next.created = stored.created;
+                    if version_given && next.version < stored.version {
+                        if force {
+                            plan.forced += 1;
+                        } else {
+                            conflicts.push(problem(
+                                None,
+                                format!(
+                                    "is based on version {}, the store has version {} (changed since: {}); export again or use --force",
+                                    next.version,
+                                    stored.version,
+                                    self.changed_since(&stored, next.version)
+                                ),
+                                &next,
+                            ));
+                            continue;
+                        }
+                    }
+                    if stored.diff(&next).is_empty() {
+                        plan.unchanged += 1;
+                        continue;
+                    }
+                    next.version = stored.version + 1;
+                    next.updated = now;
+                    plan.updated.push((stored, next));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ImportRefused::Invalid(problems));
+        }
+        if !conflicts.is_empty() {
+            return Err(ImportRefused::Conflicts(conflicts));
+        }
+        Ok(plan)
+    }
+
+    /// Labels of the fields changed after `version`, from the audit trail.
+    fn changed_since(&self, stored: &Customer, version: u64) -> String {
+        let mut fields: Vec<String> = self
+            .history(stored.cloud, &stored.id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.version > version)
+            .flat_map(|e| {
+                e.changes
+                    .into_iter()
+                    .map(|c| label_for_key(&c.field).to_string())
+            })
+            .collect();
+        fields.sort();
+        fields.dedup();
+        if fields.is_empty() {
+            "unknown".into()
+        } else {
+            fields.join(", ")
+        }
+    }
+
+    /// Writes a plan. Batches are transactions; if one fails, the batches
+    /// already written are rolled back and the error returned.
+    pub fn apply_import(&self, operator: &str, plan: &ImportPlan) -> Result<(), StoreError> {
+        let entry = |c: &Customer, changes: Vec<FieldChange>| AuditEntry {
+            time: c.updated,
+            operator: operator.to_string(),
+            cloud: c.cloud,
+            id: c.id.clone(),
+            version: c.version,
+            action: AuditAction::Import,
+            changes,
+            reverts: None,
+        };
+        let empty = Customer::default();
+        let writes: Vec<(Option<&Customer>, &Customer)> = plan
+            .new
+            .iter()
+            .map(|c| (None, c))
+            .chain(plan.updated.iter().map(|(old, new)| (Some(old), new)))
+            .collect();
+        let mut done = 0;
+        for batch in writes.chunks(BATCH) {
+            let result = self.transact(|tx| {
+                for (old, new) in batch {
+                    let changes = old.unwrap_or(&empty).diff(new);
+                    tx.put(*old, new)?;
+                    tx.put_audit(&entry(new, changes))?;
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                self.roll_back(&writes[..done])?;
+                return Err(e);
+            }
+            done += batch.len();
+        }
+        self.make_durable()
+    }
+
+    /// Undoes written import batches: old records back, new ones and the
+    /// import's audit entries gone.
+    fn roll_back(&self, written: &[(Option<&Customer>, &Customer)]) -> Result<(), StoreError> {
+        for batch in written.chunks(BATCH) {
+            self.transact(|tx| {
+                for (old, new) in batch {
+                    tx.audit
+                        .remove(keys::audit_key(new.cloud, &new.id, new.version))?;
+                    match old {
+                        Some(old) => tx.put(Some(new), old)?,
+                        None => tx.remove(new)?,
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        self.make_durable()
+    }
+}
+
+impl Tx<'_> {
+    /// Removes a record and its index entries.
+    pub(super) fn remove(&self, c: &Customer) -> TxResult<()> {
+        self.customers(c.cloud).remove(c.id.as_bytes())?;
+        for (tree, index) in self.indexes.iter().zip(keys::INDEXES) {
+            tree.remove(keys::index_key(index, c))?;
+        }
+        Ok(())
+    }
+}
