@@ -37,6 +37,10 @@ pub enum Intent {
     Reload,
     /// After a conflict: my edits on top of the stored record.
     Reapply,
+    /// Mark or unmark the selected customer for a bulk change.
+    Mark,
+    /// Mark every listed customer (or unmark them if all are marked).
+    MarkAll,
 }
 
 /// Which table of bindings is in force.
@@ -54,10 +58,13 @@ pub enum KeyMode {
     History,
     /// The record changed while it was being edited.
     Conflict,
+    /// A message to read before going back.
+    Notice,
 }
 
 impl KeyMode {
-    pub const ALL: [KeyMode; 8] = [
+    pub const ALL: [KeyMode; 9] = [
+        KeyMode::Notice,
         KeyMode::Conflict,
         KeyMode::History,
         KeyMode::Browse,
@@ -141,6 +148,8 @@ const BROWSE: &[Binding] = &[
     bind(&[ch('p')], Intent::ToggleReservations, "p/P", "allow purchase", true),
     bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "savings plan", false),
     bind(&[ch('h')], Intent::History, "h", "history", true),
+    bind(&[ch(' ')], Intent::Mark, "Space", "mark", true),
+    bind(&[ch('*')], Intent::MarkAll, "*", "mark all listed", false),
     bind(&[ch('c')], Intent::SwitchCloud, "c", "cloud", true),
     bind(&[key(Tab)], Intent::ToggleFocus, "Tab", "pane", true),
     bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear filter", false),
@@ -206,6 +215,12 @@ const CONFLICT: &[Binding] = &[
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
 
+#[rustfmt::skip]
+const NOTICE: &[Binding] = &[
+    bind(&[key(Esc), key(Enter)], Intent::No, "Esc", "back to the form", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
 /// The bindings in force in a mode.
 pub fn bindings(mode: KeyMode) -> &'static [Binding] {
     match mode {
@@ -217,6 +232,7 @@ pub fn bindings(mode: KeyMode) -> &'static [Binding] {
         KeyMode::Pick => PICK,
         KeyMode::History => HISTORY,
         KeyMode::Conflict => CONFLICT,
+        KeyMode::Notice => NOTICE,
     }
 }
 

@@ -102,6 +102,12 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
             Command::Quit => return Flow::Quit,
             Command::Load(cloud) => load(store, cloud),
             Command::Commit { action, record } => commit(store, operator, action, &record),
+            Command::CommitMany { action, records } => {
+                match store.commit_many(operator, action, &records) {
+                    Ok(saved) => Action::BulkSaved(saved),
+                    Err(e) => Action::CommitFailed(e.to_string()),
+                }
+            }
             Command::LoadHistory { cloud, id } => match store.history(cloud, &id) {
                 Ok(entries) => Action::HistoryLoaded { id, entries },
                 Err(e) => Action::LoadFailed(e.to_string()),

@@ -679,3 +679,82 @@ fn a_conflict_offers_reapply_or_reload() {
         "the list shows theirs"
     );
 }
+
+#[test]
+fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char(' ')), key(KeyCode::Char(' '))]);
+    assert_eq!(s.marked.len(), 2);
+    assert_eq!(s.selected, 2, "space moves on");
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    let form = s.form.as_ref().unwrap();
+    assert!(form.is_bulk());
+    assert_eq!(
+        form.value(FieldId::CompanyName),
+        "",
+        "bulk fields start empty"
+    );
+    focus(&mut s, FieldId::City);
+    type_text(&mut s, "Hamburg");
+    focus(&mut s, FieldId::PostalCode);
+    type_text(&mut s, "20095");
+    press(&mut s, &[ctrl('s')]);
+    assert_eq!(s.mode, Mode::Review);
+    let (count, sample) = konto::app::bulk_review(&s, 5);
+    assert_eq!(count, 2);
+    assert_eq!(sample[0].1.len(), 2, "city and postal code change");
+    let Command::CommitMany { records, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+        panic!("no bulk commit");
+    };
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r.billing.address.city == "Hamburg"));
+    assert!(
+        records.iter().all(|r| r.billing.first_name == "Jürgen"),
+        "unfilled fields kept"
+    );
+    let saved: Vec<_> = records
+        .into_iter()
+        .map(|mut r| {
+            r.version += 1;
+            r
+        })
+        .collect();
+    update(&mut s, Action::BulkSaved(saved));
+    assert_eq!(s.mode, Mode::Browse);
+    assert!(s.marked.is_empty());
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "Saved 2 customers, each as a new version"
+    );
+}
+
+#[test]
+fn a_bulk_change_that_makes_anyone_invalid_is_stopped_with_the_list() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('*'))]);
+    assert_eq!(s.marked.len(), 5, "* marks every listed customer");
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    focus(&mut s, FieldId::PostalCode);
+    type_text(&mut s, "1234");
+    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    assert_eq!(s.mode, Mode::BulkFailed);
+    let failures = &s.form.as_ref().unwrap().bulk_failures;
+    assert_eq!(failures.len(), 5);
+    assert!(
+        failures[0].contains("Postal code for Germany is 5 digits"),
+        "{}",
+        failures[0]
+    );
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, Mode::Form);
+    // * again unmarks all.
+    press(
+        &mut s,
+        &[
+            key(KeyCode::Esc),
+            key(KeyCode::Char('y')),
+            key(KeyCode::Char('*')),
+        ],
+    );
+    assert!(s.marked.is_empty());
+}

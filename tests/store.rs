@@ -426,3 +426,36 @@ fn store_files_are_private() {
         0o700
     );
 }
+
+#[test]
+fn commit_many_writes_each_as_its_own_version_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let mut a = store.get(Cloud::Commercial, "c-1").unwrap().unwrap();
+    let mut b = store.get(Cloud::Commercial, "c-2").unwrap().unwrap();
+    a.billing.address.city = "Ulm".into();
+    b.billing.address.city = "Ulm".into();
+    let saved = store
+        .commit_many("op", AuditAction::Update, &[a.clone(), b.clone()])
+        .unwrap();
+    assert_eq!(saved.len(), 2);
+    assert_eq!(store.history(Cloud::Commercial, "c-2").unwrap().len(), 1);
+    // One stale record: nothing is written.
+    a.billing.address.city = "Bonn".into();
+    let mut fresh = store.get(Cloud::Commercial, "c-2").unwrap().unwrap();
+    fresh.billing.address.city = "Bonn".into();
+    let err = store
+        .commit_many("op", AuditAction::Update, &[fresh, a])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }));
+    assert_eq!(
+        store
+            .get(Cloud::Commercial, "c-2")
+            .unwrap()
+            .unwrap()
+            .billing
+            .address
+            .city,
+        "Ulm"
+    );
+}

@@ -33,6 +33,13 @@ pub struct Form {
     pub warnings_confirmed: bool,
     /// The stored record, when a submit found it changed meanwhile.
     pub conflict: Option<Conflict>,
+    /// For a bulk change: the ids of the customers it applies to. Its fields
+    /// start empty and only the filled ones are applied.
+    pub bulk: Vec<String>,
+    /// A bulk change's checked records waiting in the review.
+    pub pending_many: Vec<Customer>,
+    /// Customers a bulk change would make invalid, with why.
+    pub bulk_failures: Vec<String>,
     policy: Policy,
 }
 
@@ -61,10 +68,33 @@ impl Form {
             pending: None,
             warnings_confirmed: false,
             conflict: None,
+            bulk: Vec::new(),
+            pending_many: Vec::new(),
+            bulk_failures: Vec::new(),
             policy: policy.clone(),
         };
         form.focus = form.next_editable(0, 1).unwrap_or(0);
         form
+    }
+
+    /// A bulk form for the customers `ids`: every field empty.
+    pub fn bulk(ids: Vec<String>, policy: &Policy) -> Form {
+        let mut form = Form::new(&Customer::default(), policy);
+        form.bulk = ids;
+        form
+    }
+
+    pub fn is_bulk(&self) -> bool {
+        !self.bulk.is_empty()
+    }
+
+    /// The filled fields of a bulk form, as (field, value).
+    pub fn filled(&self) -> Vec<(FieldId, String)> {
+        self.fields
+            .iter()
+            .filter(|f| f.spec.editable && !f.input.value().trim().is_empty())
+            .map(|f| (f.spec.id, f.input.value().to_string()))
+            .collect()
     }
 
     pub fn focused(&self) -> Option<&FormField> {
@@ -111,7 +141,9 @@ impl Form {
     /// Moves focus to the next (`step` = 1) or previous (-1) editable field,
     /// checking the field being left.
     pub fn move_focus(&mut self, step: isize) {
-        self.check_focused();
+        if !self.is_bulk() {
+            self.check_focused();
+        }
         let start = (self.focus as isize + step).rem_euclid(self.fields.len() as isize) as usize;
         if let Some(i) = self.next_editable(start, step) {
             self.focus = i;

@@ -52,6 +52,8 @@ pub enum Mode {
     },
     /// The record changed while the form was open: reload or re-apply.
     Conflict,
+    /// A bulk change would make some customers invalid: the list of them.
+    BulkFailed,
 }
 
 impl Mode {
@@ -66,6 +68,7 @@ impl Mode {
             | Mode::ConfirmRevert { .. } => KeyMode::Confirm,
             Mode::History => KeyMode::History,
             Mode::Conflict => KeyMode::Conflict,
+            Mode::BulkFailed => KeyMode::Notice,
             Mode::Pick => KeyMode::Pick,
             Mode::Review => KeyMode::Review,
         }
@@ -104,6 +107,8 @@ pub enum Action {
     Saved(Customer),
     Unchanged(Customer),
     CommitFailed(String),
+    /// A bulk change was committed.
+    BulkSaved(Vec<Customer>),
     /// The commit was based on an old version; `theirs` is what is stored.
     Conflict {
         theirs: Box<Customer>,
@@ -126,6 +131,11 @@ pub enum Command {
     Commit {
         action: AuditAction,
         record: Box<Customer>,
+    },
+    /// Commit several records in one transaction, each its own version.
+    CommitMany {
+        action: AuditAction,
+        records: Vec<Customer>,
     },
     LoadHistory {
         cloud: Cloud,
@@ -170,6 +180,8 @@ pub struct State {
     pub form: Option<Form>,
     pub picker: Option<Picker>,
     pub history: Option<HistoryView>,
+    /// Ids of the customers marked for a bulk change.
+    pub marked: std::collections::BTreeSet<String>,
     pub status: Option<Status>,
     pub viewport: (u16, u16),
     /// Validation settings (the partner's own domain).
@@ -193,6 +205,7 @@ impl State {
             form: None,
             picker: None,
             history: None,
+            marked: std::collections::BTreeSet::new(),
             status: None,
             viewport: (80, 24),
             policy: Policy::default(),
@@ -335,6 +348,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
         }
         Action::Loaded { cloud, customers } => {
             state.cloud = cloud;
+            state.marked.clear();
             state.set_customers(customers);
             state.select(0);
             state.info(format!(
@@ -366,6 +380,17 @@ pub fn update(state: &mut State, action: Action) -> Command {
                 };
             }
             state.mode = Mode::Browse;
+            Command::None
+        }
+        Action::BulkSaved(saved) => {
+            let count = saved.len();
+            for customer in saved {
+                state.replace_customer(customer);
+            }
+            state.form = None;
+            state.marked.clear();
+            state.mode = Mode::Browse;
+            state.success(format!("Saved {count} customers, each as a new version"));
             Command::None
         }
         Action::Conflict { theirs, fields } => {
@@ -463,6 +488,14 @@ fn on_intent(state: &mut State, intent: Intent) -> Command {
         Mode::History => on_history(state, intent),
         Mode::ConfirmRevert { version } => on_confirm_revert(state, intent, version),
         Mode::Conflict => on_conflict(state, intent),
+        Mode::BulkFailed => {
+            match intent {
+                Intent::Quit => return Command::Quit,
+                Intent::Yes | Intent::No => state.mode = Mode::Form,
+                _ => {}
+            }
+            Command::None
+        }
     }
 }
 
@@ -569,6 +602,34 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
             state.focus = match state.focus {
                 Pane::List => Pane::Detail,
                 Pane::Detail => Pane::List,
+            }
+        }
+        Intent::OpenForm if !state.marked.is_empty() => {
+            let ids = state.marked.iter().cloned().collect();
+            state.form = Some(Form::bulk(ids, &state.policy));
+            state.mode = Mode::Form;
+            state.status = None;
+        }
+        Intent::Mark => {
+            if let Some(id) = state.selected_id()
+                && !state.marked.remove(&id)
+            {
+                state.marked.insert(id);
+            }
+            state.move_by(1);
+        }
+        Intent::MarkAll => {
+            let listed: Vec<String> = state
+                .visible
+                .iter()
+                .filter_map(|&i| state.customers.get(i).map(|c| c.id.clone()))
+                .collect();
+            if listed.iter().all(|id| state.marked.contains(id)) {
+                for id in &listed {
+                    state.marked.remove(id);
+                }
+            } else {
+                state.marked.extend(listed);
             }
         }
         Intent::OpenForm => match state.selected_customer() {
@@ -699,11 +760,70 @@ fn on_form(state: &mut State, intent: Intent) -> Command {
     Command::None
 }
 
+/// Ctrl-S on a bulk form: apply the filled fields to every marked customer
+/// and check each result; any invalid one stops the change with a list.
+fn submit_bulk(state: &mut State) -> Command {
+    let Some(form) = state.form.as_mut() else {
+        return Command::None;
+    };
+    let filled = form.filled();
+    if filled.is_empty() {
+        state.info("Fill the fields to change; empty fields are left as they are");
+        return Command::None;
+    }
+    let mut proposals = Vec::new();
+    let mut failures = Vec::new();
+    for id in &form.bulk {
+        let Some(customer) = state.customers.iter().find(|c| &c.id == id) else {
+            continue;
+        };
+        let mut record = customer.clone();
+        for (field, value) in &filled {
+            record.set_field(*field, value.clone());
+        }
+        match crate::validate::check_record(&record, &state.policy) {
+            Ok(normalised) if normalised != *customer => proposals.push(normalised),
+            Ok(_) => {}
+            Err(errors) => {
+                let reasons: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                failures.push(format!(
+                    "{} ({}): {}",
+                    customer.company.name,
+                    customer.billing.address.country,
+                    reasons.join("; ")
+                ));
+            }
+        }
+    }
+    if !failures.is_empty() {
+        let count = failures.len();
+        form.bulk_failures = failures;
+        state.mode = Mode::BulkFailed;
+        state.error(format!(
+            "Not saved: the change would make {count} customers invalid"
+        ));
+        return Command::None;
+    }
+    if proposals.is_empty() {
+        state.form = None;
+        state.mode = Mode::Browse;
+        state.info("Nothing to save: the marked customers already have these values");
+        return Command::None;
+    }
+    form.pending_many = proposals;
+    state.status = None;
+    state.mode = Mode::Review;
+    Command::None
+}
+
 /// Ctrl-S: check everything; then warnings (once), then the review.
 fn submit(state: &mut State) -> Command {
     let Some(form) = state.form.as_mut() else {
         return Command::None;
     };
+    if form.is_bulk() {
+        return submit_bulk(state);
+    }
     let Some(record) = form.validate() else {
         let count = form.errors.len();
         let noun = if count == 1 {
@@ -729,6 +849,37 @@ fn submit(state: &mut State) -> Command {
         Mode::Review
     };
     Command::None
+}
+
+/// For a bulk review: how many customers change, and the changes of the
+/// first few as (company, [(label, old, new)]).
+pub type BulkSample = Vec<(String, Vec<(&'static str, String, String)>)>;
+
+pub fn bulk_review(state: &State, sample: usize) -> (usize, BulkSample) {
+    let Some(form) = &state.form else {
+        return (0, Vec::new());
+    };
+    let rows = form
+        .pending_many
+        .iter()
+        .take(sample)
+        .filter_map(|new| {
+            let old = state.customers.iter().find(|c| c.id == new.id)?;
+            let changes = FIELDS
+                .iter()
+                .filter(|f| old.field(f.id) != new.field(f.id))
+                .map(|f| {
+                    (
+                        f.label,
+                        old.field(f.id).to_string(),
+                        new.field(f.id).to_string(),
+                    )
+                })
+                .collect();
+            Some((new.company.name.clone(), changes))
+        })
+        .collect();
+    (form.pending_many.len(), rows)
 }
 
 /// The changed fields of the record waiting in the review, as
@@ -766,7 +917,21 @@ fn on_confirm_warnings(state: &mut State, intent: Intent) -> Command {
 }
 
 fn on_review(state: &mut State, intent: Intent) -> Command {
+    let bulk = state.form.as_ref().is_some_and(Form::is_bulk);
     match intent {
+        Intent::Yes if bulk => {
+            state.mode = Mode::Form;
+            let records = state
+                .form
+                .as_mut()
+                .map(|f| std::mem::take(&mut f.pending_many))
+                .unwrap_or_default();
+            state.info(format!("Saving {} customers…", records.len()));
+            Command::CommitMany {
+                action: AuditAction::Update,
+                records,
+            }
+        }
         Intent::Yes => {
             state.mode = Mode::Form;
             let Some(record) = state.form.as_mut().and_then(|f| f.pending.take()) else {

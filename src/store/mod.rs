@@ -413,6 +413,64 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Commits several proposals in one transaction, each as its own audited
+    /// version: all of them are written, or (on any conflict, invalid record
+    /// or storage error) none. Unchanged proposals are skipped.
+    pub fn commit_many(
+        &self,
+        operator: &str,
+        action: AuditAction,
+        proposals: &[Customer],
+    ) -> Result<Vec<Customer>, StoreError> {
+        let checked: Vec<Customer> = proposals
+            .iter()
+            .map(|p| check_record(p, &self.policy))
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::Invalid)?;
+        let now = Utc::now();
+        let saved = self.transact(|tx| {
+            let mut saved = Vec::new();
+            for proposed in &checked {
+                let Some(stored) = tx.get(proposed.cloud, &proposed.id)? else {
+                    return Err(abort(StoreError::NotFound(proposed.id.clone())));
+                };
+                if stored.version != proposed.version {
+                    return Err(abort(StoreError::Conflict {
+                        id: proposed.id.clone(),
+                        based_on: proposed.version,
+                        stored: stored.version,
+                        fields: Vec::new(),
+                    }));
+                }
+                let changes = stored.diff(proposed);
+                if changes.is_empty() {
+                    continue;
+                }
+                let mut next = proposed.clone();
+                next.version = stored.version + 1;
+                next.updated = now;
+                next.created = stored.created;
+                tx.put(Some(&stored), &next)?;
+                tx.put_audit(&AuditEntry {
+                    time: now,
+                    operator: operator.to_string(),
+                    cloud: next.cloud,
+                    id: next.id.clone(),
+                    version: next.version,
+                    action,
+                    changes,
+                    reverts: None,
+                })?;
+                saved.push(next);
+            }
+            Ok(saved)
+        })?;
+        if !saved.is_empty() {
+            self.make_durable()?;
+        }
+        Ok(saved)
+    }
+
     /// Undoes the change that produced `version`, as a new audited commit on
     /// top of the current one. Refused when a later change touched any of the
     /// same fields (undoing it would silently drop that later change).

@@ -14,8 +14,13 @@ use crate::text::{fit, safe, width};
 use crate::validate::phone_for_display;
 
 pub fn header(frame: &mut Frame, area: Rect, state: &State) {
+    let marked = if state.marked.is_empty() {
+        String::new()
+    } else {
+        format!("· {} marked ", state.marked.len())
+    };
     let counts = format!(
-        " {}/{} customers ",
+        " {}/{} customers {marked}",
         state.visible.len(),
         state.customers.len()
     );
@@ -64,7 +69,9 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         frame.render_widget(Paragraph::new(Span::styled(text, THEME.dim)), inner);
         return;
     }
-    let columns = usize::from(inner.width);
+    // A mark column appears while customers are marked for a bulk change.
+    let mark_columns = if state.marked.is_empty() { 0 } else { 2 };
+    let columns = usize::from(inner.width).saturating_sub(mark_columns);
     // Only the rows on screen are built, however long the list is.
     let page: Vec<(usize, &Customer)> = state
         .visible
@@ -92,7 +99,13 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
             } else {
                 (THEME.value, THEME.dim)
             };
+            let mark = match (mark_columns, state.marked.contains(&customer.id)) {
+                (0, _) => "",
+                (_, true) => "● ",
+                (_, false) => "  ",
+            };
             Line::from(vec![
+                Span::styled(mark, THEME.changed),
                 Span::styled(fit(&customer.company.name, name_columns), name_style),
                 Span::styled(" ", name_style),
                 Span::styled(fit(&customer.company.domain, domain_columns), domain_style),

@@ -14,11 +14,18 @@ const LABEL_COLUMNS: usize = 22;
 const INPUT_COLUMNS: usize = 44;
 
 pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
-    let title = format!(
-        " Update account · {} · version {} ",
-        safe(&form.original.company.name),
-        form.original.version
-    );
+    let title = if form.is_bulk() {
+        format!(
+            " Bulk update · {} customers · only the fields you fill are applied ",
+            form.bulk.len()
+        )
+    } else {
+        format!(
+            " Update account · {} · version {} ",
+            safe(&form.original.company.name),
+            form.original.version
+        )
+    };
     let block = Block::bordered()
         .border_style(THEME.border_focused)
         .title(Span::styled(title, THEME.title));
@@ -73,6 +80,8 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
                 cursor = Some((x, lines.len()));
             }
             (fit(skip_columns(value, scroll), input_columns), THEME.input)
+        } else if form.is_bulk() {
+            (fit("(kept per customer)", input_columns), THEME.dim)
         } else {
             (fit(value, input_columns), THEME.dim)
         };

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::{
-    Form, Mode, Picker, State, Status, StatusKind, permission_question, review_changes,
+    Form, Mode, Picker, State, Status, StatusKind, bulk_review, permission_question, review_changes,
 };
 use crate::countries::countries;
 use crate::domain::{Customer, FieldId, FieldSpec, spec};
@@ -80,9 +80,14 @@ pub fn draw(frame: &mut Frame, state: &State) {
                 warnings_popup(frame, area, form);
             }
         }
-        Mode::Review => {
+        Mode::Review => match &state.form {
+            Some(form) if form.is_bulk() => bulk_review_popup(frame, area, state),
+            Some(form) => review_popup(frame, area, form),
+            None => {}
+        },
+        Mode::BulkFailed => {
             if let Some(form) = &state.form {
-                review_popup(frame, area, form);
+                bulk_failed_popup(frame, area, form);
             }
         }
         Mode::Pick => {
@@ -338,6 +343,71 @@ fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form) {
         Span::raw(" back"),
     ]));
     popup(frame, area, "Changed meanwhile", lines);
+}
+
+/// How many customers a bulk change touches, with a sample of the diffs.
+fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State) {
+    const SAMPLE: usize = 5;
+    let (count, sample) = bulk_review(state, SAMPLE);
+    let marked = state.form.as_ref().map_or(0, |f| f.bulk.len());
+    let columns = usize::from(area.width).saturating_sub(8).min(90);
+    let mut lines = vec![
+        Line::from(format!(
+            "{count} of {marked} marked customers change, each as a new version."
+        )),
+        Line::from(""),
+    ];
+    for (company, changes) in &sample {
+        lines.push(Line::from(Span::styled(
+            fit(company, columns),
+            THEME.popup_key,
+        )));
+        for (label, old, new) in changes {
+            lines.push(Line::from(fit(
+                &format!("  {label}: {old} → {new}"),
+                columns,
+            )));
+        }
+    }
+    if count > sample.len() {
+        lines.push(Line::from(format!("… and {} more", count - sample.len())));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", THEME.popup_key),
+        Span::raw(" save all   "),
+        Span::styled("Esc", THEME.popup_key),
+        Span::raw(" back to editing"),
+    ]));
+    popup(frame, area, "Review bulk change", lines);
+}
+
+/// Who a bulk change would make invalid, and why.
+fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form) {
+    let columns = usize::from(area.width).saturating_sub(8).min(100);
+    let room = usize::from(area.height).saturating_sub(8).max(1);
+    let mut lines = vec![
+        Line::from(format!(
+            "Nothing was saved: the change would make {} customers invalid.",
+            form.bulk_failures.len()
+        )),
+        Line::from(""),
+    ];
+    for failure in form.bulk_failures.iter().take(room) {
+        lines.push(Line::from(fit(failure, columns)));
+    }
+    if form.bulk_failures.len() > room {
+        lines.push(Line::from(format!(
+            "… and {} more",
+            form.bulk_failures.len() - room
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("Esc", THEME.popup_key),
+        Span::raw(" back to the form"),
+    ]));
+    popup(frame, area, "Bulk change refused", lines);
 }
 
 /// The chooser: what is typed narrows the list.
