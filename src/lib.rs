@@ -4,6 +4,13 @@
 //! terminal nor the database; `store` alone touches sled; `ui` only draws;
 //! `tui` is the thin runtime that ties them together.
 
+// Nothing that came from a user, a file or the disk may panic konto: the
+// library code has no unwrap/expect/panic (tests may).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod app;
 pub mod cli;
 pub mod countries;

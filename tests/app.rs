@@ -758,3 +758,15 @@ fn a_bulk_change_that_makes_anyone_invalid_is_stopped_with_the_list() {
     );
     assert!(s.marked.is_empty());
 }
+
+#[test]
+fn paste_goes_in_at_the_cursor() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::Home)]);
+    update(&mut s, Action::Paste("Neues ".into()));
+    press(&mut s, &[key(KeyCode::Char('!'))]);
+    assert_eq!(
+        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        "Neues !Ärztehaus Nord GmbH"
+    );
+}

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
+
+use super::TextEdit;
 
 use crate::domain::{Customer, FIELDS, FieldId, FieldSpec};
 use crate::validate::{Policy, check_field, warning};
@@ -157,9 +159,9 @@ impl Form {
     }
 
     /// Applies an edit to the focused field.
-    pub fn edit(&mut self, request: InputRequest) {
+    pub fn edit(&mut self, edit: &TextEdit) {
         if let Some(field) = self.fields.get_mut(self.focus) {
-            field.input.handle(request);
+            edit.apply(&mut field.input);
             let id = field.spec.id;
             self.warnings_confirmed = false;
             if self.errors.contains_key(&id) {

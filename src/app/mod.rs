@@ -330,14 +330,15 @@ pub fn update(state: &mut State, action: Action) -> Command {
     match action {
         Action::Intent(intent) => on_intent(state, intent),
         Action::Edit(request) => {
-            on_edit(state, request);
+            on_edit(state, TextEdit::Request(request));
             Command::None
         }
         Action::Paste(text) => {
             // Pasted text is one line of typing: newlines and control
             // characters are dropped, never inserted.
-            for c in text.chars().filter(|c| !is_forbidden_char(*c)) {
-                on_edit(state, InputRequest::InsertChar(c));
+            let clean: String = text.chars().filter(|c| !is_forbidden_char(*c)).collect();
+            if !clean.is_empty() {
+                on_edit(state, TextEdit::Paste(clean));
             }
             Command::None
         }
@@ -453,21 +454,51 @@ pub fn update(state: &mut State, action: Action) -> Command {
     }
 }
 
-fn on_edit(state: &mut State, request: InputRequest) {
+/// A change to a line of text: a key's request, or pasted text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextEdit {
+    Request(InputRequest),
+    Paste(String),
+}
+
+impl TextEdit {
+    /// Applies the edit; returns whether the value changed. A paste is
+    /// spliced in at the cursor in one step (inserting it a character at a
+    /// time costs O(n²) and hangs on a large paste).
+    pub fn apply(&self, input: &mut Input) -> bool {
+        match self {
+            TextEdit::Request(request) => input.handle(*request).is_some_and(|c| c.value),
+            TextEdit::Paste(text) => {
+                let value = input.value();
+                let at = value
+                    .char_indices()
+                    .nth(input.cursor())
+                    .map_or(value.len(), |(i, _)| i);
+                let spliced = format!("{}{text}{}", &value[..at], &value[at..]);
+                let cursor = input.cursor() + text.chars().count();
+                *input = Input::new(spliced).with_cursor(cursor);
+                true
+            }
+        }
+    }
+}
+
+fn on_edit(state: &mut State, edit: TextEdit) {
     match state.mode {
         Mode::Filter => {
             let keep = state.selected_id();
-            state.filter.handle(request);
-            state.apply_filter(keep);
+            if edit.apply(&mut state.filter) {
+                state.apply_filter(keep);
+            }
         }
         Mode::Form => {
             if let Some(form) = state.form.as_mut() {
-                form.edit(request);
+                form.edit(&edit);
             }
         }
         Mode::Pick => {
             if let Some(picker) = state.picker.as_mut() {
-                picker.edit(request);
+                picker.edit(&edit);
             }
         }
         _ => {}

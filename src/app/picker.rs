@@ -1,7 +1,9 @@
 //! A small filterable chooser for fields with a fixed list of values (the
 //! state of a country with a list, the culture).
 
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
+
+use super::TextEdit;
 
 use crate::countries::countries;
 use crate::domain::{Customer, FieldId};
@@ -87,8 +89,8 @@ impl Picker {
         self.selected = 0;
     }
 
-    pub fn edit(&mut self, request: InputRequest) {
-        if self.query.handle(request).is_some_and(|c| c.value) {
+    pub fn edit(&mut self, edit: &TextEdit) {
+        if edit.apply(&mut self.query) {
             self.refilter();
         }
     }

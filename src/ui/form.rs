@@ -76,7 +76,7 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
                 0
             };
             if focused {
-                let x = LABEL_COLUMNS + 2 + field.input.visual_cursor() - scroll;
+                let x = LABEL_COLUMNS + 2 + field.input.visual_cursor().saturating_sub(scroll);
                 cursor = Some((x, lines.len()));
             }
             (fit(skip_columns(value, scroll), input_columns), THEME.input)
@@ -120,11 +120,12 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
     // Scroll just enough to keep the focused field in view.
     let height = usize::from(inner.height);
     let focus_line = cursor.map_or(0, |(_, y)| y);
-    let scroll = (focus_line + 2).saturating_sub(height);
+    // (One line below it too, for a message under the field, when there is room.)
+    let scroll = (focus_line + 2).saturating_sub(height).min(focus_line);
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
     if let Some((x, y)) = cursor {
         let x = inner.x + (x.min(usize::from(inner.width).saturating_sub(1))) as u16;
-        let y = inner.y + (y - scroll) as u16;
+        let y = inner.y + y.saturating_sub(scroll).min(height.saturating_sub(1)) as u16;
         frame.set_cursor_position((x, y));
     }
 }

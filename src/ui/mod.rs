@@ -129,7 +129,8 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
         let shown = safe(skip_columns(state.filter.value(), scroll)).into_owned();
         let line = Line::from(vec![Span::styled(prompt, THEME.key), Span::raw(shown)]);
         frame.render_widget(Paragraph::new(line), area);
-        let x = area.x + (prompt.len() + state.filter.visual_cursor() - scroll) as u16;
+        let x =
+            area.x + (prompt.len() + state.filter.visual_cursor().saturating_sub(scroll)) as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
