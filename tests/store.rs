@@ -459,3 +459,22 @@ fn commit_many_writes_each_as_its_own_version_or_nothing() {
         "Ulm"
     );
 }
+
+#[test]
+fn a_data_file_sled_reads_as_empty_is_reported_not_reseeded() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        seeded(dir.path());
+    }
+    // Damage the start of the data file (sled would open it as empty).
+    let db = dir.path().join("sled").join("db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in bytes.iter_mut().take(64) {
+        *b = 0xA5;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let Err(err) = Store::open(dir.path(), DEFAULT_CACHE_BYTES) else {
+        panic!("a damaged store opened (and would have been re-seeded)");
+    };
+    assert!(matches!(err, StoreError::Damaged { .. }), "{err:?}");
+}

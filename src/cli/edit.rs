@@ -201,7 +201,8 @@ pub fn commit_loop(store: &Store, operator: &str, count: u64) -> Result<(), Exit
         else {
             continue;
         };
-        record.billing.address.city = format!("Crashtown {i}");
+        // Unique per process, so a restarted loop never re-does a change.
+        record.billing.address.city = format!("Crashtown {}-{i}", std::process::id());
         let action = crate::domain::AuditAction::Update;
         match store.commit(operator, action, &record) {
             Ok(crate::store::Committed::Saved(saved)) => {

@@ -154,6 +154,9 @@ impl Store {
             Err(fs::TryLockError::WouldBlock) => return Err(StoreError::InUse(dir.to_path_buf())),
             Err(fs::TryLockError::Error(e)) => return Err(error::unreadable(dir, e)),
         }
+        // sled opens a store whose data file is damaged at the start as an
+        // empty one, silently; remember whether there was data to tell.
+        let had_data = fs::metadata(dir.join("sled").join("db")).is_ok_and(|m| m.len() > 0);
         let db = sled::Config::new()
             .path(dir.join("sled"))
             .cache_capacity(cache_bytes)
@@ -176,6 +179,12 @@ impl Store {
             policy: Policy::default(),
             _lock: lock,
         };
+        if had_data && store.looks_empty()? {
+            return Err(error::damaged_store(
+                dir,
+                "its data file is not empty, but sled finds nothing in it",
+            ));
+        }
         store.upgrade_schema()?;
         make_private(dir).map_err(|e| error::unreadable(dir, e))?;
         Ok(store)
@@ -243,6 +252,18 @@ impl Store {
             .try_into()
             .map_err(|_| error::damaged(META_SCHEMA, "schema version is not 8 bytes"))?;
         Ok(Some(u64::from_be_bytes(raw)))
+    }
+
+    /// No schema, never seeded, no customers: what a new store looks like,
+    /// and what sled makes of a data file it cannot read.
+    fn looks_empty(&self) -> Result<bool, StoreError> {
+        let meta_empty = self.schema()?.is_none()
+            && !self
+                .trees
+                .meta
+                .contains_key(META_SEEDED)
+                .map_err(|e| self.fail(e))?;
+        Ok(meta_empty && self.trees.commercial.is_empty() && self.trees.usgov.is_empty())
     }
 
     /// Brings an older layout up to `SCHEMA_VERSION` in one transaction;
