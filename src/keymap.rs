@@ -41,6 +41,8 @@ pub enum Intent {
     Mark,
     /// Mark every listed customer (or unmark them if all are marked).
     MarkAll,
+    /// Show every key of the current mode.
+    Help,
 }
 
 /// Which table of bindings is in force.
@@ -60,10 +62,13 @@ pub enum KeyMode {
     Conflict,
     /// A message to read before going back.
     Notice,
+    /// The help overlay.
+    Help,
 }
 
 impl KeyMode {
-    pub const ALL: [KeyMode; 9] = [
+    pub const ALL: [KeyMode; 10] = [
+        KeyMode::Help,
         KeyMode::Notice,
         KeyMode::Conflict,
         KeyMode::History,
@@ -77,7 +82,10 @@ impl KeyMode {
 
     /// Modes whose unbound keys edit a line of text.
     pub fn edits_text(self) -> bool {
-        matches!(self, KeyMode::Filter | KeyMode::Form | KeyMode::Pick)
+        matches!(
+            self,
+            KeyMode::Filter | KeyMode::Form | KeyMode::Pick | KeyMode::Help
+        )
     }
 }
 
@@ -133,7 +141,7 @@ const fn bind(
     }
 }
 
-use KeyCode::{BackTab, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+use KeyCode::{BackTab, Down, End, Enter, Esc, F, Home, PageDown, PageUp, Tab, Up};
 
 #[rustfmt::skip]
 const BROWSE: &[Binding] = &[
@@ -153,11 +161,13 @@ const BROWSE: &[Binding] = &[
     bind(&[ch('c')], Intent::SwitchCloud, "c", "cloud", true),
     bind(&[key(Tab)], Intent::ToggleFocus, "Tab", "pane", true),
     bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear filter", false),
+    bind(&[ch('?'), key(F(1))], Intent::Help, "?", "help", true),
     bind(&[ch('q'), ctrl('c')], Intent::Quit, "q", "quit", true),
 ];
 
 #[rustfmt::skip]
 const FILTER: &[Binding] = &[
+    bind(&[key(F(1))], Intent::Help, "F1", "help", false),
     bind(&[key(Enter)], Intent::AcceptFilter, "Enter", "keep filter", true),
     bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear", true),
     bind(&[key(Up)], Intent::Up, "↑↓", "move", true),
@@ -171,6 +181,7 @@ const FORM: &[Binding] = &[
     bind(&[key(BackTab), key(Up)], Intent::PrevField, "S-Tab/↑", "previous", true),
     bind(&[ctrl('s')], Intent::Submit, "Ctrl-S", "submit", true),
     bind(&[ctrl('p')], Intent::Pick, "Ctrl-P", "pick from list", true),
+    bind(&[key(F(1))], Intent::Help, "F1", "help", true),
     bind(&[key(Esc)], Intent::Cancel, "Esc", "cancel", true),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
@@ -203,6 +214,7 @@ const HISTORY: &[Binding] = &[
     bind(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "move", true),
     bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "down", false),
     bind(&[ch('r')], Intent::Revert, "r", "revert this change", true),
+    bind(&[ch('?'), key(F(1))], Intent::Help, "?", "help", true),
     bind(&[key(Esc), ch('h'), ch('q')], Intent::Cancel, "Esc", "close", true),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
@@ -212,6 +224,14 @@ const CONFLICT: &[Binding] = &[
     bind(&[ch('a')], Intent::Reapply, "a", "re-apply my changes on theirs", true),
     bind(&[ch('r')], Intent::Reload, "r", "reload theirs, drop mine", true),
     bind(&[key(Esc)], Intent::Cancel, "Esc", "back to the form", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+];
+
+#[rustfmt::skip]
+const HELP: &[Binding] = &[
+    bind(&[key(Esc), key(F(1))], Intent::Cancel, "Esc", "close help", true),
+    bind(&[key(Up)], Intent::Up, "↑↓", "scroll", true),
+    bind(&[key(Down)], Intent::Down, "↓", "scroll down", false),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
 
@@ -233,8 +253,66 @@ pub fn bindings(mode: KeyMode) -> &'static [Binding] {
         KeyMode::History => HISTORY,
         KeyMode::Conflict => CONFLICT,
         KeyMode::Notice => NOTICE,
+        KeyMode::Help => HELP,
     }
 }
+
+impl KeyMode {
+    /// What the mode is called in the help.
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyMode::Browse => "Customer list",
+            KeyMode::Filter => "Filter",
+            KeyMode::Form => "Update form",
+            KeyMode::Confirm => "Question",
+            KeyMode::Review => "Review",
+            KeyMode::Pick => "Pick list",
+            KeyMode::History => "History",
+            KeyMode::Conflict => "Changed meanwhile",
+            KeyMode::Notice => "Notice",
+            KeyMode::Help => "Help",
+        }
+    }
+}
+
+/// How a key is written in the help: `Ctrl-S`, `Esc`, `↑`, `Space`.
+pub fn key_name(key: &Key) -> String {
+    let name = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{}", name.to_uppercase())
+    } else {
+        name
+    }
+}
+
+/// The line-editing keys of every text field (tui-input's own bindings).
+pub const EDITING_KEYS: &[(&str, &str)] = &[
+    ("← → / Ctrl-B Ctrl-F", "move by character"),
+    ("Ctrl-← Ctrl-→ / Alt-B Alt-F", "move by word"),
+    ("Home End / Ctrl-A Ctrl-E", "start / end of the line"),
+    ("Backspace Delete", "delete a character"),
+    ("Ctrl-W / Alt-Backspace", "delete the word before"),
+    ("Ctrl-U", "delete the line"),
+    ("Ctrl-K", "delete to the end"),
+    ("Ctrl-Y", "paste what was deleted"),
+];
 
 /// Shift is part of the character itself (`G`, `P`) and of BackTab, so it is
 /// ignored for those; terminals differ in whether they report it.

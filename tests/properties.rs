@@ -122,7 +122,8 @@ fn render(state: &State) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 48,
+        // PROPTEST_CASES=2000 for a longer hunt.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

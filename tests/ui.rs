@@ -378,3 +378,38 @@ fn the_conflict_popup_shows_theirs_and_yours() {
     assert!(text.contains("City       Ulm"), "{text}");
     assert!(text.contains("a re-apply yours on theirs"));
 }
+
+#[test]
+fn help_lists_every_key_of_the_mode_from_the_key_map_and_filters() {
+    let mut s = sized(120, 40);
+    press(&mut s, &[key(KeyCode::Char('?'))]);
+    let text = screen_text(&render(&s, 120, 40));
+    assert!(text.contains("Keys · Customer list"), "{text}");
+    // Every binding of the browse key map is there, bar or not.
+    for binding in konto::keymap::bindings(konto::keymap::KeyMode::Browse) {
+        assert!(text.contains(binding.label), "help lacks {}", binding.label);
+    }
+    assert!(text.contains("PgUp"));
+    assert!(text.contains("Ctrl-C"));
+    type_text(&mut s, "savings");
+    let text = screen_text(&render(&s, 120, 40));
+    assert!(
+        text.contains("P  ") && text.contains("savings plan"),
+        "{text}"
+    );
+    assert!(!text.contains("page up"), "filtered out");
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, konto::app::Mode::Browse);
+}
+
+#[test]
+fn help_in_the_form_includes_the_line_editing_keys() {
+    let mut s = sized(120, 40);
+    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::F(1))]);
+    let text = screen_text(&render(&s, 120, 40));
+    assert!(text.contains("Keys · Update form"), "{text}");
+    assert!(text.contains("Ctrl-S"));
+    assert!(text.contains("delete the word before"));
+    press(&mut s, &[key(KeyCode::Esc)]);
+    assert_eq!(s.mode, konto::app::Mode::Form, "back where it was opened");
+}

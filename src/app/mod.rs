@@ -54,6 +54,8 @@ pub enum Mode {
     Conflict,
     /// A bulk change would make some customers invalid: the list of them.
     BulkFailed,
+    /// The keys of the mode the help was opened from.
+    Help,
 }
 
 impl Mode {
@@ -69,6 +71,7 @@ impl Mode {
             Mode::History => KeyMode::History,
             Mode::Conflict => KeyMode::Conflict,
             Mode::BulkFailed => KeyMode::Notice,
+            Mode::Help => KeyMode::Help,
             Mode::Pick => KeyMode::Pick,
             Mode::Review => KeyMode::Review,
         }
@@ -148,6 +151,44 @@ pub enum Command {
     },
 }
 
+/// The help overlay: every key of the mode it was opened from.
+#[derive(Clone, Debug)]
+pub struct HelpView {
+    pub previous: Mode,
+    /// Typing narrows the list.
+    pub query: Input,
+    pub scroll: u16,
+}
+
+impl HelpView {
+    /// The (keys, what they do) lines, narrowed by the query; straight from
+    /// the key map, so the help always tells what the keys really do.
+    pub fn lines(&self) -> Vec<(String, String)> {
+        let mode = self.previous.key_mode();
+        let mut lines: Vec<(String, String)> = keymap::bindings(mode)
+            .iter()
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(keymap::key_name).collect();
+                (keys.join(" "), b.label.to_string())
+            })
+            .collect();
+        if mode.edits_text() {
+            lines.extend(
+                keymap::EDITING_KEYS
+                    .iter()
+                    .map(|(k, l)| (k.to_string(), l.to_string())),
+            );
+        }
+        let query = self.query.value().trim().to_lowercase();
+        lines.retain(|(k, l)| {
+            query.is_empty()
+                || k.to_lowercase().contains(&query)
+                || l.to_lowercase().contains(&query)
+        });
+        lines
+    }
+}
+
 /// The change history of one customer, newest first.
 #[derive(Clone, Debug)]
 pub struct HistoryView {
@@ -180,6 +221,7 @@ pub struct State {
     pub form: Option<Form>,
     pub picker: Option<Picker>,
     pub history: Option<HistoryView>,
+    pub help: Option<HelpView>,
     /// Ids of the customers marked for a bulk change.
     pub marked: std::collections::BTreeSet<String>,
     pub status: Option<Status>,
@@ -205,6 +247,7 @@ impl State {
             form: None,
             picker: None,
             history: None,
+            help: None,
             marked: std::collections::BTreeSet::new(),
             status: None,
             viewport: (80, 24),
@@ -501,12 +544,45 @@ fn on_edit(state: &mut State, edit: TextEdit) {
                 picker.edit(&edit);
             }
         }
+        Mode::Help => {
+            if let Some(help) = state.help.as_mut()
+                && edit.apply(&mut help.query)
+            {
+                help.scroll = 0;
+            }
+        }
         _ => {}
     }
 }
 
 fn on_intent(state: &mut State, intent: Intent) -> Command {
+    if intent == Intent::Help && state.mode != Mode::Help {
+        state.help = Some(HelpView {
+            previous: state.mode,
+            query: Input::default(),
+            scroll: 0,
+        });
+        state.mode = Mode::Help;
+        return Command::None;
+    }
     match state.mode {
+        Mode::Help => {
+            let Some(help) = state.help.as_mut() else {
+                state.mode = Mode::Browse;
+                return Command::None;
+            };
+            match intent {
+                Intent::Up => help.scroll = help.scroll.saturating_sub(1),
+                Intent::Down => help.scroll = help.scroll.saturating_add(1),
+                Intent::Cancel => {
+                    state.mode = help.previous;
+                    state.help = None;
+                }
+                Intent::Quit => return Command::Quit,
+                _ => {}
+            }
+            Command::None
+        }
         Mode::Browse | Mode::Filter => on_browse(state, intent),
         Mode::Form => on_form(state, intent),
         Mode::ConfirmPermission { permission, allow } => {

@@ -11,7 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::{
-    Form, Mode, Picker, State, Status, StatusKind, bulk_review, permission_question, review_changes,
+    Form, HelpView, Mode, Picker, State, Status, StatusKind, bulk_review, permission_question,
+    review_changes,
 };
 use crate::countries::countries;
 use crate::domain::{Customer, FieldId, FieldSpec, spec};
@@ -85,6 +86,11 @@ pub fn draw(frame: &mut Frame, state: &State) {
             Some(form) => review_popup(frame, area, form),
             None => {}
         },
+        Mode::Help => {
+            if let Some(help) = &state.help {
+                help_popup(frame, area, help);
+            }
+        }
         Mode::BulkFailed => {
             if let Some(form) = &state.form {
                 bulk_failed_popup(frame, area, form);
@@ -409,6 +415,39 @@ fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form) {
         Span::raw(" back to the form"),
     ]));
     popup(frame, area, "Bulk change refused", lines);
+}
+
+/// Every key of the mode the help was opened from; typing narrows it.
+fn help_popup(frame: &mut Frame, area: Rect, help: &HelpView) {
+    let entries = help.lines();
+    let key_columns = entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0) + 2;
+    let room = usize::from(area.height).saturating_sub(8).max(1);
+    let scroll = usize::from(help.scroll).min(entries.len().saturating_sub(room));
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("> ", THEME.popup_key),
+            Span::raw(safe(help.query.value()).into_owned()),
+        ]),
+        Line::from(""),
+    ];
+    for (keys, label) in entries.iter().skip(scroll).take(room) {
+        lines.push(Line::from(vec![
+            Span::styled(fit(keys, key_columns), THEME.popup_key),
+            Span::raw(label.clone()),
+        ]));
+    }
+    if entries.is_empty() {
+        lines.push(Line::from("no key matches"));
+    }
+    let title = format!(
+        "Keys · {} · type to search",
+        help.previous.key_mode().title()
+    );
+    let inner = popup(frame, area, &title, lines);
+    let x = inner.x + 2 + help.query.visual_cursor() as u16;
+    if inner.height > 0 && x < inner.right() {
+        frame.set_cursor_position((x, inner.y));
+    }
 }
 
 /// The chooser: what is typed narrows the list.
