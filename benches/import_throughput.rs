@@ -50,7 +50,10 @@ fn main() {
         .unwrap_or(100_000);
     let text = csv(rows);
     let dir = tempfile::tempdir().expect("temp dir");
-    let cache = std::env::var("KONTO_BENCH_CACHE_MB").ok().and_then(|v| v.parse::<u64>().ok()).map_or(DEFAULT_CACHE_BYTES, |mb| mb * 1024 * 1024);
+    let cache = std::env::var("KONTO_BENCH_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(DEFAULT_CACHE_BYTES, |mb| mb * 1024 * 1024);
     let store = Store::open(dir.path(), cache).expect("store");
 
     let start = Instant::now();

@@ -43,6 +43,8 @@ pub enum Intent {
     MarkAll,
     /// Show every key of the current mode.
     Help,
+    /// Put konto in the background (the shell's `fg` brings it back).
+    Suspend,
 }
 
 /// Which table of bindings is in force.
@@ -162,6 +164,7 @@ const BROWSE: &[Binding] = &[
     bind(&[key(Tab)], Intent::ToggleFocus, "Tab", "pane", true),
     bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear filter", false),
     bind(&[ch('?'), key(F(1))], Intent::Help, "?", "help", true),
+    bind(&[ctrl('z')], Intent::Suspend, "Ctrl-Z", "suspend (fg resumes)", false),
     bind(&[ch('q'), ctrl('c')], Intent::Quit, "q", "quit", true),
 ];
 
@@ -182,6 +185,7 @@ const FORM: &[Binding] = &[
     bind(&[ctrl('s')], Intent::Submit, "Ctrl-S", "submit", true),
     bind(&[ctrl('p')], Intent::Pick, "Ctrl-P", "pick from list", true),
     bind(&[key(F(1))], Intent::Help, "F1", "help", true),
+    bind(&[ctrl('z')], Intent::Suspend, "Ctrl-Z", "suspend (fg resumes)", false),
     bind(&[key(Esc)], Intent::Cancel, "Esc", "cancel", true),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];

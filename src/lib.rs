@@ -16,6 +16,7 @@ pub mod cli;
 pub mod countries;
 pub mod demo;
 pub mod domain;
+pub mod draft;
 pub mod exchange;
 pub mod keymap;
 pub mod layout;

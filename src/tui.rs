@@ -3,6 +3,9 @@
 //! every way out (normal exit, error, panic).
 
 use std::io::{self, stdout};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{
@@ -15,6 +18,7 @@ use ratatui::crossterm::{cursor, execute};
 
 use crate::app::{self, Action, Command, State};
 use crate::domain::{AuditAction, Cloud, Customer};
+use crate::draft::Draft;
 use crate::store::{Committed, Store, StoreError};
 use crate::ui;
 
@@ -56,11 +60,37 @@ fn init_terminal() -> io::Result<(DefaultTerminal, TerminalGuard)> {
     Ok((terminal, guard))
 }
 
+/// Signals that mean "stop now": the terminal went away (SIGHUP) or konto
+/// was told to stop (SIGTERM, SIGINT from outside the terminal).
+fn stop_requested() -> io::Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&flag))?;
+    }
+    Ok(flag)
+}
+
+/// Keeps an unsaved edit on disk, for the next start to offer back.
+fn keep_draft(state: &State, store: &Store) {
+    if let Some(draft) = state.form.as_ref().and_then(Draft::of) {
+        let _ = crate::draft::save(store.dir(), &draft);
+    }
+}
+
 /// Runs the interactive app until the operator quits.
 pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn std::error::Error>> {
     let customers = store.customers(cloud)?;
     let mut state = State::new(cloud, store.dir().display().to_string(), customers);
     state.policy = store.policy().clone();
+    if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
+        app::offer_draft(&mut state, draft);
+    }
+    let stop = stop_requested()?;
     let (mut terminal, _guard) = init_terminal()?;
     let size = terminal.size()?;
     app::update(
@@ -70,9 +100,36 @@ pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn st
             height: size.height,
         },
     );
+    let mut redraw = true;
     loop {
-        terminal.draw(|frame| ui::draw(frame, &state))?;
-        let command = match event::read()? {
+        if stop.load(Ordering::SeqCst) {
+            keep_draft(&state, store);
+            return Ok(());
+        }
+        if redraw {
+            terminal.draw(|frame| ui::draw(frame, &state))?;
+        }
+        // Wait for input, but look at the stop flag a few times a second.
+        let ready = match event::poll(Duration::from_millis(200)) {
+            Ok(ready) => ready,
+            Err(e) => {
+                keep_draft(&state, store);
+                return Err(e.into());
+            }
+        };
+        redraw = ready;
+        if !ready {
+            continue;
+        }
+        let event = match event::read() {
+            Ok(event) => event,
+            Err(e) => {
+                // The terminal is gone: keep what was typed.
+                keep_draft(&state, store);
+                return Err(e.into());
+            }
+        };
+        let command = match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
                 app::handle_key(&mut state, key)
             }
@@ -80,18 +137,41 @@ pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn st
             Event::Resize(width, height) => {
                 app::update(&mut state, Action::Resize { width, height })
             }
-            _ => continue,
+            _ => {
+                redraw = false;
+                continue;
+            }
         };
-        if run_command(&mut state, command, store, operator) == Flow::Quit {
-            return Ok(());
+        match run_command(&mut state, command, store, operator) {
+            Flow::Continue => {}
+            Flow::Quit => return Ok(()),
+            Flow::Suspend => {
+                suspend()?;
+                terminal.clear()?;
+            }
         }
     }
+}
+
+/// Ctrl-Z: hand the terminal back to the shell and stop; `fg` continues
+/// here, and the terminal is set up again and redrawn in full.
+fn suspend() -> io::Result<()> {
+    restore_terminal();
+    #[cfg(unix)]
+    // SAFETY: raise only sends SIGTSTP to this process; the default action
+    // stops it until the shell continues it.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)
 }
 
 #[derive(PartialEq, Eq)]
 enum Flow {
     Continue,
     Quit,
+    Suspend,
 }
 
 /// Carries out what `update` asked for, feeding each result back into it.
@@ -100,6 +180,11 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
         let result = match command {
             Command::None => return Flow::Continue,
             Command::Quit => return Flow::Quit,
+            Command::Suspend => return Flow::Suspend,
+            Command::ForgetDraft => {
+                crate::draft::remove(store.dir());
+                return Flow::Continue;
+            }
             Command::Load(cloud) => load(store, cloud),
             Command::Commit { action, record } => commit(store, operator, action, &record),
             Command::CommitMany { action, records } => {

@@ -770,3 +770,57 @@ fn paste_goes_in_at_the_cursor() {
         "Neues !Ärztehaus Nord GmbH"
     );
 }
+
+#[test]
+fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
+    type_text(&mut s, " Praxis");
+    let draft =
+        konto::draft::Draft::of(s.form.as_ref().unwrap()).expect("a changed form has a draft");
+    assert_eq!(draft.values["company.name"], "Ärztehaus Nord GmbH Praxis");
+
+    let mut next = state();
+    konto::app::offer_draft(&mut next, draft.clone());
+    assert_eq!(next.mode, Mode::ConfirmRestoreDraft);
+    assert_eq!(
+        press(&mut next, &[key(KeyCode::Char('y'))]),
+        Command::ForgetDraft
+    );
+    assert_eq!(next.mode, Mode::Form);
+    let form = next.form.as_ref().unwrap();
+    assert_eq!(
+        form.value(FieldId::CompanyName),
+        "Ärztehaus Nord GmbH Praxis"
+    );
+    assert!(form.is_changed(FieldId::CompanyName));
+
+    let mut declined = state();
+    konto::app::offer_draft(&mut declined, draft);
+    assert_eq!(
+        press(&mut declined, &[key(KeyCode::Char('n'))]),
+        Command::ForgetDraft
+    );
+    assert_eq!(declined.mode, Mode::Browse);
+    assert!(declined.form.is_none());
+}
+
+#[test]
+fn an_unchanged_form_keeps_no_draft() {
+    let mut s = state();
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert!(konto::draft::Draft::of(s.form.as_ref().unwrap()).is_none());
+}
+
+#[test]
+fn ctrl_z_asks_the_runtime_to_suspend() {
+    let mut s = state();
+    assert_eq!(press(&mut s, &[ctrl('z')]), Command::Suspend);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert_eq!(
+        press(&mut s, &[ctrl('z')]),
+        Command::Suspend,
+        "in the form too"
+    );
+    assert_eq!(s.mode, Mode::Form);
+}

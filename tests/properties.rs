@@ -100,15 +100,22 @@ fn run(state: &mut State, command: Command, shadow: &mut BTreeMap<String, Custom
                 .collect();
             Action::BulkSaved(saved)
         }
-        Command::Load(cloud) => Action::Loaded {
-            cloud,
-            customers: shadow.values().cloned().collect(),
-        },
+        // The other cloud holds the same customers, as that cloud's.
+        Command::Load(cloud) => {
+            for c in shadow.values_mut() {
+                c.cloud = cloud;
+            }
+            Action::Loaded {
+                cloud,
+                customers: shadow.values().cloned().collect(),
+            }
+        }
         Command::LoadHistory { id, .. } => Action::HistoryLoaded {
             id,
             entries: Vec::new(),
         },
         Command::Revert { .. } => Action::CommitFailed("revert refused in the test".into()),
+        Command::Suspend | Command::ForgetDraft => return,
     };
     let next = update(state, reply);
     run(state, next, shadow);

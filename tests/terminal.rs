@@ -190,3 +190,125 @@ fn permission_toggle_and_cloud_switch_in_a_real_terminal() {
     assert_eq!(first["id"], demo[0].id.as_str());
     assert_eq!(first["permissions"]["azure_savings_plan"], !was);
 }
+
+/// Seeds the demo data and then, behind the validation's back (as an older
+/// konto or another tool might have), gives the first commercial customer
+/// (by list order) a name full of terminal control sequences.
+fn store_with_a_hostile_name(dir: &Path) -> String {
+    let demo = konto::demo::demo_customers().unwrap();
+    {
+        let store = konto::store::Store::open(dir, konto::store::DEFAULT_CACHE_BYTES).unwrap();
+        store.seed_if_new(&demo).unwrap();
+    }
+    let mut first = demo
+        .into_iter()
+        .filter(|c| c.cloud == konto::domain::Cloud::Commercial)
+        .min_by(|a, b| konto::domain::sort_key(a).cmp(&konto::domain::sort_key(b)))
+        .unwrap();
+    first.company.name = "AAA Evil\u{1b}]52;c;aGFja2Vk\u{7}\u{1b}[2J\u{202E}Corp".into();
+    let db = sled::open(dir.join("sled")).unwrap();
+    let tree = db.open_tree("customers/commercial").unwrap();
+    tree.insert(first.id.as_bytes(), serde_json::to_vec(&first).unwrap())
+        .unwrap();
+    db.flush().unwrap();
+    first.id
+}
+
+#[test]
+fn hostile_data_never_reaches_the_terminal_as_control_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_hostile_name(dir.path());
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("q quit");
+    app.wait_for("AAA Evil␛]52;c;aGFja2Vk␇␛[2J");
+    // Still findable by what can be typed.
+    app.send("/Evil");
+    app.wait_for("1/200 customers");
+    app.send("\r");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    let bytes = app.bytes.lock().unwrap().clone();
+    let find = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !find(b"\x1b]52"),
+        "an OSC 52 clipboard write reached the terminal"
+    );
+    assert!(
+        !find(b"\x1b[2J\x1b]"),
+        "a clear-screen from the data reached the terminal"
+    );
+    assert!(
+        !find(b"aGFja2Vk\x07"),
+        "a BEL from the data reached the terminal"
+    );
+    assert!(
+        !find("\u{202E}".as_bytes()),
+        "a bidi override reached the terminal"
+    );
+}
+
+#[test]
+fn a_form_open_when_konto_is_told_to_stop_is_offered_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("q quit");
+    app.send("u");
+    app.wait_for("Update account");
+    app.send("\x05 Nachtrag"); // Ctrl-E: end of line, then type
+    app.wait_for("GmbH Nachtrag");
+    let pid = app.child.process_id().unwrap() as i32;
+    // SAFETY: sending SIGTERM to our own child process.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    assert_eq!(app.wait_exit(), 0);
+    let bytes = app.bytes.lock().unwrap().clone();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(64)..]).to_string();
+    assert!(tail.contains("\x1b[?1049l"), "terminal restored: {tail:?}");
+    assert!(dir.path().join("draft.json").exists());
+
+    let mut again = Session::start(dir.path(), 120, 35);
+    again.wait_for("Restore your unsaved edit of");
+    again.send("y");
+    again.wait_for("Nachtrag");
+    again.wait_for("● Company name");
+    again.send("\x1b");
+    again.wait_for("Discard your changes");
+    again.send("y");
+    again.wait_for("q quit");
+    again.send("q");
+    assert_eq!(again.wait_exit(), 0);
+    assert!(
+        !dir.path().join("draft.json").exists(),
+        "taken back, so removed"
+    );
+}
+
+#[test]
+fn filter_refused_submit_help_and_quit_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("q quit");
+    app.send("/zzzz-no-such");
+    app.wait_for("0/200 customers");
+    app.wait_for("No customer matches the filter");
+    app.send("\x1b");
+    app.wait_for("200/200 customers");
+    app.send("?");
+    app.wait_for("Keys · Customer list");
+    app.send("\x1b");
+    // (Esc then a letter at once reads as Alt-letter; wait for the close.)
+    app.wait_for("q quit");
+    app.send("u");
+    app.wait_for("Update account");
+    app.send("\x15"); // Ctrl-U clears the company name
+    app.send("\x13"); // Ctrl-S
+    // The status line shows the focused field's message in full.
+    app.wait_for("Company name is required");
+    app.send("\x1b");
+    app.wait_for("Discard your changes");
+    app.send("y");
+    app.wait_for("Changes discarded");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+}

@@ -56,6 +56,8 @@ pub enum Mode {
     BulkFailed,
     /// The keys of the mode the help was opened from.
     Help,
+    /// Offering back an edit saved when konto last had to stop.
+    ConfirmRestoreDraft,
 }
 
 impl Mode {
@@ -72,6 +74,7 @@ impl Mode {
             Mode::Conflict => KeyMode::Conflict,
             Mode::BulkFailed => KeyMode::Notice,
             Mode::Help => KeyMode::Help,
+            Mode::ConfirmRestoreDraft => KeyMode::Confirm,
             Mode::Pick => KeyMode::Pick,
             Mode::Review => KeyMode::Review,
         }
@@ -144,6 +147,10 @@ pub enum Command {
         cloud: Cloud,
         id: String,
     },
+    /// Suspend the process (Ctrl-Z); the terminal is restored around it.
+    Suspend,
+    /// The offered draft was taken or declined: remove it from disk.
+    ForgetDraft,
     Revert {
         cloud: Cloud,
         id: String,
@@ -222,6 +229,8 @@ pub struct State {
     pub picker: Option<Picker>,
     pub history: Option<HistoryView>,
     pub help: Option<HelpView>,
+    /// An unsaved edit from the last run, being offered back.
+    pub draft: Option<crate::draft::Draft>,
     /// Ids of the customers marked for a bulk change.
     pub marked: std::collections::BTreeSet<String>,
     pub status: Option<Status>,
@@ -248,6 +257,7 @@ impl State {
             picker: None,
             history: None,
             help: None,
+            draft: None,
             marked: std::collections::BTreeSet::new(),
             status: None,
             viewport: (80, 24),
@@ -555,7 +565,57 @@ fn on_edit(state: &mut State, edit: TextEdit) {
     }
 }
 
+/// Offers back a draft saved when konto last had to stop with a form open.
+pub fn offer_draft(state: &mut State, draft: crate::draft::Draft) {
+    state.draft = Some(draft);
+    state.mode = Mode::ConfirmRestoreDraft;
+}
+
+fn on_restore_draft(state: &mut State, intent: Intent) -> Command {
+    match intent {
+        Intent::Yes => {
+            state.mode = Mode::Browse;
+            let Some(draft) = state.draft.take() else {
+                return Command::ForgetDraft;
+            };
+            let Some(customer) = state.customers.iter().find(|c| c.id == draft.id) else {
+                state.error(format!(
+                    "{} is not in this cloud's list any more",
+                    draft.company
+                ));
+                return Command::ForgetDraft;
+            };
+            let mut form = Form::new(customer, &state.policy);
+            // Typed on an older version: it is a conflict, as any stale edit.
+            form.original.version = draft.version.min(customer.version);
+            for (key, value) in &draft.values {
+                if let Some(spec) = FIELDS.iter().find(|f| f.key == key) {
+                    form.focus_field(spec.id);
+                    form.set_focused(value);
+                }
+            }
+            form.focus_field(crate::domain::FieldId::CompanyName);
+            form.errors.clear();
+            state.form = Some(form);
+            state.mode = Mode::Form;
+            state.info(format!("Your unsaved edit of {} is back", draft.company));
+            Command::ForgetDraft
+        }
+        Intent::No => {
+            state.draft = None;
+            state.mode = Mode::Browse;
+            state.info("The unsaved edit was thrown away");
+            Command::ForgetDraft
+        }
+        Intent::Quit => Command::Quit,
+        _ => Command::None,
+    }
+}
+
 fn on_intent(state: &mut State, intent: Intent) -> Command {
+    if intent == Intent::Suspend {
+        return Command::Suspend;
+    }
     if intent == Intent::Help && state.mode != Mode::Help {
         state.help = Some(HelpView {
             previous: state.mode,
@@ -566,6 +626,7 @@ fn on_intent(state: &mut State, intent: Intent) -> Command {
         return Command::None;
     }
     match state.mode {
+        Mode::ConfirmRestoreDraft => on_restore_draft(state, intent),
         Mode::Help => {
             let Some(help) = state.help.as_mut() else {
                 state.mode = Mode::Browse;

@@ -149,10 +149,22 @@ impl Store {
             .write(true)
             .open(dir.join("konto.lock"))
             .map_err(|e| error::unreadable(dir, e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(StoreError::InUse(dir.to_path_buf())),
-            Err(fs::TryLockError::Error(e)) => return Err(error::unreadable(dir, e)),
+        // A lock can outlive its konto for a moment (a process forked just
+        // then still holds a copy until it execs), so a busy lock is tried a
+        // few times before the store is called in use.
+        let mut tries = 0;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if tries < 10 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::InUse(dir.to_path_buf()));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(error::unreadable(dir, e)),
+            }
         }
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.

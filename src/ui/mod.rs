@@ -86,6 +86,15 @@ pub fn draw(frame: &mut Frame, state: &State) {
             Some(form) => review_popup(frame, area, form),
             None => {}
         },
+        Mode::ConfirmRestoreDraft => {
+            if let Some(draft) = &state.draft {
+                let question = format!(
+                    "Restore your unsaved edit of {}? konto kept it when it last had to stop.",
+                    draft.company
+                );
+                confirm(frame, area, "Unsaved edit", &question);
+            }
+        }
         Mode::Help => {
             if let Some(help) = &state.help {
                 help_popup(frame, area, help);
@@ -201,7 +210,10 @@ fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
 /// A centred box over the screen holding `lines`; returns its inner area.
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) -> Rect {
     let content_width = lines.iter().map(Line::width).max().unwrap_or(0);
-    let width = (content_width + 4).max(30).min(usize::from(area.width)) as u16;
+    let width = (content_width + 4)
+        .max(width(title) + 6)
+        .max(30)
+        .min(usize::from(area.width)) as u16;
     let height = (lines.len() + 2).min(usize::from(area.height)) as u16;
     let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
