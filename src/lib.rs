@@ -20,6 +20,7 @@ pub mod draft;
 pub mod exchange;
 pub mod keymap;
 pub mod layout;
+pub mod logging;
 pub mod query;
 pub mod store;
 pub mod text;

@@ -3,6 +3,7 @@
 //! every way out (normal exit, error, panic).
 
 use std::io::{self, stdout};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -42,17 +43,24 @@ impl Drop for TerminalGuard {
     }
 }
 
-fn install_panic_hook() {
-    let previous = std::panic::take_hook();
+/// On a panic: restore the terminal first, then write the report to the log
+/// file and say where it is (the default hook would print the backtrace
+/// into the operator's terminal).
+fn install_panic_hook(log_dir: PathBuf) {
     std::panic::set_hook(Box::new(move |info| {
-        // The message must land on the normal screen, not the alternate one.
         restore_terminal();
-        previous(info);
+        match crate::logging::report_panic(&log_dir, info) {
+            Some(path) => eprintln!(
+                "konto stopped because of a bug: {info}\nThe details are in {}",
+                path.display()
+            ),
+            None => eprintln!("konto stopped because of a bug: {info}"),
+        }
     }));
 }
 
-fn init_terminal() -> io::Result<(DefaultTerminal, TerminalGuard)> {
-    install_panic_hook();
+fn init_terminal(log_dir: PathBuf) -> io::Result<(DefaultTerminal, TerminalGuard)> {
+    install_panic_hook(log_dir);
     enable_raw_mode()?;
     let guard = TerminalGuard;
     execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
@@ -91,7 +99,18 @@ pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn st
         app::offer_draft(&mut state, draft);
     }
     let stop = stop_requested()?;
-    let (mut terminal, _guard) = init_terminal()?;
+    let (mut terminal, _guard) = init_terminal(crate::logging::log_dir(store.dir()))?;
+    tracing::info!(
+        cloud = cloud.key(),
+        customers = state.customers.len(),
+        "app started"
+    );
+    if std::env::var_os("KONTO_TEST_PANIC").is_some() {
+        // For the panic-report test: a bug after the terminal is set up.
+        terminal.draw(|frame| ui::draw(frame, &state))?;
+        #[allow(clippy::panic)] // the one deliberate panic, for that test
+        std::panic::panic_any("KONTO_TEST_PANIC is set");
+    }
     let size = terminal.size()?;
     app::update(
         &mut state,
@@ -103,6 +122,7 @@ pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn st
     let mut redraw = true;
     loop {
         if stop.load(Ordering::SeqCst) {
+            tracing::info!("stop requested by a signal");
             keep_draft(&state, store);
             return Ok(());
         }
@@ -227,6 +247,12 @@ fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer)
 }
 
 fn committed(result: Result<Committed, StoreError>) -> Action {
+    match &result {
+        Ok(Committed::Saved(c)) => tracing::info!(id = %c.id, version = c.version, "committed"),
+        Ok(Committed::Unchanged(_)) => {}
+        // The kind only: the message may quote customer data.
+        Err(e) => tracing::warn!(kind = e.kind(), "commit refused"),
+    }
     match result {
         Ok(Committed::Saved(customer)) => Action::Saved(customer),
         Ok(Committed::Unchanged(customer)) => Action::Unchanged(customer),

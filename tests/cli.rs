@@ -16,6 +16,7 @@ fn konto(dir: &Path, args: &[&str]) -> Output {
         .arg("--data-dir")
         .arg(dir)
         .env_remove("KONTO_DATA_DIR")
+        .env("KONTO_STATE_DIR", dir.join("state"))
         .output()
         .unwrap()
 }
@@ -342,6 +343,7 @@ fn list_filters_and_fits_the_width() {
         .args(["list", "--filter", "ZEPP", "--data-dir"])
         .arg(dir.path())
         .env("COLUMNS", "80")
+        .env("KONTO_STATE_DIR", dir.path().join("state"))
         .output()
         .unwrap();
     let text = stdout(&out);

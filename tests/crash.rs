@@ -125,6 +125,7 @@ fn run_and_kill(dir: &Path, rng: &mut Rng) -> (Vec<Ack>, bool) {
     let mut child = KillOnDrop(Some(
         cmd.arg("--data-dir")
             .arg(dir)
+            .env("KONTO_STATE_DIR", dir.join("state"))
             .args(["--operator", "crash", "commit-loop"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

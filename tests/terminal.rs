@@ -20,6 +20,10 @@ struct Session {
 
 impl Session {
     fn start(data_dir: &Path, cols: u16, rows: u16) -> Session {
+        Session::start_with(data_dir, cols, rows, &[])
+    }
+
+    fn start_with(data_dir: &Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -33,6 +37,10 @@ impl Session {
         cmd.arg(data_dir);
         cmd.env("TERM", "xterm-256color");
         cmd.env("USER", "e2e");
+        cmd.env("KONTO_STATE_DIR", data_dir.join("state"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
@@ -104,6 +112,7 @@ fn export(data_dir: &Path) -> Vec<serde_json::Value> {
     let out = Command::new(BIN)
         .args(["export", "--data-dir"])
         .arg(data_dir)
+        .env("KONTO_STATE_DIR", data_dir.join("state"))
         .output()
         .unwrap();
     assert!(
@@ -161,6 +170,7 @@ fn export_while_running_is_refused(data_dir: &Path) -> String {
     let out = Command::new(BIN)
         .args(["export", "--data-dir"])
         .arg(data_dir)
+        .env("KONTO_STATE_DIR", data_dir.join("state"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -311,4 +321,35 @@ fn filter_refused_submit_help_and_quit_in_a_real_terminal() {
     app.wait_for("Changes discarded");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_writes_the_report_to_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Session::start_with(dir.path(), 100, 30, &[("KONTO_TEST_PANIC", "1")]);
+    let code = app.wait_exit();
+    assert_ne!(code, 0);
+    let bytes = app.bytes.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let left = text.find("\x1b[?1049l").expect("left the alternate screen");
+    let said = text
+        .find("konto stopped because of a bug")
+        .expect("said what happened");
+    assert!(left < said, "the terminal is restored before the message");
+    let log = dir.path().join("state").join("konto.log");
+    assert!(
+        text.contains(&log.display().to_string()),
+        "names the log: {text}"
+    );
+    let report = std::fs::read_to_string(&log).unwrap();
+    assert!(report.contains("PANIC"), "{report}");
+    assert!(report.contains("KONTO_TEST_PANIC is set"));
+    assert!(
+        report.contains("app started"),
+        "tracing events go to the same file"
+    );
+    assert!(
+        !report.contains("Aare Consulting"),
+        "no customer data at the default level"
+    );
 }

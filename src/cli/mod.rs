@@ -250,6 +250,7 @@ pub fn main() -> ExitCode {
         partner_domain: cli.partner_domain.clone(),
     };
     set_private_umask();
+    crate::logging::init(&crate::logging::log_dir(&dir));
     let store = match Store::open(&dir, cli.cache_mb.saturating_mul(1024 * 1024)) {
         Ok(store) => store.with_policy(policy),
         Err(e) => return fail(store_error_code(&e), e),

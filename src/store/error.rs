@@ -156,6 +156,25 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+impl StoreError {
+    /// What kind of error, without any customer data (for the log).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::InUse(_) => "in use",
+            StoreError::Unreadable { .. } => "unreadable",
+            StoreError::Damaged { .. } => "damaged",
+            StoreError::TooNew { .. } => "too new",
+            StoreError::BadRecord { .. } => "bad record",
+            StoreError::NotFound(_) => "not found",
+            StoreError::Conflict { .. } => "conflict",
+            StoreError::Invalid(_) => "invalid",
+            StoreError::NoSuchChange { .. } => "no such change",
+            StoreError::RevertBlocked { .. } => "revert blocked",
+            StoreError::BadBackup { .. } => "bad backup",
+        }
+    }
+}
+
 pub fn unreadable(path: &Path, e: impl std::fmt::Display) -> StoreError {
     StoreError::Unreadable {
         path: path.to_path_buf(),
