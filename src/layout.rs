@@ -13,6 +13,18 @@ pub struct Screen {
     pub keys: Rect,
 }
 
+/// The smallest terminal konto draws its screens in; below it says how
+/// large it needs to be instead of drawing a broken layout.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Below this width the detail goes under the list instead of beside it.
+pub const SIDE_BY_SIDE_WIDTH: u16 = 90;
+
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
 pub fn screen(area: Rect) -> Screen {
     let [header, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
@@ -21,8 +33,12 @@ pub fn screen(area: Rect) -> Screen {
         Constraint::Length(1),
     ])
     .areas(area);
-    let [list, detail] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    let halves = [Constraint::Percentage(50), Constraint::Percentage(50)];
+    let [list, detail] = if area.width >= SIDE_BY_SIDE_WIDTH {
+        Layout::horizontal(halves).areas(body)
+    } else {
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body)
+    };
     Screen {
         header,
         list,

@@ -17,7 +17,7 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::crossterm::{cursor, execute};
 
-use crate::app::{self, Action, Command, State};
+use crate::app::{self, Action, Command, State, ThemeName};
 use crate::domain::{AuditAction, Cloud, Customer};
 use crate::draft::Draft;
 use crate::store::{Committed, Store, StoreError};
@@ -91,10 +91,16 @@ fn keep_draft(state: &State, store: &Store) {
 }
 
 /// Runs the interactive app until the operator quits.
-pub fn run(store: &Store, cloud: Cloud, operator: &str) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(
+    store: &Store,
+    cloud: Cloud,
+    operator: &str,
+    theme: ThemeName,
+) -> Result<(), Box<dyn std::error::Error>> {
     let customers = store.customers(cloud)?;
     let mut state = State::new(cloud, store.dir().display().to_string(), customers);
     state.policy = store.policy().clone();
+    state.theme = theme;
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }

@@ -365,17 +365,34 @@ fn imports_and_updates_refuse_terminal_control_sequences() {
     let dir = tempfile::tempdir().unwrap();
     store_with_a_change(dir.path());
     let csv = stdout(&konto(dir.path(), &["export", "--format", "csv"]));
-    for evil in ["Evil\u{1b}]52;c;aGFja2Vk\u{7}", "Evil\u{1b}[2J", "Evil\u{202E}Corp"] {
+    for evil in [
+        "Evil\u{1b}]52;c;aGFja2Vk\u{7}",
+        "Evil\u{1b}[2J",
+        "Evil\u{202E}Corp",
+    ] {
         let edited = csv.replacen("Zeppelin Logistik AG", evil, 1);
         let file = dir.path().join("evil.csv");
         std::fs::write(&file, &edited).unwrap();
         let out = konto(dir.path(), &["import", file.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2), "{evil:?}");
         let err = stderr(&out);
-        assert!(err.contains("Company name contains the control character U+"), "{err}");
-        assert!(!err.contains('\u{1b}') && !err.contains('\u{202E}'), "the report itself is safe: {err:?}");
-        let update = konto(dir.path(), &["update", "c-1", "--set", &format!("line2={evil}")]);
+        assert!(
+            err.contains("Company name contains the control character U+"),
+            "{err}"
+        );
+        assert!(
+            !err.contains('\u{1b}') && !err.contains('\u{202E}'),
+            "the report itself is safe: {err:?}"
+        );
+        let update = konto(
+            dir.path(),
+            &["update", "c-1", "--set", &format!("line2={evil}")],
+        );
         assert_eq!(update.status.code(), Some(2));
     }
-    assert_eq!(versions(dir.path()).iter().sum::<u64>(), 6, "nothing written");
+    assert_eq!(
+        versions(dir.path()).iter().sum::<u64>(),
+        6,
+        "nothing written"
+    );
 }

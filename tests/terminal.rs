@@ -37,6 +37,7 @@ impl Session {
         cmd.arg(data_dir);
         cmd.env("TERM", "xterm-256color");
         cmd.env("USER", "e2e");
+        cmd.env_remove("NO_COLOR");
         cmd.env("KONTO_STATE_DIR", data_dir.join("state"));
         for (k, v) in env {
             cmd.env(k, v);
@@ -351,5 +352,38 @@ fn a_panic_restores_the_terminal_and_writes_the_report_to_the_log() {
     assert!(
         !report.contains("Aare Consulting"),
         "no customer data at the default level"
+    );
+}
+
+#[test]
+fn no_color_sends_no_colour_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Session::start_with(dir.path(), 100, 30, &[("NO_COLOR", "1")]);
+    app.wait_for("q quit");
+    app.send("u");
+    app.wait_for("Update account");
+    app.send("\x1b");
+    app.wait_for("q quit");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    let bytes = String::from_utf8_lossy(&app.bytes.lock().unwrap()).to_string();
+    // SGR parameters 30-37/90-97 (foreground), 40-47/100-107 (background),
+    // 38/48 (extended colours).
+    let mut colours = Vec::new();
+    for sgr in bytes.split("\x1b[").skip(1) {
+        let Some(end) = sgr.find('m') else { continue };
+        let params = &sgr[..end];
+        if !params.chars().all(|c| c.is_ascii_digit() || c == ';') {
+            continue;
+        }
+        for p in params.split(';').filter_map(|p| p.parse::<u32>().ok()) {
+            if matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107) {
+                colours.push(params.to_string());
+            }
+        }
+    }
+    assert!(
+        colours.is_empty(),
+        "colour sequences with NO_COLOR: {colours:?}"
     );
 }

@@ -413,3 +413,56 @@ fn help_in_the_form_includes_the_line_editing_keys() {
     press(&mut s, &[key(KeyCode::Esc)]);
     assert_eq!(s.mode, konto::app::Mode::Form, "back where it was opened");
 }
+
+#[test]
+fn a_narrow_terminal_puts_the_detail_below_the_list() {
+    let s = sized(60, 40);
+    let lines = render(&s, 60, 40);
+    let list = lines.iter().position(|l| l.contains("Customers")).unwrap();
+    let detail = lines.iter().position(|l| l.contains("Account")).unwrap();
+    assert!(
+        detail > list + 3,
+        "detail below the list:\n{}",
+        screen_text(&lines)
+    );
+    assert!(lines[list + 1].contains("Ärztehaus Nord GmbH"));
+}
+
+#[test]
+fn a_too_small_terminal_says_how_large_it_needs_to_be() {
+    let s = sized(30, 8);
+    let text = screen_text(&render(&s, 30, 8));
+    assert!(text.contains("konto needs a terminal of"), "{text}");
+    assert!(text.contains("least 40x12; this one is 30x8."), "{text}");
+}
+
+#[test]
+fn no_color_renders_without_any_colour_and_the_selection_still_shows() {
+    let mut s = sized(120, 35);
+    s.theme = konto::app::ThemeName::NoColor;
+    press(&mut s, &[key(KeyCode::Char('p'))]);
+    let mut terminal = Terminal::new(TestBackend::new(120, 35)).unwrap();
+    terminal.draw(|f| ui::draw(f, &s)).unwrap();
+    let buffer = terminal.backend().buffer();
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
+    }
+    let row = &buffer[(1, 2)];
+    assert!(
+        row.modifier.contains(ratatui::style::Modifier::REVERSED),
+        "selection by reverse video"
+    );
+}
+
+#[test]
+fn every_theme_renders_every_screen() {
+    use konto::app::ThemeName::*;
+    for theme in [Dark, Light, HighContrast, NoColor] {
+        let mut s = sized(100, 30);
+        s.theme = theme;
+        render(&s, 100, 30);
+        press(&mut s, &[key(KeyCode::Char('u'))]);
+        render(&s, 100, 30);
+    }
+}

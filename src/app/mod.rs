@@ -81,6 +81,16 @@ impl Mode {
     }
 }
 
+/// The look: the built-in themes, and none at all (`NO_COLOR`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
+    HighContrast,
+    NoColor,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatusKind {
     Info,
@@ -237,6 +247,7 @@ pub struct State {
     pub viewport: (u16, u16),
     /// Validation settings (the partner's own domain).
     pub policy: Policy,
+    pub theme: ThemeName,
 }
 
 impl State {
@@ -262,6 +273,7 @@ impl State {
             status: None,
             viewport: (80, 24),
             policy: Policy::default(),
+            theme: ThemeName::Dark,
         };
         state.set_customers(customers);
         state

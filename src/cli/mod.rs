@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::app::ThemeName;
 use crate::demo::demo_customers;
 use crate::domain::Cloud;
 use crate::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
@@ -42,6 +43,11 @@ pub struct Cli {
     )]
     pub partner_domain: Option<String>,
 
+    /// Colours: dark, light or high-contrast. NO_COLOR (set to anything)
+    /// turns colour off entirely.
+    #[arg(long, global = true, env = "KONTO_THEME", value_enum, default_value_t = ThemeArg::Dark)]
+    pub theme: ThemeArg,
+
     /// sled's page cache in MiB (memory the store may use for caching).
     #[arg(long, global = true, env = "KONTO_CACHE_MB", value_name = "MIB", default_value_t = DEFAULT_CACHE_BYTES / (1024 * 1024))]
     pub cache_mb: u64,
@@ -62,6 +68,26 @@ impl From<CloudArg> for Cloud {
             CloudArg::Commercial => Cloud::Commercial,
             CloudArg::Usgov => Cloud::Usgov,
         }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    Dark,
+    Light,
+    HighContrast,
+}
+
+/// The theme in force: NO_COLOR (https://no-color.org: present and not
+/// empty) wins over any choice.
+fn theme_name(arg: ThemeArg) -> ThemeName {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return ThemeName::NoColor;
+    }
+    match arg {
+        ThemeArg::Dark => ThemeName::Dark,
+        ThemeArg::Light => ThemeName::Light,
+        ThemeArg::HighContrast => ThemeName::HighContrast,
     }
 }
 
@@ -258,7 +284,7 @@ pub fn main() -> ExitCode {
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(&cli);
     let result = match cli.command {
-        None => run_app(&store, cloud, &operator),
+        None => run_app(&store, cloud, &operator, theme_name(cli.theme)),
         Some(Cmd::Export {
             format,
             filter,
@@ -306,9 +332,9 @@ pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
     Ok(())
 }
 
-fn run_app(store: &Store, cloud: Cloud, operator: &str) -> Result<(), ExitCode> {
+fn run_app(store: &Store, cloud: Cloud, operator: &str, theme: ThemeName) -> Result<(), ExitCode> {
     seed(store)?;
-    crate::tui::run(store, cloud, operator).map_err(|e| fail(exit::STORE, e))?;
+    crate::tui::run(store, cloud, operator, theme).map_err(|e| fail(exit::STORE, e))?;
     // A clean exit: today's backup, if there is none yet.
     if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
         eprintln!("konto: the daily backup was not written: {e}");

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::THEME;
+use super::theme;
 use crate::app::{Pane, State};
 use crate::countries::countries;
 use crate::domain::{Customer, FIELDS, FieldId, Permission, Section};
@@ -25,29 +25,32 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         state.customers.len()
     );
     let left = vec![
-        Span::styled(" konto ", THEME.header_accent),
-        Span::styled("│ ", THEME.header),
-        Span::styled(state.cloud.title(), THEME.header_accent),
-        Span::styled(" │", THEME.header),
-        Span::styled(counts, THEME.header),
-        Span::styled("│ ", THEME.header),
+        Span::styled(" konto ", theme().header_accent),
+        Span::styled("│ ", theme().header),
+        Span::styled(state.cloud.title(), theme().header_accent),
+        Span::styled(" │", theme().header),
+        Span::styled(counts, theme().header),
+        Span::styled("│ ", theme().header),
     ];
     let used: usize = left.iter().map(|s| width(&s.content)).sum();
     let room = usize::from(area.width).saturating_sub(used);
     let mut spans = left;
-    spans.push(Span::styled(fit(&state.store_path, room), THEME.header));
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(THEME.header), area);
+    spans.push(Span::styled(fit(&state.store_path, room), theme().header));
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme().header),
+        area,
+    );
 }
 
 fn pane_block(title: String, focused: bool) -> Block<'static> {
     let border = if focused {
-        THEME.border_focused
+        theme().border_focused
     } else {
-        THEME.border
+        theme().border
     };
     Block::bordered()
         .border_style(border)
-        .title(Span::styled(title, THEME.title))
+        .title(Span::styled(title, theme().title))
 }
 
 pub fn list(frame: &mut Frame, area: Rect, state: &State) {
@@ -66,7 +69,7 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         } else {
             "No customer matches the filter. Esc clears it."
         };
-        frame.render_widget(Paragraph::new(Span::styled(text, THEME.dim)), inner);
+        frame.render_widget(Paragraph::new(Span::styled(text, theme().dim)), inner);
         return;
     }
     // A mark column appears while customers are marked for a bulk change.
@@ -95,9 +98,9 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         .map(|(row, customer)| {
             let selected = row == state.selected;
             let (name_style, domain_style) = if selected {
-                (THEME.selected, THEME.selected)
+                (theme().selected, theme().selected)
             } else {
-                (THEME.value, THEME.dim)
+                (theme().value, theme().dim)
             };
             let mark = match (mark_columns, state.marked.contains(&customer.id)) {
                 (0, _) => "",
@@ -105,7 +108,7 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
                 (_, false) => "  ",
             };
             Line::from(vec![
-                Span::styled(mark, THEME.changed),
+                Span::styled(mark, theme().changed),
                 Span::styled(fit(&customer.company.name, name_columns), name_style),
                 Span::styled(" ", name_style),
                 Span::styled(fit(&customer.company.domain, domain_columns), domain_style),
@@ -146,7 +149,7 @@ fn field_line(label: &str, value: &str, style: Style, columns: usize) -> Line<'s
         safe(value).into_owned()
     };
     Line::from(vec![
-        Span::styled(fit(label, LABEL_COLUMNS), THEME.label),
+        Span::styled(fit(label, LABEL_COLUMNS), theme().label),
         Span::styled(value, style),
     ])
 }
@@ -157,9 +160,13 @@ fn section_lines(
     section: Section,
     columns: usize,
 ) {
-    lines.push(Line::from(Span::styled(section.title(), THEME.section)));
+    lines.push(Line::from(Span::styled(section.title(), theme().section)));
     for f in FIELDS.iter().filter(|f| f.section == section) {
-        let style = if f.editable { THEME.value } else { THEME.dim };
+        let style = if f.editable {
+            theme().value
+        } else {
+            theme().dim
+        };
         let label = super::field_label(f, customer);
         lines.push(field_line(
             &label,
@@ -194,13 +201,13 @@ pub fn detail_lines(customer: &Customer, roomy: bool, columns: usize) -> Vec<Lin
     }
     lines.push(Line::from(Span::styled(
         "Purchase permissions",
-        THEME.section,
+        theme().section,
     )));
     for p in Permission::ALL {
         let (text, style) = if customer.permissions.get(p) {
-            ("✓ allowed", THEME.on)
+            ("✓ allowed", theme().on)
         } else {
-            ("✗ not allowed", THEME.off)
+            ("✗ not allowed", theme().off)
         };
         lines.push(field_line(p.title(), text, style, columns));
     }
@@ -210,11 +217,11 @@ pub fn detail_lines(customer: &Customer, roomy: bool, columns: usize) -> Vec<Lin
     // border (see `detail`).
     if roomy {
         let version = customer.version.to_string();
-        lines.push(field_line("Version", &version, THEME.value, columns));
+        lines.push(field_line("Version", &version, theme().value, columns));
         lines.push(field_line(
             "Last updated",
             &updated(customer),
-            THEME.value,
+            theme().value,
             columns,
         ));
     }
@@ -238,7 +245,7 @@ pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
                 customer.version,
                 updated(customer)
             ),
-            THEME.label,
+            theme().label,
         ))
     };
     let paragraph = Paragraph::new(detail_lines(customer, roomy, usize::from(inner.width)))

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::THEME;
+use super::theme;
 use crate::app::Form;
 use crate::domain::Section;
 use crate::text::{fit, safe, skip_columns, width};
@@ -27,8 +27,8 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
         )
     };
     let block = Block::bordered()
-        .border_style(THEME.border_focused)
-        .title(Span::styled(title, THEME.title));
+        .border_style(theme().border_focused)
+        .title(Span::styled(title, theme().title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -52,7 +52,7 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
             section = Some(field.spec.section);
             lines.push(Line::from(Span::styled(
                 field.spec.section.title(),
-                THEME.section,
+                theme().section,
             )));
         }
         let id = field.spec.id;
@@ -60,13 +60,13 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
         let changed = form.is_changed(id);
         let marker = if changed { "● " } else { "  " };
         let label_style = if !field.spec.editable {
-            THEME.dim
+            theme().dim
         } else if focused {
-            THEME.focused_label
+            theme().focused_label
         } else if changed {
-            THEME.changed
+            theme().changed
         } else {
-            THEME.label
+            theme().label
         };
         let value = field.input.value();
         let (shown, style) = if field.spec.editable {
@@ -79,14 +79,17 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
                 let x = LABEL_COLUMNS + 2 + field.input.visual_cursor().saturating_sub(scroll);
                 cursor = Some((x, lines.len()));
             }
-            (fit(skip_columns(value, scroll), input_columns), THEME.input)
+            (
+                fit(skip_columns(value, scroll), input_columns),
+                theme().input,
+            )
         } else if form.is_bulk() {
-            (fit("(kept per customer)", input_columns), THEME.dim)
+            (fit("(kept per customer)", input_columns), theme().dim)
         } else {
-            (fit(value, input_columns), THEME.dim)
+            (fit(value, input_columns), theme().dim)
         };
         let mut spans = vec![
-            Span::styled(marker, THEME.changed),
+            Span::styled(marker, theme().changed),
             Span::styled(
                 fit(
                     &super::field_label(field.spec, &form.original),
@@ -101,7 +104,7 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
         match message {
             Some(m) if width(m) <= message_columns => {
                 spans.push(Span::raw(" "));
-                spans.push(Span::styled(safe(m).into_owned(), THEME.error));
+                spans.push(Span::styled(safe(m).into_owned(), theme().error));
                 lines.push(Line::from(spans));
             }
             Some(m) => {
@@ -110,7 +113,7 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
                 let room = usize::from(inner.width).saturating_sub(indent);
                 lines.push(Line::from(vec![
                     Span::raw(" ".repeat(indent)),
-                    Span::styled(fit(m, room), THEME.error),
+                    Span::styled(fit(m, room), theme().error),
                 ]));
             }
             None => lines.push(Line::from(spans)),

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::THEME;
+use super::theme;
 use crate::app::HistoryView;
 use crate::domain::{AuditEntry, label_for_key};
 use crate::text::{fit, safe};
@@ -28,10 +28,10 @@ fn entry_title(entry: &AuditEntry) -> String {
 
 pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let block = Block::bordered()
-        .border_style(THEME.border_focused)
+        .border_style(theme().border_focused)
         .title(Span::styled(
             format!(" History · {} ", safe(&view.company)),
-            THEME.title,
+            theme().title,
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -40,7 +40,7 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 "No changes recorded since this customer was created.",
-                THEME.dim,
+                theme().dim,
             )),
             inner,
         );
@@ -51,9 +51,9 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     for (i, entry) in view.entries.iter().enumerate() {
         let style = if i == view.selected {
             selected_line = lines.len();
-            THEME.selected
+            theme().selected
         } else {
-            THEME.section
+            theme().section
         };
         lines.push(Line::from(Span::styled(
             fit(&entry_title(entry), columns),
@@ -74,7 +74,7 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
                     &change.new
                 },
             );
-            lines.push(Line::from(Span::styled(fit(&text, columns), THEME.value)));
+            lines.push(Line::from(Span::styled(fit(&text, columns), theme().value)));
         }
     }
     if let Some(first) = view.entries.last().filter(|e| e.version > 1) {
@@ -86,7 +86,7 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
                 ),
                 columns,
             ),
-            THEME.dim,
+            theme().dim,
         )));
     }
     // Keep the selected entry's title on screen, with some of what follows.

@@ -17,13 +17,15 @@ use crate::app::{
 use crate::countries::countries;
 use crate::domain::{Customer, FieldId, FieldSpec, spec};
 use crate::keymap::bindings;
-use crate::layout::screen;
+use crate::layout::{MIN_HEIGHT, MIN_WIDTH, screen, too_small};
 use crate::text::{fit, safe, skip_columns, width, wrap};
-pub use theme::THEME;
+pub use theme::theme;
 
 pub fn draw(frame: &mut Frame, state: &State) {
+    theme::set_current(state.theme);
     let area = frame.area();
-    if area.width < 2 || area.height < 2 {
+    if too_small(area) {
+        too_small_notice(frame, area);
         return;
     }
     let screen = screen(area);
@@ -135,6 +137,19 @@ fn field_label(spec: &FieldSpec, record: &Customer) -> String {
     }
 }
 
+/// Instead of a broken layout: how large the terminal needs to be.
+fn too_small_notice(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "konto needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.",
+        area.width, area.height
+    );
+    let lines: Vec<Line> = wrap(&text, usize::from(area.width))
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
 /// The line above the key bar: the filter being typed, or the last message.
 fn status_line(frame: &mut Frame, area: Rect, state: &State) {
     if state.mode == Mode::Filter {
@@ -142,7 +157,7 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
         let room = usize::from(area.width).saturating_sub(prompt.len() + 1);
         let scroll = state.filter.visual_scroll(room);
         let shown = safe(skip_columns(state.filter.value(), scroll)).into_owned();
-        let line = Line::from(vec![Span::styled(prompt, THEME.key), Span::raw(shown)]);
+        let line = Line::from(vec![Span::styled(prompt, theme().key), Span::raw(shown)]);
         frame.render_widget(Paragraph::new(line), area);
         let x =
             area.x + (prompt.len() + state.filter.visual_cursor().saturating_sub(scroll)) as u16;
@@ -167,9 +182,9 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
         return;
     };
     let style = match status.kind {
-        StatusKind::Info => THEME.info,
-        StatusKind::Success => THEME.success,
-        StatusKind::Error => THEME.error,
+        StatusKind::Info => theme().info,
+        StatusKind::Success => theme().success,
+        StatusKind::Error => theme().error,
     };
     frame.render_widget(
         Paragraph::new(Span::styled(safe(&status.text).into_owned(), style)),
@@ -201,8 +216,8 @@ fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(keys, THEME.key));
-        spans.push(Span::styled(format!(" {label}"), THEME.key_label));
+        spans.push(Span::styled(keys, theme().key));
+        spans.push(Span::styled(format!(" {label}"), theme().key_label));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -223,7 +238,7 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
         .areas(popup);
     let block = Block::bordered()
         .title(format!(" {title} "))
-        .style(THEME.popup)
+        .style(theme().popup)
         .padding(ratatui::widgets::Padding::horizontal(1));
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
@@ -233,9 +248,9 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
 
 fn yes_no() -> Line<'static> {
     Line::from(vec![
-        Span::styled("y", THEME.popup_key),
+        Span::styled("y", theme().popup_key),
         Span::raw(" yes   "),
-        Span::styled("n", THEME.popup_key),
+        Span::styled("n", theme().popup_key),
         Span::raw(" no"),
     ])
 }
@@ -259,7 +274,7 @@ fn warnings_popup(frame: &mut Frame, area: Rect, form: &Form) {
     let mut lines = vec![Line::from("Please check before saving:"), Line::from("")];
     for (id, message) in form.warnings(pending) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", spec(id).label), THEME.popup_key),
+            Span::styled(format!("{}: ", spec(id).label), theme().popup_key),
             Span::raw(safe(&message).into_owned()),
         ]));
     }
@@ -294,17 +309,17 @@ fn review_popup(frame: &mut Frame, area: Rect, form: &Form) {
             new.as_str()
         };
         lines.push(Line::from(vec![
-            Span::styled(fit(label, label_columns), THEME.popup_key),
+            Span::styled(fit(label, label_columns), theme().popup_key),
             Span::raw(fit(old, value_columns.min(width(old)))),
             Span::raw(" → "),
-            Span::styled(fit(new, value_columns.min(width(new))), THEME.popup_key),
+            Span::styled(fit(new, value_columns.min(width(new))), theme().popup_key),
         ]));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
-        Span::styled("Enter", THEME.popup_key),
+        Span::styled("Enter", theme().popup_key),
         Span::raw(" save   "),
-        Span::styled("Esc", THEME.popup_key),
+        Span::styled("Esc", theme().popup_key),
         Span::raw(" back to editing"),
     ]));
     popup(frame, area, "Review changes", lines);
@@ -330,13 +345,13 @@ fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form) {
     let value_columns = (usize::from(area.width).saturating_sub(label_columns + 10) / 2).min(30);
     lines.push(Line::from(vec![
         Span::raw(fit("", label_columns)),
-        Span::styled(fit("theirs (stored)", value_columns), THEME.popup_key),
+        Span::styled(fit("theirs (stored)", value_columns), theme().popup_key),
         Span::raw("  "),
-        Span::styled("yours", THEME.popup_key),
+        Span::styled("yours", theme().popup_key),
     ]));
     for f in changed {
         lines.push(Line::from(vec![
-            Span::styled(fit(f.label, label_columns), THEME.popup_key),
+            Span::styled(fit(f.label, label_columns), theme().popup_key),
             Span::raw(fit(theirs.field(f.id), value_columns)),
             Span::raw("  "),
             Span::raw(fit(form.value(f.id), value_columns)),
@@ -354,11 +369,11 @@ fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
-        Span::styled("a", THEME.popup_key),
+        Span::styled("a", theme().popup_key),
         Span::raw(" re-apply yours on theirs   "),
-        Span::styled("r", THEME.popup_key),
+        Span::styled("r", theme().popup_key),
         Span::raw(" reload theirs   "),
-        Span::styled("Esc", THEME.popup_key),
+        Span::styled("Esc", theme().popup_key),
         Span::raw(" back"),
     ]));
     popup(frame, area, "Changed meanwhile", lines);
@@ -379,7 +394,7 @@ fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State) {
     for (company, changes) in &sample {
         lines.push(Line::from(Span::styled(
             fit(company, columns),
-            THEME.popup_key,
+            theme().popup_key,
         )));
         for (label, old, new) in changes {
             lines.push(Line::from(fit(
@@ -393,9 +408,9 @@ fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
-        Span::styled("Enter", THEME.popup_key),
+        Span::styled("Enter", theme().popup_key),
         Span::raw(" save all   "),
-        Span::styled("Esc", THEME.popup_key),
+        Span::styled("Esc", theme().popup_key),
         Span::raw(" back to editing"),
     ]));
     popup(frame, area, "Review bulk change", lines);
@@ -423,7 +438,7 @@ fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
-        Span::styled("Esc", THEME.popup_key),
+        Span::styled("Esc", theme().popup_key),
         Span::raw(" back to the form"),
     ]));
     popup(frame, area, "Bulk change refused", lines);
@@ -437,14 +452,14 @@ fn help_popup(frame: &mut Frame, area: Rect, help: &HelpView) {
     let scroll = usize::from(help.scroll).min(entries.len().saturating_sub(room));
     let mut lines = vec![
         Line::from(vec![
-            Span::styled("> ", THEME.popup_key),
+            Span::styled("> ", theme().popup_key),
             Span::raw(safe(help.query.value()).into_owned()),
         ]),
         Line::from(""),
     ];
     for (keys, label) in entries.iter().skip(scroll).take(room) {
         lines.push(Line::from(vec![
-            Span::styled(fit(keys, key_columns), THEME.popup_key),
+            Span::styled(fit(keys, key_columns), theme().popup_key),
             Span::raw(label.clone()),
         ]));
     }
@@ -469,7 +484,7 @@ fn picker_popup(frame: &mut Frame, area: Rect, picker: &Picker) {
     let start = picker.selected.saturating_sub(rows - 1);
     let mut lines = vec![
         Line::from(vec![
-            Span::styled("> ", THEME.popup_key),
+            Span::styled("> ", theme().popup_key),
             Span::raw(safe(picker.query.value()).into_owned()),
         ]),
         Line::from(""),
@@ -479,9 +494,9 @@ fn picker_popup(frame: &mut Frame, area: Rect, picker: &Picker) {
             continue;
         };
         let style = if row == picker.selected {
-            THEME.selected
+            theme().selected
         } else {
-            THEME.popup
+            theme().popup
         };
         lines.push(Line::from(Span::styled(fit(&option.label, 36), style)));
     }

@@ -1,4 +1,9 @@
-//! Every colour and text style the UI uses, in one place.
+//! Every colour and text style the UI uses, in one place: the built-in
+//! themes, and the one in force while a frame is drawn.
+
+use std::cell::Cell;
+
+use crate::app::ThemeName;
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -27,7 +32,8 @@ pub struct Theme {
     pub popup_key: Style,
 }
 
-pub const THEME: Theme = Theme {
+/// For dark terminals (the default).
+pub const DARK: Theme = Theme {
     header: Style::new().fg(Color::Black).bg(Color::Cyan),
     header_accent: Style::new()
         .fg(Color::Black)
@@ -60,3 +66,121 @@ pub const THEME: Theme = Theme {
         .bg(Color::Blue)
         .add_modifier(Modifier::BOLD),
 };
+
+/// For light terminals.
+pub const LIGHT: Theme = Theme {
+    header: Style::new().fg(Color::White).bg(Color::Blue),
+    header_accent: Style::new()
+        .fg(Color::White)
+        .bg(Color::Blue)
+        .add_modifier(Modifier::BOLD),
+    border: Style::new().fg(Color::Gray),
+    border_focused: Style::new().fg(Color::Blue),
+    title: Style::new().add_modifier(Modifier::BOLD),
+    selected: Style::new()
+        .fg(Color::White)
+        .bg(Color::Blue)
+        .add_modifier(Modifier::BOLD),
+    dim: Style::new().fg(Color::DarkGray),
+    section: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
+    label: Style::new().fg(Color::DarkGray),
+    value: Style::new(),
+    changed: Style::new().fg(Color::Magenta),
+    focused_label: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
+    input: Style::new().add_modifier(Modifier::UNDERLINED),
+    error: Style::new().fg(Color::Red),
+    success: Style::new().fg(Color::Green),
+    info: Style::new(),
+    key: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
+    key_label: Style::new().fg(Color::DarkGray),
+    on: Style::new().fg(Color::Green),
+    off: Style::new().fg(Color::DarkGray),
+    popup: Style::new().fg(Color::Black).bg(Color::Gray),
+    popup_key: Style::new()
+        .fg(Color::Blue)
+        .bg(Color::Gray)
+        .add_modifier(Modifier::BOLD),
+};
+
+/// Black, white and yellow only, everything important in bold.
+pub const HIGH_CONTRAST: Theme = Theme {
+    header: Style::new().fg(Color::Black).bg(Color::White),
+    header_accent: Style::new()
+        .fg(Color::Black)
+        .bg(Color::White)
+        .add_modifier(Modifier::BOLD),
+    border: Style::new().fg(Color::White),
+    border_focused: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+    title: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
+    selected: Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD),
+    dim: Style::new().fg(Color::White),
+    section: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+    label: Style::new().fg(Color::White),
+    value: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
+    changed: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+    focused_label: Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD),
+    input: Style::new().add_modifier(Modifier::UNDERLINED),
+    error: Style::new()
+        .fg(Color::Yellow)
+        .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
+    success: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
+    info: Style::new().fg(Color::White),
+    key: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+    key_label: Style::new().fg(Color::White),
+    on: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
+    off: Style::new().fg(Color::White),
+    popup: Style::new().fg(Color::White).bg(Color::Black),
+    popup_key: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+};
+
+/// NO_COLOR: no colour at all; selection and focus by reverse video, bold
+/// and underline.
+pub const NO_COLOR: Theme = Theme {
+    header: Style::new().add_modifier(Modifier::REVERSED),
+    header_accent: Style::new().add_modifier(Modifier::REVERSED.union(Modifier::BOLD)),
+    border: Style::new(),
+    border_focused: Style::new().add_modifier(Modifier::BOLD),
+    title: Style::new().add_modifier(Modifier::BOLD),
+    selected: Style::new().add_modifier(Modifier::REVERSED.union(Modifier::BOLD)),
+    dim: Style::new().add_modifier(Modifier::DIM),
+    section: Style::new().add_modifier(Modifier::BOLD),
+    label: Style::new(),
+    value: Style::new(),
+    changed: Style::new().add_modifier(Modifier::BOLD),
+    focused_label: Style::new().add_modifier(Modifier::REVERSED),
+    input: Style::new().add_modifier(Modifier::UNDERLINED),
+    error: Style::new().add_modifier(Modifier::BOLD),
+    success: Style::new().add_modifier(Modifier::BOLD),
+    info: Style::new(),
+    key: Style::new().add_modifier(Modifier::BOLD),
+    key_label: Style::new(),
+    on: Style::new().add_modifier(Modifier::BOLD),
+    off: Style::new(),
+    popup: Style::new(),
+    popup_key: Style::new().add_modifier(Modifier::BOLD),
+};
+
+thread_local! {
+    /// The theme of the frame being drawn (set by `draw` from the state).
+    static CURRENT: Cell<ThemeName> = const { Cell::new(ThemeName::Dark) };
+}
+
+pub fn set_current(name: ThemeName) {
+    CURRENT.with(|c| c.set(name));
+}
+
+/// The theme in force.
+pub fn theme() -> &'static Theme {
+    match CURRENT.with(Cell::get) {
+        ThemeName::Dark => &DARK,
+        ThemeName::Light => &LIGHT,
+        ThemeName::HighContrast => &HIGH_CONTRAST,
+        ThemeName::NoColor => &NO_COLOR,
+    }
+}
