@@ -375,6 +375,71 @@ pub fn sort_key(c: &Customer) -> (String, &str) {
     (folded, c.id.as_str())
 }
 
+/// What an operator may do, as in Partner Center: an admin agent
+/// everything, a sales agent account info but not purchase permissions, a
+/// helpdesk agent only read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Admin,
+    Sales,
+    Helpdesk,
+}
+
+impl Role {
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Sales => "sales",
+            Role::Helpdesk => "helpdesk",
+        }
+    }
+}
+
+/// A role, and whether this run may write at all (`--read-only`). These are
+/// guard-rails for honest mistakes; the store's file permissions are the
+/// real boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Access {
+    pub role: Role,
+    pub read_only: bool,
+}
+
+impl Access {
+    /// May change account info (the Update form, bulk changes, imports).
+    pub fn may_edit(self) -> Result<(), String> {
+        if self.read_only {
+            return Err("konto runs --read-only: nothing can be changed".into());
+        }
+        match self.role {
+            Role::Admin | Role::Sales => Ok(()),
+            Role::Helpdesk => Err("the helpdesk role may only read".into()),
+        }
+    }
+
+    /// May allow or stop purchases (the partner pays for them).
+    pub fn may_change_permissions(self) -> Result<(), String> {
+        self.may_edit()?;
+        match self.role {
+            Role::Admin => Ok(()),
+            _ => Err(format!(
+                "the {} role may not change purchase permissions; an admin may",
+                self.role.key()
+            )),
+        }
+    }
+
+    /// May change these fields (keys as in the audit trail).
+    pub fn may_change(self, keys: &[&str]) -> Result<(), String> {
+        if keys.iter().any(|k| k.starts_with("permissions.")) {
+            self.may_change_permissions()
+        } else {
+            self.may_edit()
+        }
+    }
+}
+
 /// What a committed change did, for the audit trail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -412,6 +477,9 @@ pub struct AuditEntry {
     /// For a revert: the version whose change it undid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reverts: Option<u64>,
+    /// The operator's role when the change was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 /// One changed field, as recorded in the audit trail.

@@ -96,11 +96,13 @@ pub fn run(
     cloud: Cloud,
     operator: &str,
     theme: ThemeName,
+    access: crate::domain::Access,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let customers = store.customers(cloud)?;
     let mut state = State::new(cloud, store.dir().display().to_string(), customers);
     state.policy = store.policy().clone();
     state.theme = theme;
+    state.access = access;
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }

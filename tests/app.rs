@@ -556,6 +556,7 @@ fn entry(version: u64, field: &str, old: &str, new: &str) -> konto::domain::Audi
             new: new.into(),
         }],
         reverts: None,
+        role: None,
     }
 }
 
@@ -823,4 +824,66 @@ fn ctrl_z_asks_the_runtime_to_suspend() {
         "in the form too"
     );
     assert_eq!(s.mode, Mode::Form);
+}
+
+fn with_role(role: konto::domain::Role, read_only: bool) -> konto::app::State {
+    let mut s = state();
+    s.access = konto::domain::Access { role, read_only };
+    s
+}
+
+#[test]
+fn helpdesk_only_reads_and_says_why() {
+    let mut s = with_role(konto::domain::Role::Helpdesk, false);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert!(s.form.is_none());
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "Not allowed: the helpdesk role may only read"
+    );
+    press(&mut s, &[key(KeyCode::Char('p'))]);
+    assert_eq!(s.mode, Mode::Browse);
+    press(&mut s, &[key(KeyCode::Char(' '))]);
+    assert!(s.marked.is_empty());
+    // Reading is fine.
+    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('/'))]);
+    assert_eq!(s.mode, Mode::Filter);
+}
+
+#[test]
+fn sales_edits_account_info_but_not_purchase_permissions() {
+    let mut s = with_role(konto::domain::Role::Sales, false);
+    press(&mut s, &[key(KeyCode::Char('P'))]);
+    assert_eq!(s.mode, Mode::Browse);
+    assert!(
+        s.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("may not change purchase permissions")
+    );
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert_eq!(s.mode, Mode::Form);
+    // Nor revert a permission change.
+    let mut s = with_role(konto::domain::Role::Sales, false);
+    press(&mut s, &[key(KeyCode::Char('h'))]);
+    let mut permission = entry(2, "permissions.azure_reservations", "off", "on");
+    permission.action = AuditAction::PermissionOn;
+    update(
+        &mut s,
+        Action::HistoryLoaded {
+            id: "c-2".into(),
+            entries: vec![permission],
+        },
+    );
+    press(&mut s, &[key(KeyCode::Char('r'))]);
+    assert_eq!(s.mode, Mode::History, "no confirmation offered");
+}
+
+#[test]
+fn read_only_refuses_every_change_even_for_an_admin() {
+    let mut s = with_role(konto::domain::Role::Admin, true);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert!(s.form.is_none());
+    assert!(s.status.as_ref().unwrap().text.contains("--read-only"));
 }

@@ -396,3 +396,55 @@ fn imports_and_updates_refuse_terminal_control_sequences() {
         "nothing written"
     );
 }
+
+#[test]
+fn roles_and_read_only_guard_the_headless_commands_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let out = konto(
+        dir.path(),
+        &["--role", "helpdesk", "update", "c-1", "--set", "city=Bonn"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not allowed: the helpdesk role may only read"),
+        "{}",
+        stderr(&out)
+    );
+    let out = konto(
+        dir.path(),
+        &["--role", "sales", "permission", "c-1", "reservations", "on"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = konto(
+        dir.path(),
+        &[
+            "--role",
+            "sales",
+            "update",
+            "c-1",
+            "--set",
+            "permissions.azure_reservations=on",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = konto(
+        dir.path(),
+        &["--read-only", "update", "c-1", "--set", "city=Bonn"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        versions(dir.path()).iter().sum::<u64>(),
+        6,
+        "nothing written"
+    );
+
+    let out = konto(
+        dir.path(),
+        &["--role", "sales", "update", "c-1", "--set", "city=Bonn"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = stdout(&konto(dir.path(), &["history", "c-1", "--json"]));
+    let entries: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(entries[1]["role"], "sales");
+}

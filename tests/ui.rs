@@ -303,6 +303,7 @@ fn history_pane_lists_changes_newest_first() {
             action: konto::domain::AuditAction::Update,
             changes: vec![change("billing.address.city", "Stuttgart", "Ulm")],
             reverts: None,
+            role: None,
         },
         konto::domain::AuditEntry {
             time: at(2),
@@ -313,6 +314,7 @@ fn history_pane_lists_changes_newest_first() {
             action: konto::domain::AuditAction::PermissionOn,
             changes: vec![change("permissions.azure_reservations", "off", "on")],
             reverts: None,
+            role: None,
         },
     ];
     update(

@@ -248,6 +248,8 @@ pub struct State {
     /// Validation settings (the partner's own domain).
     pub policy: Policy,
     pub theme: ThemeName,
+    /// What this operator may do.
+    pub access: crate::domain::Access,
 }
 
 impl State {
@@ -274,6 +276,7 @@ impl State {
             viewport: (80, 24),
             policy: Policy::default(),
             theme: ThemeName::Dark,
+            access: crate::domain::Access::default(),
         };
         state.set_customers(customers);
         state
@@ -577,6 +580,13 @@ fn on_edit(state: &mut State, edit: TextEdit) {
     }
 }
 
+/// Says in the status line why an action is not allowed.
+fn refuse(state: &mut State, verdict: Result<(), String>) {
+    if let Err(why) = verdict {
+        state.error(format!("Not allowed: {why}"));
+    }
+}
+
 /// Offers back a draft saved when konto last had to stop with a form open.
 pub fn offer_draft(state: &mut State, draft: crate::draft::Draft) {
     state.draft = Some(draft);
@@ -585,6 +595,11 @@ pub fn offer_draft(state: &mut State, draft: crate::draft::Draft) {
 
 fn on_restore_draft(state: &mut State, intent: Intent) -> Command {
     match intent {
+        Intent::Yes if state.access.may_edit().is_err() => {
+            state.mode = Mode::Browse;
+            refuse(state, state.access.may_edit());
+            Command::None
+        }
         Intent::Yes => {
             state.mode = Mode::Browse;
             let Some(draft) = state.draft.take() else {
@@ -718,8 +733,14 @@ fn on_history(state: &mut State, intent: Intent) -> Command {
         }
         Intent::Revert => match view.entries.get(view.selected) {
             Some(entry) => {
-                state.mode = Mode::ConfirmRevert {
-                    version: entry.version,
+                let keys: Vec<&str> = entry.changes.iter().map(|c| c.field.as_str()).collect();
+                match state.access.may_change(&keys) {
+                    Ok(()) => {
+                        state.mode = Mode::ConfirmRevert {
+                            version: entry.version,
+                        }
+                    }
+                    verdict => refuse(state, verdict),
                 }
             }
             None => state.info("No change to revert"),
@@ -783,6 +804,14 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
                 Pane::List => Pane::Detail,
                 Pane::Detail => Pane::List,
             }
+        }
+        Intent::OpenForm | Intent::Mark | Intent::MarkAll if state.access.may_edit().is_err() => {
+            refuse(state, state.access.may_edit());
+        }
+        Intent::ToggleReservations | Intent::ToggleSavingsPlan
+            if state.access.may_change_permissions().is_err() =>
+        {
+            refuse(state, state.access.may_change_permissions());
         }
         Intent::OpenForm if !state.marked.is_empty() => {
             let ids = state.marked.iter().cloned().collect();

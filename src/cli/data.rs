@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{DataFormat, ViewFormat, exit, fail, store_error_code};
-use crate::domain::{Cloud, Customer, FIELDS, Permission, sort_key};
+use crate::domain::{Access, Cloud, Customer, FIELDS, Permission, sort_key};
 use crate::exchange::{self, ImportProblem};
 use crate::query::Query;
 use crate::store::{ImportRefused, Store};
@@ -78,6 +78,7 @@ pub fn import(
     dry_run: bool,
     force: bool,
     verbose: bool,
+    access: Access,
 ) -> Result<(), ExitCode> {
     let format = format.unwrap_or_else(|| {
         let is_csv = file
@@ -118,6 +119,18 @@ pub fn import(
         }
         Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
     };
+    // A sales agent may import account info, but not purchase permissions.
+    let touches_permissions = plan
+        .diffs()
+        .iter()
+        .any(|(_, changes)| changes.iter().any(|c| c.field.starts_with("permissions.")))
+        || plan
+            .new
+            .iter()
+            .any(|c| c.permissions.azure_reservations || c.permissions.azure_savings_plan);
+    if touches_permissions {
+        super::allowed(access.may_change_permissions())?;
+    }
     if dry_run {
         println!("{} (dry run: nothing written)", plan.summary());
         if verbose {

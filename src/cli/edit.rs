@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use super::{OnOff, PermissionArg, exit, fail, seed, store_error_code};
-use crate::domain::{AuditAction, Cloud, Customer, Permission};
+use super::{OnOff, PermissionArg, allowed, exit, fail, seed, store_error_code};
+use crate::domain::{Access, AuditAction, Cloud, Customer, Permission};
 use crate::exchange::columns;
 use crate::store::{Committed, Store, StoreError};
 
@@ -68,8 +68,10 @@ pub fn update(
     id: &str,
     sets: &[String],
     if_version: Option<u64>,
+    access: Access,
 ) -> Result<(), ExitCode> {
     let mut record = load(store, cloud, id)?;
+    let mut keys = Vec::new();
     if let Some(version) = if_version {
         record.version = version;
     }
@@ -106,7 +108,9 @@ pub fn update(
             value
         };
         record.set_by_key(key, value);
+        keys.push(key);
     }
+    allowed(access.may_change(&keys))?;
     report(store.commit(operator, AuditAction::Update, &record))
 }
 

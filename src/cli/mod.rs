@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::ThemeName;
 use crate::demo::demo_customers;
-use crate::domain::Cloud;
+use crate::domain::{Access, Cloud, Role};
 use crate::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
 use crate::validate::Policy;
 
@@ -43,6 +43,15 @@ pub struct Cli {
     )]
     pub partner_domain: Option<String>,
 
+    /// What you may do: admin (everything), sales (account info, not
+    /// purchase permissions), helpdesk (read only). Recorded in the audit.
+    #[arg(long, global = true, env = "KONTO_ROLE", value_enum, default_value_t = RoleArg::Admin)]
+    pub role: RoleArg,
+
+    /// Change nothing, whatever the role.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     /// Colours: dark, light or high-contrast. NO_COLOR (set to anything)
     /// turns colour off entirely.
     #[arg(long, global = true, env = "KONTO_THEME", value_enum, default_value_t = ThemeArg::Dark)]
@@ -69,6 +78,32 @@ impl From<CloudArg> for Cloud {
             CloudArg::Usgov => Cloud::Usgov,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Sales,
+    Helpdesk,
+}
+
+impl Cli {
+    pub fn access(&self) -> Access {
+        let role = match self.role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Sales => Role::Sales,
+            RoleArg::Helpdesk => Role::Helpdesk,
+        };
+        Access {
+            role,
+            read_only: self.read_only,
+        }
+    }
+}
+
+/// Refuses a command the operator's role (or --read-only) does not allow.
+pub(crate) fn allowed(verdict: Result<(), String>) -> Result<(), ExitCode> {
+    verdict.map_err(|why| fail(exit::USAGE, format!("not allowed: {why}")))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -278,13 +313,14 @@ pub fn main() -> ExitCode {
     set_private_umask();
     crate::logging::init(&crate::logging::log_dir(&dir));
     let store = match Store::open(&dir, cli.cache_mb.saturating_mul(1024 * 1024)) {
-        Ok(store) => store.with_policy(policy),
+        Ok(store) => store.with_policy(policy).with_role(cli.access().role),
         Err(e) => return fail(store_error_code(&e), e),
     };
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(&cli);
+    let access = cli.access();
     let result = match cli.command {
-        None => run_app(&store, cloud, &operator, theme_name(cli.theme)),
+        None => run_app(&store, cloud, &operator, theme_name(cli.theme), access),
         Some(Cmd::Export {
             format,
             filter,
@@ -296,9 +332,11 @@ pub fn main() -> ExitCode {
             dry_run,
             force,
             verbose,
-        }) => data::import(
-            &store, cloud, &operator, &file, format, dry_run, force, verbose,
-        ),
+        }) => allowed(access.may_edit()).and_then(|()| {
+            data::import(
+                &store, cloud, &operator, &file, format, dry_run, force, verbose, access,
+            )
+        }),
         Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), format),
         Some(Cmd::Show {
             id_or_domain,
@@ -308,14 +346,17 @@ pub fn main() -> ExitCode {
             id,
             sets,
             if_version,
-        }) => edit::update(&store, cloud, &operator, &id, &sets, if_version),
+        }) => edit::update(&store, cloud, &operator, &id, &sets, if_version, access),
         Some(Cmd::Permission {
             id,
             permission,
             state,
-        }) => edit::permission(&store, cloud, &operator, &id, permission, state),
+        }) => allowed(access.may_change_permissions())
+            .and_then(|()| edit::permission(&store, cloud, &operator, &id, permission, state)),
         Some(Cmd::History { id, json }) => edit::history(&store, cloud, &id, json),
-        Some(Cmd::Restore { file }) => edit::restore(&store, &file),
+        Some(Cmd::Restore { file }) => {
+            allowed(access.may_change_permissions()).and_then(|()| edit::restore(&store, &file))
+        }
         Some(Cmd::CommitLoop { count }) => edit::commit_loop(&store, &operator, count),
     };
     match result {
@@ -332,9 +373,15 @@ pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
     Ok(())
 }
 
-fn run_app(store: &Store, cloud: Cloud, operator: &str, theme: ThemeName) -> Result<(), ExitCode> {
+fn run_app(
+    store: &Store,
+    cloud: Cloud,
+    operator: &str,
+    theme: ThemeName,
+    access: Access,
+) -> Result<(), ExitCode> {
     seed(store)?;
-    crate::tui::run(store, cloud, operator, theme).map_err(|e| fail(exit::STORE, e))?;
+    crate::tui::run(store, cloud, operator, theme, access).map_err(|e| fail(exit::STORE, e))?;
     // A clean exit: today's backup, if there is none yet.
     if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
         eprintln!("konto: the daily backup was not written: {e}");

@@ -229,6 +229,7 @@ impl Store {
             action: AuditAction::Import,
             changes,
             reverts: None,
+            role: Some(self.role),
         };
         let empty = Customer::default();
         let writes: Vec<(Option<&Customer>, &Customer)> = plan

@@ -27,7 +27,7 @@ pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
 pub use import::{ImportPlan, ImportRefused};
 
-use crate::domain::{AuditAction, AuditEntry, Cloud, Customer};
+use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
 use crate::validate::{Policy, check_record};
 use keys::{INDEXES, audit_key, audit_prefix, decode, encode, index_key};
 
@@ -57,6 +57,8 @@ pub struct Store {
     trees: Trees,
     /// The rules every commit is checked against.
     policy: Policy,
+    /// Recorded in every audit entry.
+    role: Role,
     /// Held for the store's lifetime; dropping it releases the lock.
     _lock: File,
 }
@@ -189,6 +191,7 @@ impl Store {
             dir: dir.to_path_buf(),
             trees,
             policy: Policy::default(),
+            role: Role::Admin,
             _lock: lock,
         };
         if had_data && store.looks_empty()? {
@@ -206,6 +209,12 @@ impl Store {
     /// commit must pass.
     pub fn with_policy(mut self, policy: Policy) -> Store {
         self.policy = policy;
+        self
+    }
+
+    /// The operator's role, recorded in the audit entries this store writes.
+    pub fn with_role(mut self, role: Role) -> Store {
+        self.role = role;
         self
     }
 
@@ -437,6 +446,7 @@ impl Store {
                 action,
                 changes,
                 reverts,
+                role: Some(self.role),
             })?;
             Ok(Committed::Saved(next))
         })?;
@@ -493,6 +503,7 @@ impl Store {
                     action,
                     changes,
                     reverts: None,
+                    role: Some(self.role),
                 })?;
                 saved.push(next);
             }

@@ -19,8 +19,15 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         format!("· {} marked ", state.marked.len())
     };
+    let access = if state.access.read_only {
+        "· read-only ".to_string()
+    } else if state.access.role != crate::domain::Role::Admin {
+        format!("· {} ", state.access.role.key())
+    } else {
+        String::new()
+    };
     let counts = format!(
-        " {}/{} customers {marked}",
+        " {}/{} customers {marked}{access}",
         state.visible.len(),
         state.customers.len()
     );
