@@ -45,6 +45,8 @@ pub enum Intent {
     Help,
     /// Put konto in the background (the shell's `fg` brings it back).
     Suspend,
+    /// Copy the selected field (or the customer id) to the clipboard.
+    Copy,
 }
 
 /// Which table of bindings is in force.
@@ -158,6 +160,7 @@ const BROWSE: &[Binding] = &[
     bind(&[ch('p')], Intent::ToggleReservations, "p/P", "allow purchase", true),
     bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "savings plan", false),
     bind(&[ch('h')], Intent::History, "h", "history", true),
+    bind(&[ch('y')], Intent::Copy, "y", "copy id (in the detail: the field)", false),
     bind(&[ch(' ')], Intent::Mark, "Space", "mark", true),
     bind(&[ch('*')], Intent::MarkAll, "*", "mark all listed", false),
     bind(&[ch('c')], Intent::SwitchCloud, "c", "cloud", true),

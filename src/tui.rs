@@ -181,6 +181,17 @@ pub fn run(
     }
 }
 
+/// OSC 52: the terminal puts the text on the clipboard, also over SSH. The
+/// text travels base64-encoded, so nothing in it can end the sequence.
+fn copy_to_clipboard(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}
+
 /// Ctrl-Z: hand the terminal back to the shell and stop; `fg` continues
 /// here, and the terminal is set up again and redrawn in full.
 fn suspend() -> io::Result<()> {
@@ -209,6 +220,10 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
             Command::None => return Flow::Continue,
             Command::Quit => return Flow::Quit,
             Command::Suspend => return Flow::Suspend,
+            Command::Copy(text) => {
+                copy_to_clipboard(&text);
+                return Flow::Continue;
+            }
             Command::ForgetDraft => {
                 crate::draft::remove(store.dir());
                 return Flow::Continue;

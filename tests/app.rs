@@ -115,12 +115,12 @@ fn tab_moves_focus_and_arrows_then_scroll_the_detail() {
     assert_eq!(s.focus, Pane::Detail);
     press(&mut s, &[key(KeyCode::Down), key(KeyCode::Down)]);
     assert_eq!(s.selected, 0, "selection unchanged");
-    assert_eq!(s.detail_scroll, 2);
+    assert_eq!(s.detail_field, 2);
     press(&mut s, &[key(KeyCode::Tab), key(KeyCode::Down)]);
     assert_eq!(s.focus, Pane::List);
     assert_eq!(s.selected, 1);
     assert_eq!(
-        s.detail_scroll, 0,
+        s.detail_field, 0,
         "a new customer's detail starts at the top"
     );
 }
@@ -886,4 +886,36 @@ fn read_only_refuses_every_change_even_for_an_admin() {
     press(&mut s, &[key(KeyCode::Char('u'))]);
     assert!(s.form.is_none());
     assert!(s.status.as_ref().unwrap().text.contains("--read-only"));
+}
+
+#[test]
+fn y_copies_the_id_from_the_list_and_the_selected_field_from_the_detail() {
+    let mut s = state();
+    assert_eq!(
+        press(&mut s, &[key(KeyCode::Char('y'))]),
+        Command::Copy("c-2".into())
+    );
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "Copied Customer id to the clipboard"
+    );
+    press(
+        &mut s,
+        &[
+            key(KeyCode::Tab),
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+        ],
+    );
+    assert_eq!(
+        press(&mut s, &[key(KeyCode::Char('y'))]),
+        Command::Copy("info@aerztehaus-nord.de".into())
+    );
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "Copied Email to the clipboard"
+    );
 }

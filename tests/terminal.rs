@@ -387,3 +387,24 @@ fn no_color_sends_no_colour_sequences() {
         "colour sequences with NO_COLOR: {colours:?}"
     );
 }
+
+#[test]
+fn y_puts_the_customer_id_on_the_clipboard_with_osc_52() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = Session::start(dir.path(), 100, 30);
+    app.wait_for("q quit");
+    app.send("y");
+    app.wait_for("Copied Customer id to the clipboard");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    let mut demo = konto::demo::demo_customers().unwrap();
+    demo.retain(|c| c.cloud == konto::domain::Cloud::Commercial);
+    demo.sort_by(|a, b| konto::domain::sort_key(a).cmp(&konto::domain::sort_key(b)));
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&demo[0].id);
+    let bytes = String::from_utf8_lossy(&app.bytes.lock().unwrap()).to_string();
+    assert!(
+        bytes.contains(&format!("\x1b]52;c;{encoded}\x07")),
+        "no OSC 52 for the id"
+    );
+}

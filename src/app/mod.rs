@@ -159,6 +159,8 @@ pub enum Command {
     },
     /// Suspend the process (Ctrl-Z); the terminal is restored around it.
     Suspend,
+    /// Put text on the clipboard (OSC 52, so it works over SSH too).
+    Copy(String),
     /// The offered draft was taken or declined: remove it from disk.
     ForgetDraft,
     Revert {
@@ -231,7 +233,8 @@ pub struct State {
     pub selected: usize,
     /// First visible row of the list.
     pub list_offset: usize,
-    pub detail_scroll: u16,
+    /// The field selected in the detail pane (index into `FIELDS`), for `y`.
+    pub detail_field: usize,
     pub focus: Pane,
     pub mode: Mode,
     pub filter: Input,
@@ -262,7 +265,7 @@ impl State {
             visible: Vec::new(),
             selected: 0,
             list_offset: 0,
-            detail_scroll: 0,
+            detail_field: 0,
             focus: Pane::List,
             mode: Mode::Browse,
             filter: Input::default(),
@@ -323,7 +326,7 @@ impl State {
         let last = self.visible.len().saturating_sub(1);
         let row = row.min(last);
         if row != self.selected {
-            self.detail_scroll = 0;
+            self.detail_field = 0;
         }
         self.selected = row;
         let page = self.page_rows();
@@ -778,9 +781,9 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
     let page = state.page_rows() as isize;
     let scroll_detail = state.focus == Pane::Detail && state.mode == Mode::Browse;
     match intent {
-        Intent::Up if scroll_detail => state.detail_scroll = state.detail_scroll.saturating_sub(1),
+        Intent::Up if scroll_detail => state.detail_field = state.detail_field.saturating_sub(1),
         Intent::Down if scroll_detail => {
-            state.detail_scroll = state.detail_scroll.saturating_add(1)
+            state.detail_field = (state.detail_field + 1).min(FIELDS.len() - 1)
         }
         Intent::Up => state.move_by(-1),
         Intent::Down => state.move_by(1),
@@ -849,6 +852,18 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
             }
             None => state.info("No customer selected"),
         },
+        Intent::Copy => {
+            let Some(customer) = state.selected_customer() else {
+                state.info("No customer selected");
+                return Command::None;
+            };
+            let (label, value) = match (state.focus, FIELDS.get(state.detail_field)) {
+                (Pane::Detail, Some(field)) => (field.label, customer.field(field.id).to_string()),
+                _ => ("Customer id", customer.id.clone()),
+            };
+            state.info(format!("Copied {label} to the clipboard"));
+            return Command::Copy(value);
+        }
         Intent::History => match state.selected_customer() {
             Some(customer) => {
                 return Command::LoadHistory {

@@ -166,10 +166,13 @@ fn section_lines(
     customer: &Customer,
     section: Section,
     columns: usize,
+    selected: Option<FieldId>,
 ) {
     lines.push(Line::from(Span::styled(section.title(), theme().section)));
     for f in FIELDS.iter().filter(|f| f.section == section) {
-        let style = if f.editable {
+        let style = if Some(f.id) == selected {
+            theme().selected
+        } else if f.editable {
             theme().value
         } else {
             theme().dim
@@ -195,7 +198,12 @@ const ROOMY_DETAIL_LINES: u16 = 31;
 /// `roomy` is false (a short terminal) the sections go without blank lines
 /// between them and version and update time move to the border, so everything
 /// fits in 25 lines (a 100x30 terminal).
-pub fn detail_lines(customer: &Customer, roomy: bool, columns: usize) -> Vec<Line<'static>> {
+pub fn detail_lines(
+    customer: &Customer,
+    roomy: bool,
+    columns: usize,
+    selected: Option<FieldId>,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let gap = |lines: &mut Vec<Line<'static>>| {
         if roomy {
@@ -203,7 +211,7 @@ pub fn detail_lines(customer: &Customer, roomy: bool, columns: usize) -> Vec<Lin
         }
     };
     for section in [Section::Company, Section::BillingContact, Section::Address] {
-        section_lines(&mut lines, customer, section, columns);
+        section_lines(&mut lines, customer, section, columns, selected);
         gap(&mut lines);
     }
     lines.push(Line::from(Span::styled(
@@ -219,7 +227,7 @@ pub fn detail_lines(customer: &Customer, roomy: bool, columns: usize) -> Vec<Lin
         lines.push(field_line(p.title(), text, style, columns));
     }
     gap(&mut lines);
-    section_lines(&mut lines, customer, Section::Record, columns);
+    section_lines(&mut lines, customer, Section::Record, columns, selected);
     // In a short terminal version and update time are in the pane's bottom
     // border (see `detail`).
     if roomy {
@@ -243,6 +251,10 @@ pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
     };
     let inner = block.inner(area);
     let roomy = inner.height >= ROOMY_DETAIL_LINES;
+    // With the focus here, one field is selected (for `y`) and kept in view.
+    let selected = (state.focus == Pane::Detail)
+        .then(|| FIELDS.get(state.detail_field).map(|f| f.id))
+        .flatten();
     let block = if roomy {
         block
     } else {
@@ -255,8 +267,20 @@ pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
             theme().label,
         ))
     };
-    let paragraph = Paragraph::new(detail_lines(customer, roomy, usize::from(inner.width)))
+    let lines = detail_lines(customer, roomy, usize::from(inner.width), selected);
+    let selected_line = selected
+        .and_then(|id| {
+            let label = super::field_label(crate::domain::spec(id), customer);
+            lines.iter().position(|l| {
+                l.spans
+                    .first()
+                    .is_some_and(|s| s.content.trim_end() == label.as_str())
+            })
+        })
+        .unwrap_or(0);
+    let scroll = (selected_line + 2).saturating_sub(usize::from(inner.height));
+    let paragraph = Paragraph::new(lines)
         .block(block)
-        .scroll((state.detail_scroll, 0));
+        .scroll((scroll as u16, 0));
     frame.render_widget(paragraph, area);
 }
