@@ -115,7 +115,7 @@ fn run(state: &mut State, command: Command, shadow: &mut BTreeMap<String, Custom
             entries: Vec::new(),
         },
         Command::Revert { .. } => Action::CommitFailed("revert refused in the test".into()),
-        Command::Suspend | Command::ForgetDraft => return,
+        Command::Suspend | Command::ForgetDraft | Command::Copy(_) => return,
     };
     let next = update(state, reply);
     run(state, next, shadow);
