@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event, KeyEventKind, MouseButton, MouseEventKind,
 };
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -28,6 +29,7 @@ pub fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
         stdout(),
+        DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         cursor::Show
@@ -59,11 +61,14 @@ fn install_panic_hook(log_dir: PathBuf) {
     }));
 }
 
-fn init_terminal(log_dir: PathBuf) -> io::Result<(DefaultTerminal, TerminalGuard)> {
+fn init_terminal(log_dir: PathBuf, mouse: bool) -> io::Result<(DefaultTerminal, TerminalGuard)> {
     install_panic_hook(log_dir);
     enable_raw_mode()?;
     let guard = TerminalGuard;
     execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
     let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
     Ok((terminal, guard))
 }
@@ -97,6 +102,7 @@ pub fn run(
     operator: &str,
     theme: ThemeName,
     access: crate::domain::Access,
+    mouse: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let customers = store.customers(cloud)?;
     let mut state = State::new(cloud, store.dir().display().to_string(), customers);
@@ -107,7 +113,7 @@ pub fn run(
         app::offer_draft(&mut state, draft);
     }
     let stop = stop_requested()?;
-    let (mut terminal, _guard) = init_terminal(crate::logging::log_dir(store.dir()))?;
+    let (mut terminal, _guard) = init_terminal(crate::logging::log_dir(store.dir()), mouse)?;
     tracing::info!(
         cloud = cloud.key(),
         customers = state.customers.len(),
@@ -162,6 +168,25 @@ pub fn run(
                 app::handle_key(&mut state, key)
             }
             Event::Paste(text) => app::update(&mut state, Action::Paste(text)),
+            Event::Mouse(mouse) => {
+                let kind = match mouse.kind {
+                    MouseEventKind::Down(MouseButton::Left) => app::MouseKind::Click,
+                    MouseEventKind::ScrollUp => app::MouseKind::WheelUp,
+                    MouseEventKind::ScrollDown => app::MouseKind::WheelDown,
+                    _ => {
+                        redraw = false;
+                        continue;
+                    }
+                };
+                app::update(
+                    &mut state,
+                    Action::Mouse {
+                        kind,
+                        column: mouse.column,
+                        row: mouse.row,
+                    },
+                )
+            }
             Event::Resize(width, height) => {
                 app::update(&mut state, Action::Resize { width, height })
             }
@@ -174,7 +199,7 @@ pub fn run(
             Flow::Continue => {}
             Flow::Quit => return Ok(()),
             Flow::Suspend => {
-                suspend()?;
+                suspend(mouse)?;
                 terminal.clear()?;
             }
         }
@@ -194,7 +219,7 @@ fn copy_to_clipboard(text: &str) {
 
 /// Ctrl-Z: hand the terminal back to the shell and stop; `fg` continues
 /// here, and the terminal is set up again and redrawn in full.
-fn suspend() -> io::Result<()> {
+fn suspend(mouse: bool) -> io::Result<()> {
     restore_terminal();
     #[cfg(unix)]
     // SAFETY: raise only sends SIGTSTP to this process; the default action
@@ -203,7 +228,11 @@ fn suspend() -> io::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 #[derive(PartialEq, Eq)]

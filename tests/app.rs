@@ -919,3 +919,59 @@ fn y_copies_the_id_from_the_list_and_the_selected_field_from_the_detail() {
         "Copied Email to the clipboard"
     );
 }
+
+#[test]
+fn a_click_selects_a_row_and_the_wheel_moves_through_the_pane_under_it() {
+    use konto::app::MouseKind;
+    let mut s = state();
+    // 120x35: the list's first row is screen row 2 (header, border).
+    update(
+        &mut s,
+        Action::Mouse {
+            kind: MouseKind::Click,
+            column: 5,
+            row: 4,
+        },
+    );
+    assert_eq!(s.selected, 2);
+    assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
+    // Below the last customer: nothing happens.
+    update(
+        &mut s,
+        Action::Mouse {
+            kind: MouseKind::Click,
+            column: 5,
+            row: 20,
+        },
+    );
+    assert_eq!(s.selected, 2);
+    update(
+        &mut s,
+        Action::Mouse {
+            kind: MouseKind::WheelDown,
+            column: 5,
+            row: 10,
+        },
+    );
+    assert_eq!(s.selected, 4);
+    // A click in the detail focuses it; its wheel selects fields.
+    update(
+        &mut s,
+        Action::Mouse {
+            kind: MouseKind::Click,
+            column: 80,
+            row: 10,
+        },
+    );
+    assert_eq!(s.focus, Pane::Detail);
+    update(
+        &mut s,
+        Action::Mouse {
+            kind: MouseKind::WheelDown,
+            column: 80,
+            row: 10,
+        },
+    );
+    assert_eq!(s.detail_field, 1);
+    assert_eq!(s.selected, 4, "the list stays");
+}

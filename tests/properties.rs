@@ -19,6 +19,7 @@ enum Event {
     Key(KeyEvent),
     Paste(String),
     Resize(u16, u16),
+    Mouse(konto::app::MouseKind, u16, u16),
 }
 
 fn key_strategy() -> impl Strategy<Value = KeyEvent> {
@@ -61,6 +62,16 @@ fn event_strategy() -> impl Strategy<Value = Event> {
         20 => key_strategy().prop_map(Event::Key),
         1 => any::<String>().prop_map(Event::Paste),
         1 => (1u16..=300, 1u16..=100).prop_map(|(w, h)| Event::Resize(w, h)),
+        2 => (
+            prop::sample::select(vec![
+                konto::app::MouseKind::Click,
+                konto::app::MouseKind::WheelUp,
+                konto::app::MouseKind::WheelDown,
+            ]),
+            0u16..300,
+            0u16..100,
+        )
+            .prop_map(|(k, c, r)| Event::Mouse(k, c, r)),
     ]
 }
 
@@ -146,6 +157,7 @@ proptest! {
                 Event::Key(k) => konto::app::handle_key(&mut state, k),
                 Event::Paste(text) => update(&mut state, Action::Paste(text)),
                 Event::Resize(width, height) => update(&mut state, Action::Resize { width, height }),
+                Event::Mouse(kind, column, row) => update(&mut state, Action::Mouse { kind, column, row }),
             };
             run(&mut state, command, &mut shadow);
 

@@ -115,6 +115,12 @@ pub enum Action {
         width: u16,
         height: u16,
     },
+    /// A mouse click or wheel turn at a cell of the screen.
+    Mouse {
+        kind: MouseKind,
+        column: u16,
+        row: u16,
+    },
     Loaded {
         cloud: Cloud,
         customers: Vec<Customer>,
@@ -135,6 +141,13 @@ pub enum Action {
         id: String,
         entries: Vec<AuditEntry>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    Click,
+    WheelUp,
+    WheelDown,
 }
 
 /// What the runtime must do after an update.
@@ -413,6 +426,10 @@ pub fn update(state: &mut State, action: Action) -> Command {
             }
             Command::None
         }
+        Action::Mouse { kind, column, row } => {
+            on_mouse(state, kind, column, row);
+            Command::None
+        }
         Action::Resize { width, height } => {
             state.viewport = (width, height);
             state.select(state.selected);
@@ -549,6 +566,44 @@ impl TextEdit {
                 let cursor = input.cursor() + text.chars().count();
                 *input = Input::new(spliced).with_cursor(cursor);
                 true
+            }
+        }
+    }
+}
+
+/// Clicks select a list row or focus the pane under them; the wheel moves
+/// through the pane under it. Only in the list view (not over dialogs).
+fn on_mouse(state: &mut State, kind: MouseKind, column: u16, row: u16) {
+    if state.mode != Mode::Browse || state.history.is_some() {
+        return;
+    }
+    let area = ratatui::layout::Rect::new(0, 0, state.viewport.0, state.viewport.1);
+    if layout::too_small(area) {
+        return;
+    }
+    let screen = layout::screen(area);
+    let at = ratatui::layout::Position::new(column, row);
+    if screen.list.contains(at) {
+        match kind {
+            MouseKind::Click => {
+                state.focus = Pane::List;
+                // Inside the border: the first row of the list is list.y + 1.
+                if row > screen.list.y && row + 1 < screen.list.bottom() {
+                    let clicked = state.list_offset + usize::from(row - screen.list.y - 1);
+                    if clicked < state.visible.len() {
+                        state.select(clicked);
+                    }
+                }
+            }
+            MouseKind::WheelUp => state.move_by(-3),
+            MouseKind::WheelDown => state.move_by(3),
+        }
+    } else if screen.detail.contains(at) {
+        match kind {
+            MouseKind::Click => state.focus = Pane::Detail,
+            MouseKind::WheelUp => state.detail_field = state.detail_field.saturating_sub(1),
+            MouseKind::WheelDown => {
+                state.detail_field = (state.detail_field + 1).min(FIELDS.len() - 1)
             }
         }
     }

@@ -48,6 +48,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "KONTO_ROLE", value_enum, default_value_t = RoleArg::Admin)]
     pub role: RoleArg,
 
+    /// Leave the mouse to the terminal (no clicking or wheel in konto).
+    #[arg(long, global = true, env = "KONTO_NO_MOUSE")]
+    pub no_mouse: bool,
+
     /// Change nothing, whatever the role.
     #[arg(long, global = true)]
     pub read_only: bool,
@@ -320,7 +324,14 @@ pub fn main() -> ExitCode {
     let operator = operator(&cli);
     let access = cli.access();
     let result = match cli.command {
-        None => run_app(&store, cloud, &operator, theme_name(cli.theme), access),
+        None => run_app(
+            &store,
+            cloud,
+            &operator,
+            theme_name(cli.theme),
+            access,
+            !cli.no_mouse,
+        ),
         Some(Cmd::Export {
             format,
             filter,
@@ -379,9 +390,11 @@ fn run_app(
     operator: &str,
     theme: ThemeName,
     access: Access,
+    mouse: bool,
 ) -> Result<(), ExitCode> {
     seed(store)?;
-    crate::tui::run(store, cloud, operator, theme, access).map_err(|e| fail(exit::STORE, e))?;
+    crate::tui::run(store, cloud, operator, theme, access, mouse)
+        .map_err(|e| fail(exit::STORE, e))?;
     // A clean exit: today's backup, if there is none yet.
     if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
         eprintln!("konto: the daily backup was not written: {e}");
