@@ -334,16 +334,201 @@ fn normalise(event: &KeyEvent) -> Key {
     }
 }
 
-/// The intent a key press has in a mode, if it is bound there.
-pub fn resolve(mode: KeyMode, event: &KeyEvent) -> Option<Intent> {
-    if event.kind == KeyEventKind::Release {
-        return None;
+/// The key map in force: the defaults above with the config file's
+/// overrides applied. One table per mode, used for dispatch, the key bar
+/// and the help alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keymap {
+    modes: Vec<(KeyMode, Vec<ActiveBinding>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveBinding {
+    pub keys: Vec<Key>,
+    pub intent: Intent,
+    pub keys_text: String,
+    pub label: &'static str,
+    pub in_bar: bool,
+}
+
+impl Default for Keymap {
+    fn default() -> Keymap {
+        let modes = KeyMode::ALL
+            .iter()
+            .map(|&mode| {
+                let bindings = bindings(mode)
+                    .iter()
+                    .map(|b| ActiveBinding {
+                        keys: b.keys.to_vec(),
+                        intent: b.intent,
+                        keys_text: b.keys_text.to_string(),
+                        label: b.label,
+                        in_bar: b.in_bar,
+                    })
+                    .collect();
+                (mode, bindings)
+            })
+            .collect();
+        Keymap { modes }
     }
-    let pressed = normalise(event);
-    bindings(mode)
-        .iter()
-        .find(|b| b.keys.contains(&pressed))
-        .map(|b| b.intent)
+}
+
+impl Keymap {
+    pub fn bindings(&self, mode: KeyMode) -> &[ActiveBinding] {
+        self.modes
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map_or(&[], |(_, b)| b.as_slice())
+    }
+
+    /// The intent a key press has in a mode, if it is bound there.
+    pub fn resolve(&self, mode: KeyMode, event: &KeyEvent) -> Option<Intent> {
+        if event.kind == KeyEventKind::Release {
+            return None;
+        }
+        let pressed = normalise(event);
+        self.bindings(mode)
+            .iter()
+            .find(|b| b.keys.contains(&pressed))
+            .map(|b| b.intent)
+    }
+
+    /// Binds `keys` to the intent named `action` in `mode`, replacing its
+    /// default keys; the keys are taken away from any other action of the
+    /// mode. Errors name what is wrong.
+    pub fn rebind(&mut self, mode: KeyMode, action: &str, keys: &[String]) -> Result<(), String> {
+        let parsed: Vec<Key> = keys
+            .iter()
+            .map(|k| parse_key(k))
+            .collect::<Result<_, _>>()?;
+        if parsed.is_empty() {
+            return Err(format!("{action}: give at least one key"));
+        }
+        let Some((_, bindings)) = self.modes.iter_mut().find(|(m, _)| *m == mode) else {
+            return Err(format!("no mode {mode:?}"));
+        };
+        let Some(index) = bindings
+            .iter()
+            .position(|b| intent_name(b.intent) == action)
+        else {
+            let known: Vec<&str> = bindings.iter().map(|b| intent_name(b.intent)).collect();
+            return Err(format!(
+                "\"{action}\" is not an action here; the actions are: {}",
+                known.join(", ")
+            ));
+        };
+        for b in bindings.iter_mut() {
+            b.keys.retain(|k| !parsed.contains(k));
+        }
+        let binding = &mut bindings[index];
+        binding.keys_text = parsed.iter().map(key_name).collect::<Vec<_>>().join("/");
+        binding.keys = parsed;
+        Ok(())
+    }
+}
+
+/// The name of an intent in the config file (`update`, `toggle_savings_plan`).
+pub fn intent_name(intent: Intent) -> &'static str {
+    match intent {
+        Intent::Up => "up",
+        Intent::Down => "down",
+        Intent::PageUp => "page_up",
+        Intent::PageDown => "page_down",
+        Intent::Top => "top",
+        Intent::Bottom => "bottom",
+        Intent::StartFilter => "filter",
+        Intent::AcceptFilter => "keep_filter",
+        Intent::ClearFilter => "clear_filter",
+        Intent::ToggleFocus => "switch_pane",
+        Intent::OpenForm => "update",
+        Intent::ToggleReservations => "toggle_reservations",
+        Intent::ToggleSavingsPlan => "toggle_savings_plan",
+        Intent::SwitchCloud => "switch_cloud",
+        Intent::Quit => "quit",
+        Intent::Yes => "yes",
+        Intent::No => "no",
+        Intent::NextField => "next_field",
+        Intent::PrevField => "previous_field",
+        Intent::Submit => "submit",
+        Intent::Cancel => "cancel",
+        Intent::Pick => "pick",
+        Intent::History => "history",
+        Intent::Revert => "revert",
+        Intent::Reload => "reload",
+        Intent::Reapply => "reapply",
+        Intent::Mark => "mark",
+        Intent::MarkAll => "mark_all",
+        Intent::Help => "help",
+        Intent::Suspend => "suspend",
+        Intent::Copy => "copy",
+    }
+}
+
+impl KeyMode {
+    /// The mode's name in the config file (`[keys.browse]`).
+    pub fn config_name(self) -> &'static str {
+        match self {
+            KeyMode::Browse => "browse",
+            KeyMode::Filter => "filter",
+            KeyMode::Form => "form",
+            KeyMode::Confirm => "confirm",
+            KeyMode::Review => "review",
+            KeyMode::Pick => "pick",
+            KeyMode::History => "history",
+            KeyMode::Conflict => "conflict",
+            KeyMode::Notice => "notice",
+            KeyMode::Help => "help",
+        }
+    }
+}
+
+/// Reads a key as written in the config: `u`, `G`, `Enter`, `Ctrl-S`,
+/// `Esc`, `Up`, `PgDn`, `F1`, `Space`, `Shift-Tab`.
+pub fn parse_key(text: &str) -> Result<Key, String> {
+    let text = text.trim();
+    let (modifiers, name) = match text
+        .strip_prefix("Ctrl-")
+        .or_else(|| text.strip_prefix("ctrl-"))
+    {
+        Some(rest) => (KeyModifiers::CONTROL, rest),
+        None => (KeyModifiers::NONE, text),
+    };
+    let code = match name.to_lowercase().as_str() {
+        "enter" => KeyCode::Enter,
+        "esc" | "escape" => KeyCode::Esc,
+        "tab" => KeyCode::Tab,
+        "shift-tab" | "backtab" => KeyCode::BackTab,
+        "space" => KeyCode::Char(' '),
+        "up" | "↑" => KeyCode::Up,
+        "down" | "↓" => KeyCode::Down,
+        "left" | "←" => KeyCode::Left,
+        "right" | "→" => KeyCode::Right,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pgup" | "pageup" => KeyCode::PageUp,
+        "pgdn" | "pagedown" => KeyCode::PageDown,
+        "backspace" => KeyCode::Backspace,
+        "delete" | "del" => KeyCode::Delete,
+        f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+            KeyCode::F(f[1..].parse().unwrap_or(1))
+        }
+        _ => {
+            let mut chars = name.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => KeyCode::Char(if modifiers.is_empty() {
+                    c
+                } else {
+                    c.to_ascii_lowercase()
+                }),
+                _ => {
+                    return Err(format!(
+                        "\"{text}\" is not a key (try u, Enter, Ctrl-S, F2, Space)"
+                    ));
+                }
+            }
+        }
+    };
+    Ok(Key { code, modifiers })
 }
 
 #[cfg(test)]
@@ -356,12 +541,12 @@ mod tests {
 
     #[test]
     fn shifted_letters_resolve_with_or_without_the_shift_flag() {
-        let g = resolve(
+        let g = Keymap::default().resolve(
             KeyMode::Browse,
             &press(KeyCode::Char('G'), KeyModifiers::SHIFT),
         );
         assert_eq!(g, Some(Intent::Bottom));
-        let p = resolve(
+        let p = Keymap::default().resolve(
             KeyMode::Browse,
             &press(KeyCode::Char('P'), KeyModifiers::NONE),
         );
@@ -371,14 +556,67 @@ mod tests {
     #[test]
     fn control_keys_need_control() {
         let c = press(KeyCode::Char('c'), KeyModifiers::NONE);
-        assert_eq!(resolve(KeyMode::Browse, &c), Some(Intent::SwitchCloud));
-        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(resolve(KeyMode::Browse, &ctrl_c), Some(Intent::Quit));
         assert_eq!(
-            resolve(KeyMode::Form, &c),
+            Keymap::default().resolve(KeyMode::Browse, &c),
+            Some(Intent::SwitchCloud)
+        );
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(
+            Keymap::default().resolve(KeyMode::Browse, &ctrl_c),
+            Some(Intent::Quit)
+        );
+        assert_eq!(
+            Keymap::default().resolve(KeyMode::Form, &c),
             None,
             "plain letters are text in the form"
         );
+    }
+
+    #[test]
+    fn rebinding_moves_keys_and_rewrites_the_text() {
+        let mut map = Keymap::default();
+        map.rebind(KeyMode::Browse, "update", &["e".into(), "F4".into()])
+            .unwrap();
+        let e = press(KeyCode::Char('e'), KeyModifiers::NONE);
+        assert_eq!(map.resolve(KeyMode::Browse, &e), Some(Intent::OpenForm));
+        let u = press(KeyCode::Char('u'), KeyModifiers::NONE);
+        assert_eq!(
+            map.resolve(KeyMode::Browse, &u),
+            None,
+            "the old key is free"
+        );
+        let bar = map
+            .bindings(KeyMode::Browse)
+            .iter()
+            .find(|b| b.intent == Intent::OpenForm)
+            .unwrap();
+        assert_eq!(bar.keys_text, "e/F4");
+        // Taking a key from another action.
+        map.rebind(KeyMode::Browse, "history", &["c".into()])
+            .unwrap();
+        let c = press(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(map.resolve(KeyMode::Browse, &c), Some(Intent::History));
+        assert!(
+            map.rebind(KeyMode::Browse, "fly", &["x".into()])
+                .unwrap_err()
+                .contains("not an action here")
+        );
+        assert!(
+            map.rebind(KeyMode::Browse, "quit", &["Hyper-Q".into()])
+                .unwrap_err()
+                .contains("is not a key")
+        );
+    }
+
+    #[test]
+    fn every_intent_name_is_unique() {
+        let mut names: Vec<&str> = KeyMode::ALL
+            .iter()
+            .flat_map(|m| bindings(*m).iter().map(|b| intent_name(b.intent)))
+            .collect();
+        names.sort();
+        names.dedup();
+        assert!(names.contains(&"update") && names.contains(&"submit"));
     }
 
     #[test]

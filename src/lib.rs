@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod countries;
 pub mod demo;
 pub mod domain;

@@ -4,9 +4,7 @@
 
 use std::io::{self, stdout};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{
@@ -74,18 +72,29 @@ fn init_terminal(log_dir: PathBuf, mouse: bool) -> io::Result<(DefaultTerminal, 
 }
 
 /// Signals that mean "stop now": the terminal went away (SIGHUP) or konto
-/// was told to stop (SIGTERM, SIGINT from outside the terminal).
-fn stop_requested() -> io::Result<Arc<AtomicBool>> {
-    let flag = Arc::new(AtomicBool::new(false));
+/// was told to stop (SIGTERM, SIGINT from outside the terminal). They are
+/// handled on their own thread, because when the terminal is gone the main
+/// thread may never come back from crossterm (it keeps reading an empty
+/// terminal). The thread keeps the latest draft, restores what is left of
+/// the terminal and ends the process; an unacknowledged commit in flight is
+/// lost as in a crash, an acknowledged one is already durable.
+fn stop_on_signals(data_dir: PathBuf, draft: Arc<Mutex<Option<Draft>>>) -> io::Result<()> {
     #[cfg(unix)]
-    for signal in [
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&flag))?;
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGINT])?;
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                tracing::info!(signal, "stop requested by a signal");
+                if let Some(d) = draft.lock().ok().and_then(|d| d.clone()) {
+                    let _ = crate::draft::save(&data_dir, &d);
+                }
+                restore_terminal();
+                std::process::exit(0);
+            }
+        });
     }
-    Ok(flag)
+    Ok(())
 }
 
 /// Keeps an unsaved edit on disk, for the next start to offer back.
@@ -95,24 +104,39 @@ fn keep_draft(state: &State, store: &Store) {
     }
 }
 
+/// How the app looks and behaves for this operator.
+pub struct Settings {
+    pub theme: ThemeName,
+    pub access: crate::domain::Access,
+    pub mouse: bool,
+    pub keymap: crate::keymap::Keymap,
+}
+
 /// Runs the interactive app until the operator quits.
 pub fn run(
     store: &Store,
     cloud: Cloud,
     operator: &str,
-    theme: ThemeName,
-    access: crate::domain::Access,
-    mouse: bool,
+    settings: Settings,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let Settings {
+        theme,
+        access,
+        mouse,
+        keymap,
+    } = settings;
     let customers = store.customers(cloud)?;
     let mut state = State::new(cloud, store.dir().display().to_string(), customers);
     state.policy = store.policy().clone();
     state.theme = theme;
     state.access = access;
+    state.keymap = keymap;
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }
-    let stop = stop_requested()?;
+    // The draft a signal would keep: the open form's changes, if any.
+    let draft_slot = Arc::new(Mutex::new(None));
+    stop_on_signals(store.dir().to_path_buf(), Arc::clone(&draft_slot))?;
     let (mut terminal, _guard) = init_terminal(crate::logging::log_dir(store.dir()), mouse)?;
     tracing::info!(
         cloud = cloud.key(),
@@ -135,26 +159,13 @@ pub fn run(
     );
     let mut redraw = true;
     loop {
-        if stop.load(Ordering::SeqCst) {
-            tracing::info!("stop requested by a signal");
-            keep_draft(&state, store);
-            return Ok(());
-        }
         if redraw {
             terminal.draw(|frame| ui::draw(frame, &state))?;
-        }
-        // Wait for input, but look at the stop flag a few times a second.
-        let ready = match event::poll(Duration::from_millis(200)) {
-            Ok(ready) => ready,
-            Err(e) => {
-                keep_draft(&state, store);
-                return Err(e.into());
+            if let Ok(mut slot) = draft_slot.lock() {
+                *slot = state.form.as_ref().and_then(Draft::of);
             }
-        };
-        redraw = ready;
-        if !ready {
-            continue;
         }
+        redraw = true;
         let event = match event::read() {
             Ok(event) => event,
             Err(e) => {

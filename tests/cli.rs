@@ -17,6 +17,7 @@ fn konto(dir: &Path, args: &[&str]) -> Output {
         .arg(dir)
         .env_remove("KONTO_DATA_DIR")
         .env("KONTO_STATE_DIR", dir.join("state"))
+        .env("KONTO_CONFIG", dir.join("config.toml"))
         .output()
         .unwrap()
 }
@@ -344,6 +345,7 @@ fn list_filters_and_fits_the_width() {
         .arg(dir.path())
         .env("COLUMNS", "80")
         .env("KONTO_STATE_DIR", dir.path().join("state"))
+        .env("KONTO_CONFIG", dir.path().join("config.toml"))
         .output()
         .unwrap();
     let text = stdout(&out);
@@ -447,4 +449,64 @@ fn roles_and_read_only_guard_the_headless_commands_and_are_audited() {
     let history = stdout(&konto(dir.path(), &["history", "c-1", "--json"]));
     let entries: serde_json::Value = serde_json::from_str(&history).unwrap();
     assert_eq!(entries[1]["role"], "sales");
+}
+
+#[test]
+fn a_broken_config_stops_konto_with_the_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "theme = \"dark\"\nrole = admin\n").unwrap();
+    let out = konto(dir.path(), &["list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&config.display().to_string()) && err.contains("line 2"),
+        "{err}"
+    );
+    std::fs::write(&config, "cache_mb = \"lots\"\n").unwrap();
+    let err = stderr(&konto(dir.path(), &["list"]));
+    assert!(err.contains("cache_mb") && err.contains("line 1"), "{err}");
+    // Unknown keys only warn; values from the file apply.
+    std::fs::write(&config, "colour = \"red\"\nrole = \"helpdesk\"\n").unwrap();
+    let out = konto(dir.path(), &["update", "c-1", "--set", "city=Bonn"]);
+    assert!(
+        stderr(&out).contains("unknown key \"colour\" is ignored"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the config's helpdesk role applies"
+    );
+    // The command line wins over the file.
+    let out = konto(
+        dir.path(),
+        &["--role", "admin", "update", "c-1", "--set", "city=Bonn"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn config_init_writes_a_commented_default_and_path_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = stdout(&konto(dir.path(), &["config", "path"]));
+    assert_eq!(
+        path.trim(),
+        dir.path().join("config.toml").display().to_string()
+    );
+    let out = konto(dir.path(), &["config", "init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    assert!(text.contains("# [keys.browse]"));
+    assert_eq!(
+        konto(dir.path(), &["config", "init"]).status.code(),
+        Some(1),
+        "not overwritten"
+    );
+    assert!(
+        konto(dir.path(), &["list"]).status.success(),
+        "the default config is valid"
+    );
 }

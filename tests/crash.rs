@@ -126,6 +126,7 @@ fn run_and_kill(dir: &Path, rng: &mut Rng) -> (Vec<Ack>, bool) {
         cmd.arg("--data-dir")
             .arg(dir)
             .env("KONTO_STATE_DIR", dir.join("state"))
+            .env("KONTO_CONFIG", dir.join("config.toml"))
             .args(["--operator", "crash", "commit-loop"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

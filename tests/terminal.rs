@@ -39,6 +39,7 @@ impl Session {
         cmd.env("USER", "e2e");
         cmd.env_remove("NO_COLOR");
         cmd.env("KONTO_STATE_DIR", data_dir.join("state"));
+        cmd.env("KONTO_CONFIG", data_dir.join("config.toml"));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -79,7 +80,7 @@ impl Session {
 
     /// Waits until the screen shows `text` (polling the parsed screen).
     fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if self.contents().contains(text) {
                 return;
@@ -98,7 +99,7 @@ impl Session {
     }
 
     fn wait_exit(&mut self) -> u32 {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.exit_code();
@@ -109,11 +110,19 @@ impl Session {
     }
 }
 
+impl Drop for Session {
+    /// A failed test must not leave its konto running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
 fn export(data_dir: &Path) -> Vec<serde_json::Value> {
     let out = Command::new(BIN)
         .args(["export", "--data-dir"])
         .arg(data_dir)
         .env("KONTO_STATE_DIR", data_dir.join("state"))
+        .env("KONTO_CONFIG", data_dir.join("config.toml"))
         .output()
         .unwrap();
     assert!(
@@ -172,6 +181,7 @@ fn export_while_running_is_refused(data_dir: &Path) -> String {
         .args(["export", "--data-dir"])
         .arg(data_dir)
         .env("KONTO_STATE_DIR", data_dir.join("state"))
+        .env("KONTO_CONFIG", data_dir.join("config.toml"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -260,6 +270,15 @@ fn hostile_data_never_reaches_the_terminal_as_control_sequences() {
 
 #[test]
 fn a_form_open_when_konto_is_told_to_stop_is_offered_back() {
+    stop_with_a_form_open(libc::SIGTERM);
+}
+
+#[test]
+fn a_form_open_when_the_terminal_hangs_up_is_offered_back() {
+    stop_with_a_form_open(libc::SIGHUP);
+}
+
+fn stop_with_a_form_open(signal: i32) {
     let dir = tempfile::tempdir().unwrap();
     let mut app = Session::start(dir.path(), 120, 35);
     app.wait_for("q quit");
@@ -268,9 +287,9 @@ fn a_form_open_when_konto_is_told_to_stop_is_offered_back() {
     app.send("\x05 Nachtrag"); // Ctrl-E: end of line, then type
     app.wait_for("GmbH Nachtrag");
     let pid = app.child.process_id().unwrap() as i32;
-    // SAFETY: sending SIGTERM to our own child process.
+    // SAFETY: sending a signal to our own child process.
     unsafe {
-        libc::kill(pid, libc::SIGTERM);
+        libc::kill(pid, signal);
     }
     assert_eq!(app.wait_exit(), 0);
     let bytes = app.bytes.lock().unwrap().clone();
@@ -407,4 +426,36 @@ fn y_puts_the_customer_id_on_the_clipboard_with_osc_52() {
         bytes.contains(&format!("\x1b]52;c;{encoded}\x07")),
         "no OSC 52 for the id"
     );
+}
+
+#[test]
+fn a_key_bound_in_the_config_file_works_and_the_keys_shown_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[keys.browse]\nupdate = [\"e\"]\nhelp = [\"F2\"]\n",
+    )
+    .unwrap();
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("e update");
+    app.send("u");
+    app.send("\x1bOQ"); // F2
+    app.wait_for("Keys · Customer list");
+    assert!(
+        app.contents().contains("e         update") || app.contents().contains("e  update"),
+        "{}",
+        app.contents()
+    );
+    assert!(
+        !app.contents().contains("Update account"),
+        "u no longer opens the form"
+    );
+    app.send("\x1b");
+    app.wait_for("e update");
+    app.send("e");
+    app.wait_for("Update account");
+    app.send("\x1b");
+    app.wait_for("q quit");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
 }

@@ -195,9 +195,10 @@ pub struct HelpView {
 impl HelpView {
     /// The (keys, what they do) lines, narrowed by the query; straight from
     /// the key map, so the help always tells what the keys really do.
-    pub fn lines(&self) -> Vec<(String, String)> {
+    pub fn lines(&self, keymap: &keymap::Keymap) -> Vec<(String, String)> {
         let mode = self.previous.key_mode();
-        let mut lines: Vec<(String, String)> = keymap::bindings(mode)
+        let mut lines: Vec<(String, String)> = keymap
+            .bindings(mode)
             .iter()
             .map(|b| {
                 let keys: Vec<String> = b.keys.iter().map(keymap::key_name).collect();
@@ -266,6 +267,8 @@ pub struct State {
     pub theme: ThemeName,
     /// What this operator may do.
     pub access: crate::domain::Access,
+    /// The key map in force (defaults and the config's overrides).
+    pub keymap: keymap::Keymap,
 }
 
 impl State {
@@ -293,6 +296,7 @@ impl State {
             policy: Policy::default(),
             theme: ThemeName::Dark,
             access: crate::domain::Access::default(),
+            keymap: keymap::Keymap::default(),
         };
         state.set_customers(customers);
         state
@@ -398,7 +402,7 @@ impl State {
 /// Turns a key press into an action in the current mode and applies it.
 pub fn handle_key(state: &mut State, key: KeyEvent) -> Command {
     let mode = state.mode.key_mode();
-    if let Some(intent) = keymap::resolve(mode, &key) {
+    if let Some(intent) = state.keymap.resolve(mode, &key) {
         return update(state, Action::Intent(intent));
     }
     if mode.edits_text()

@@ -84,6 +84,85 @@ impl From<CloudArg> for Cloud {
     }
 }
 
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigAction {
+    /// Print the config file's path.
+    Path,
+    /// Write a commented default config (an existing file is left alone).
+    Init,
+}
+
+fn config_command(action: ConfigAction) -> ExitCode {
+    let Some(path) = crate::config::path() else {
+        return fail(exit::USAGE, "no config directory; set KONTO_CONFIG");
+    };
+    match action {
+        ConfigAction::Path => {
+            println!("{}", path.display());
+            ExitCode::from(exit::OK)
+        }
+        ConfigAction::Init if path.exists() => fail(
+            exit::USAGE,
+            format!("{} exists already; it was left as it is", path.display()),
+        ),
+        ConfigAction::Init => {
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, crate::config::DEFAULT_TEXT));
+            match written {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    ExitCode::from(exit::OK)
+                }
+                Err(e) => fail(exit::USAGE, format!("{}: {e}", path.display())),
+            }
+        }
+    }
+}
+
+/// Fills what the command line left at its default from the config file.
+fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches, config: &crate::config::Config) {
+    use clap::parser::ValueSource;
+    let defaulted = |id: &str| {
+        matches!(
+            matches.value_source(id),
+            None | Some(ValueSource::DefaultValue)
+        )
+    };
+    if defaulted("cloud") && config.cloud.as_deref() == Some("usgov") {
+        cli.cloud = CloudArg::Usgov;
+    }
+    if defaulted("theme") {
+        match config.theme.as_deref() {
+            Some("light") => cli.theme = ThemeArg::Light,
+            Some("high-contrast") => cli.theme = ThemeArg::HighContrast,
+            _ => {}
+        }
+    }
+    if defaulted("role") {
+        match config.role.as_deref() {
+            Some("sales") => cli.role = RoleArg::Sales,
+            Some("helpdesk") => cli.role = RoleArg::Helpdesk,
+            _ => {}
+        }
+    }
+    if defaulted("cache_mb")
+        && let Some(mb) = config.cache_mb
+    {
+        cli.cache_mb = mb;
+    }
+    if cli.operator.is_none() {
+        cli.operator.clone_from(&config.operator);
+    }
+    if cli.partner_domain.is_none() {
+        cli.partner_domain.clone_from(&config.partner_domain);
+    }
+    if config.mouse == Some(false) {
+        cli.no_mouse = true;
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RoleArg {
     Admin,
@@ -232,6 +311,11 @@ pub enum Cmd {
         /// A backup written by konto (DATA_DIR/backups/konto-YYYY-MM-DD.json).
         file: PathBuf,
     },
+    /// The config file: where it is, or write a commented default there.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// For the crash test: commit changes in a loop, printing each
     /// acknowledged (durable) version as `ack ID VERSION CITY`.
     #[command(hide = true)]
@@ -294,16 +378,40 @@ pub(crate) fn store_error_code(e: &StoreError) -> u8 {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let usage = |e: clap::Error| {
+        let _ = e.print();
+        ExitCode::from(if e.use_stderr() {
+            exit::USAGE
+        } else {
+            exit::OK
+        })
+    };
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage(e),
+    };
+    let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            });
-        }
+        Err(e) => return usage(e),
+    };
+    if let Some(Cmd::Config { action }) = cli.command {
+        return config_command(action);
+    }
+    // The config file, all or nothing: konto does not start on half of it.
+    let config_path = crate::config::path();
+    let (config, warnings) = match config_path.as_deref().map(crate::config::load) {
+        Some(Ok(loaded)) => loaded,
+        Some(Err(message)) => return fail(exit::USAGE, message),
+        None => Default::default(),
+    };
+    for warning in warnings {
+        eprintln!("konto: warning: {warning}");
+    }
+    apply_config(&mut cli, &matches, &config);
+    let keymap = match crate::config::keymap(&config) {
+        Ok(map) => map,
+        Err(message) => return fail(exit::USAGE, message),
     };
     let Some(dir) = data_dir(&cli) else {
         return fail(
@@ -328,9 +436,12 @@ pub fn main() -> ExitCode {
             &store,
             cloud,
             &operator,
-            theme_name(cli.theme),
-            access,
-            !cli.no_mouse,
+            crate::tui::Settings {
+                theme: theme_name(cli.theme),
+                access,
+                mouse: !cli.no_mouse,
+                keymap,
+            },
         ),
         Some(Cmd::Export {
             format,
@@ -369,6 +480,7 @@ pub fn main() -> ExitCode {
             allowed(access.may_change_permissions()).and_then(|()| edit::restore(&store, &file))
         }
         Some(Cmd::CommitLoop { count }) => edit::commit_loop(&store, &operator, count),
+        Some(Cmd::Config { action }) => Err(config_command(action)),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
@@ -388,13 +500,10 @@ fn run_app(
     store: &Store,
     cloud: Cloud,
     operator: &str,
-    theme: ThemeName,
-    access: Access,
-    mouse: bool,
+    settings: crate::tui::Settings,
 ) -> Result<(), ExitCode> {
     seed(store)?;
-    crate::tui::run(store, cloud, operator, theme, access, mouse)
-        .map_err(|e| fail(exit::STORE, e))?;
+    crate::tui::run(store, cloud, operator, settings).map_err(|e| fail(exit::STORE, e))?;
     // A clean exit: today's backup, if there is none yet.
     if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
         eprintln!("konto: the daily backup was not written: {e}");

@@ -16,7 +16,6 @@ use crate::app::{
 };
 use crate::countries::countries;
 use crate::domain::{Customer, FieldId, FieldSpec, spec};
-use crate::keymap::bindings;
 use crate::layout::{MIN_HEIGHT, MIN_WIDTH, screen, too_small};
 use crate::text::{fit, safe, skip_columns, width, wrap};
 pub use theme::theme;
@@ -99,7 +98,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         }
         Mode::Help => {
             if let Some(help) = &state.help {
-                help_popup(frame, area, help);
+                help_popup(frame, area, help, &state.keymap);
             }
         }
         Mode::BulkFailed => {
@@ -196,10 +195,12 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
 /// is too narrow, entries are dropped from the end, but the last one (quit or
 /// close) stays.
 fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
-    let mut entries: Vec<(&str, &str)> = bindings(state.mode.key_mode())
+    let mut entries: Vec<(&str, &str)> = state
+        .keymap
+        .bindings(state.mode.key_mode())
         .iter()
         .filter(|b| b.in_bar)
-        .map(|b| (b.keys_text, b.label))
+        .map(|b| (b.keys_text.as_str(), b.label))
         .collect();
     let total = |entries: &[(&str, &str)]| -> usize {
         entries
@@ -445,8 +446,8 @@ fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form) {
 }
 
 /// Every key of the mode the help was opened from; typing narrows it.
-fn help_popup(frame: &mut Frame, area: Rect, help: &HelpView) {
-    let entries = help.lines();
+fn help_popup(frame: &mut Frame, area: Rect, help: &HelpView, keymap: &crate::keymap::Keymap) {
+    let entries = help.lines(keymap);
     let key_columns = entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0) + 2;
     let room = usize::from(area.height).saturating_sub(8).max(1);
     let scroll = usize::from(help.scroll).min(entries.len().saturating_sub(room));
