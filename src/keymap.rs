@@ -47,6 +47,8 @@ pub enum Intent {
     Suspend,
     /// Copy the selected field (or the customer id) to the clipboard.
     Copy,
+    /// The next sort order of the list.
+    Sort,
 }
 
 /// Which table of bindings is in force.
@@ -160,6 +162,7 @@ const BROWSE: &[Binding] = &[
     bind(&[ch('p')], Intent::ToggleReservations, "p/P", "allow purchase", true),
     bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "savings plan", false),
     bind(&[ch('h')], Intent::History, "h", "history", true),
+    bind(&[ch('s')], Intent::Sort, "s", "sort", false),
     bind(&[ch('y')], Intent::Copy, "y", "copy id (in the detail: the field)", false),
     bind(&[ch(' ')], Intent::Mark, "Space", "mark", true),
     bind(&[ch('*')], Intent::MarkAll, "*", "mark all listed", false),
@@ -461,6 +464,7 @@ pub fn intent_name(intent: Intent) -> &'static str {
         Intent::Help => "help",
         Intent::Suspend => "suspend",
         Intent::Copy => "copy",
+        Intent::Sort => "sort",
     }
 }
 

@@ -975,3 +975,46 @@ fn a_click_selects_a_row_and_the_wheel_moves_through_the_pane_under_it() {
     assert_eq!(s.detail_field, 1);
     assert_eq!(s.selected, 4, "the list stays");
 }
+
+#[test]
+fn s_cycles_the_sort_and_the_selection_stays_on_the_same_customer() {
+    let mut customers = customers();
+    customers[0].billing.address.country = "AT".into(); // Zeppelin
+    customers[0].billing.address.postal_code = "1010".into();
+    customers[2].version = 7; // Lefèvre
+    customers[4].updated = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(); // Aurora
+    let mut s = state_with(customers);
+    press(&mut s, &[key(KeyCode::Char('G'))]);
+    assert_eq!(selected_name(&s), "株式会社さくら精機");
+    let names = |s: &konto::app::State| -> Vec<String> {
+        s.visible
+            .iter()
+            .map(|&i| s.customers[i].company.name.clone())
+            .collect()
+    };
+    press(&mut s, &[key(KeyCode::Char('s'))]);
+    assert_eq!(s.sort, konto::app::SortBy::Country);
+    assert_eq!(names(&s)[0], "Zeppelin Logistik AG", "AT before DE");
+    assert_eq!(selected_name(&s), "株式会社さくら精機", "selection kept");
+    press(&mut s, &[key(KeyCode::Char('s'))]);
+    assert_eq!(names(&s)[0], "Aurora Analytics Inc.", "newest first");
+    press(&mut s, &[key(KeyCode::Char('s'))]);
+    assert_eq!(
+        names(&s)[0],
+        "Boulangerie Lefèvre SARL",
+        "highest version first"
+    );
+    // Ties keep the company-name order: the sort is stable.
+    assert_eq!(
+        names(&s)[1..],
+        [
+            "Ärztehaus Nord GmbH",
+            "Aurora Analytics Inc.",
+            "Zeppelin Logistik AG",
+            "株式会社さくら精機"
+        ]
+    );
+    press(&mut s, &[key(KeyCode::Char('s'))]);
+    assert_eq!(s.sort, konto::app::SortBy::Name);
+    assert_eq!(selected_name(&s), "株式会社さくら精機");
+}

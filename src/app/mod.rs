@@ -81,6 +81,60 @@ impl Mode {
     }
 }
 
+/// The orders the list can be in; `s` cycles through them. Every order
+/// ends in the company name and id, so it is stable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortBy {
+    #[default]
+    Name,
+    Country,
+    /// Newest first.
+    Updated,
+    /// Highest first.
+    Version,
+}
+
+impl SortBy {
+    pub fn next(self) -> SortBy {
+        match self {
+            SortBy::Name => SortBy::Country,
+            SortBy::Country => SortBy::Updated,
+            SortBy::Updated => SortBy::Version,
+            SortBy::Version => SortBy::Name,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SortBy::Name => "company name",
+            SortBy::Country => "country",
+            SortBy::Updated => "last updated",
+            SortBy::Version => "version",
+        }
+    }
+
+    pub fn apply(self, customers: &mut [Customer]) {
+        match self {
+            SortBy::Name => customers.sort_by_cached_key(|c| {
+                let (name, id) = sort_key(c);
+                (name, id.to_string())
+            }),
+            SortBy::Country => customers.sort_by_cached_key(|c| {
+                let (name, id) = sort_key(c);
+                (c.billing.address.country.clone(), name, id.to_string())
+            }),
+            SortBy::Updated => customers.sort_by_cached_key(|c| {
+                let (name, id) = sort_key(c);
+                (std::cmp::Reverse(c.updated), name, id.to_string())
+            }),
+            SortBy::Version => customers.sort_by_cached_key(|c| {
+                let (name, id) = sort_key(c);
+                (std::cmp::Reverse(c.version), name, id.to_string())
+            }),
+        }
+    }
+}
+
 /// The look: the built-in themes, and none at all (`NO_COLOR`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ThemeName {
@@ -269,6 +323,7 @@ pub struct State {
     pub access: crate::domain::Access,
     /// The key map in force (defaults and the config's overrides).
     pub keymap: keymap::Keymap,
+    pub sort: SortBy,
 }
 
 impl State {
@@ -297,6 +352,7 @@ impl State {
             theme: ThemeName::Dark,
             access: crate::domain::Access::default(),
             keymap: keymap::Keymap::default(),
+            sort: SortBy::Name,
         };
         state.set_customers(customers);
         state
@@ -313,7 +369,7 @@ impl State {
     }
 
     fn set_customers(&mut self, mut customers: Vec<Customer>) {
-        customers.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        self.sort.apply(&mut customers);
         self.search_text = customers.iter().map(search_text).collect();
         self.customers = customers;
         self.apply_filter(None);
@@ -911,6 +967,14 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
             }
             None => state.info("No customer selected"),
         },
+        Intent::Sort => {
+            let keep = state.selected_id();
+            state.sort = state.sort.next();
+            let customers = std::mem::take(&mut state.customers);
+            state.set_customers(customers);
+            state.apply_filter(keep);
+            state.info(format!("Sorted by {}", state.sort.title()));
+        }
         Intent::Copy => {
             let Some(customer) = state.selected_customer() else {
                 state.info("No customer selected");

@@ -62,10 +62,14 @@ fn pane_block(title: String, focused: bool) -> Block<'static> {
 
 pub fn list(frame: &mut Frame, area: Rect, state: &State) {
     let filter = state.filter.value();
+    let sorted = match state.sort {
+        crate::app::SortBy::Name => String::new(),
+        other => format!(" · by {}", other.title()),
+    };
     let title = if filter.is_empty() {
-        " Customers ".to_string()
+        format!(" Customers{sorted} ")
     } else {
-        format!(" Customers · filter: {} ", safe(filter))
+        format!(" Customers{sorted} · filter: {} ", safe(filter))
     };
     let block = pane_block(title, state.focus == Pane::List);
     let inner = block.inner(area);
