@@ -226,7 +226,7 @@ pub fn read_csv(
             "the header has no company.name column (see `konto export --format csv`)".into(),
         ));
     }
-    let mut records = Vec::new();
+    let mut rows = Vec::new();
     let mut problems = Vec::new();
     for row in reader.records() {
         let row = match row {
@@ -248,7 +248,21 @@ pub fn read_csv(
             .cloned()
             .zip(row.iter().map(str::to_string))
             .collect();
-        match from_columns(Location::Line(line), &values, default_cloud) {
+        rows.push((Location::Line(line), values));
+    }
+    collect(rows, problems, default_cloud)
+}
+
+/// Builds the records of an import file's rows, gathering every problem
+/// (so one run lists all there is to fix).
+fn collect(
+    rows: Vec<(Location, BTreeMap<String, String>)>,
+    mut problems: Vec<ImportProblem>,
+    default_cloud: Cloud,
+) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
+    let mut records = Vec::with_capacity(rows.len());
+    for (location, values) in rows {
+        match from_columns(location, &values, default_cloud) {
             Ok(record) => records.push(record),
             Err(p) => problems.push(p),
         }
@@ -298,21 +312,16 @@ pub fn read_json(
             reason: format!("not a JSON array of customers: {e}"),
         }]
     })?;
-    let mut records = Vec::new();
-    let mut problems = Vec::new();
-    for (i, value) in values.iter().enumerate() {
-        let mut flat = BTreeMap::new();
-        flatten("", value, &mut flat);
-        match from_columns(Location::Record(i + 1), &flat, default_cloud) {
-            Ok(record) => records.push(record),
-            Err(p) => problems.push(p),
-        }
-    }
-    if problems.is_empty() {
-        Ok(records)
-    } else {
-        Err(problems)
-    }
+    let rows = values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let mut flat = BTreeMap::new();
+            flatten("", value, &mut flat);
+            (Location::Record(i + 1), flat)
+        })
+        .collect();
+    collect(rows, Vec::new(), default_cloud)
 }
 
 #[cfg(test)]

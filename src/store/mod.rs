@@ -408,47 +408,9 @@ impl Store {
         reverts: Option<u64>,
     ) -> Result<Committed, StoreError> {
         let proposed = check_record(proposed, &self.policy).map_err(StoreError::Invalid)?;
+        let now = Utc::now();
         let outcome = self.transact(|tx| {
-            let Some(stored) = tx.get(proposed.cloud, &proposed.id)? else {
-                return Err(abort(StoreError::NotFound(proposed.id.clone())));
-            };
-            if stored.version != proposed.version {
-                let mut fields = Vec::new();
-                for v in proposed.version + 1..=stored.version {
-                    if let Some(entry) = tx.audit_entry(stored.cloud, &stored.id, v)? {
-                        fields.extend(entry.changes.into_iter().map(|c| c.field));
-                    }
-                }
-                fields.sort();
-                fields.dedup();
-                return Err(abort(StoreError::Conflict {
-                    id: proposed.id.clone(),
-                    based_on: proposed.version,
-                    stored: stored.version,
-                    fields,
-                }));
-            }
-            let changes = stored.diff(&proposed);
-            if changes.is_empty() {
-                return Ok(Committed::Unchanged(stored));
-            }
-            let mut next = proposed.clone();
-            next.version = stored.version + 1;
-            next.updated = Utc::now();
-            next.created = stored.created;
-            tx.put(Some(&stored), &next)?;
-            tx.put_audit(&AuditEntry {
-                time: next.updated,
-                operator: operator.to_string(),
-                cloud: next.cloud,
-                id: next.id.clone(),
-                version: next.version,
-                action,
-                changes,
-                reverts,
-                role: Some(self.role),
-            })?;
-            Ok(Committed::Saved(next))
+            self.write_next_version(tx, &proposed, operator, action, reverts, now)
         })?;
         if matches!(outcome, Committed::Saved(_)) {
             self.make_durable()?;
@@ -474,38 +436,11 @@ impl Store {
         let saved = self.transact(|tx| {
             let mut saved = Vec::new();
             for proposed in &checked {
-                let Some(stored) = tx.get(proposed.cloud, &proposed.id)? else {
-                    return Err(abort(StoreError::NotFound(proposed.id.clone())));
-                };
-                if stored.version != proposed.version {
-                    return Err(abort(StoreError::Conflict {
-                        id: proposed.id.clone(),
-                        based_on: proposed.version,
-                        stored: stored.version,
-                        fields: Vec::new(),
-                    }));
+                if let Committed::Saved(next) =
+                    self.write_next_version(tx, proposed, operator, action, None, now)?
+                {
+                    saved.push(next);
                 }
-                let changes = stored.diff(proposed);
-                if changes.is_empty() {
-                    continue;
-                }
-                let mut next = proposed.clone();
-                next.version = stored.version + 1;
-                next.updated = now;
-                next.created = stored.created;
-                tx.put(Some(&stored), &next)?;
-                tx.put_audit(&AuditEntry {
-                    time: now,
-                    operator: operator.to_string(),
-                    cloud: next.cloud,
-                    id: next.id.clone(),
-                    version: next.version,
-                    action,
-                    changes,
-                    reverts: None,
-                    role: Some(self.role),
-                })?;
-                saved.push(next);
             }
             Ok(saved)
         })?;
@@ -513,6 +448,60 @@ impl Store {
             self.make_durable()?;
         }
         Ok(saved)
+    }
+
+    /// Inside a transaction: writes a checked proposal as the next version of
+    /// its customer with its audit entry, refusing a stale base version as a
+    /// conflict that names the fields changed since.
+    fn write_next_version(
+        &self,
+        tx: &Tx,
+        proposed: &Customer,
+        operator: &str,
+        action: AuditAction,
+        reverts: Option<u64>,
+        now: chrono::DateTime<Utc>,
+    ) -> TxResult<Committed> {
+        let Some(stored) = tx.get(proposed.cloud, &proposed.id)? else {
+            return Err(abort(StoreError::NotFound(proposed.id.clone())));
+        };
+        if stored.version != proposed.version {
+            let mut fields = Vec::new();
+            for v in proposed.version + 1..=stored.version {
+                if let Some(entry) = tx.audit_entry(stored.cloud, &stored.id, v)? {
+                    fields.extend(entry.changes.into_iter().map(|c| c.field));
+                }
+            }
+            fields.sort();
+            fields.dedup();
+            return Err(abort(StoreError::Conflict {
+                id: proposed.id.clone(),
+                based_on: proposed.version,
+                stored: stored.version,
+                fields,
+            }));
+        }
+        let changes = stored.diff(proposed);
+        if changes.is_empty() {
+            return Ok(Committed::Unchanged(stored));
+        }
+        let mut next = proposed.clone();
+        next.version = stored.version + 1;
+        next.updated = now;
+        next.created = stored.created;
+        tx.put(Some(&stored), &next)?;
+        tx.put_audit(&AuditEntry {
+            time: now,
+            operator: operator.to_string(),
+            cloud: next.cloud,
+            id: next.id.clone(),
+            version: next.version,
+            action,
+            changes,
+            reverts,
+            role: Some(self.role),
+        })?;
+        Ok(Committed::Saved(next))
     }
 
     /// Undoes the change that produced `version`, as a new audited commit on
