@@ -129,6 +129,26 @@ pub struct Binding {
     pub label: &'static str,
     /// Shown in the key bar (the others are in the help).
     pub in_bar: bool,
+    /// The longer description in the help, where the bar's label is short.
+    pub help: &'static str,
+}
+
+/// A binding whose help says more than its key-bar label.
+const fn bind_long(
+    keys: &'static [Key],
+    intent: Intent,
+    keys_text: &'static str,
+    label: &'static str,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        intent,
+        keys_text,
+        label,
+        in_bar: true,
+        help,
+    }
 }
 
 const fn bind(
@@ -144,6 +164,7 @@ const fn bind(
         keys_text,
         label,
         in_bar,
+        help: label,
     }
 }
 
@@ -151,7 +172,7 @@ use KeyCode::{BackTab, Down, End, Enter, Esc, F, Home, PageDown, PageUp, Tab, Up
 
 #[rustfmt::skip]
 const BROWSE: &[Binding] = &[
-    bind(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "move", true),
+    bind_long(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "move", "up"),
     bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "down", false),
     bind(&[key(PageUp)], Intent::PageUp, "PgUp", "page up", false),
     bind(&[key(PageDown)], Intent::PageDown, "PgDn", "page down", false),
@@ -159,8 +180,8 @@ const BROWSE: &[Binding] = &[
     bind(&[key(End), ch('G')], Intent::Bottom, "G/End", "last", false),
     bind(&[ch('/')], Intent::StartFilter, "/", "filter", true),
     bind(&[ch('u'), key(Enter)], Intent::OpenForm, "u", "update", true),
-    bind(&[ch('p')], Intent::ToggleReservations, "p/P", "allow purchase", true),
-    bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "savings plan", false),
+    bind_long(&[ch('p')], Intent::ToggleReservations, "p/P", "allow purchase", "allow or stop purchases of Azure reservations"),
+    bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "allow or stop purchases of Azure savings plans", false),
     bind(&[ch('h')], Intent::History, "h", "history", true),
     bind(&[ch('s')], Intent::Sort, "s", "sort", false),
     bind(&[ch('y')], Intent::Copy, "y", "copy id (in the detail: the field)", false),
@@ -352,6 +373,7 @@ pub struct ActiveBinding {
     pub keys_text: String,
     pub label: &'static str,
     pub in_bar: bool,
+    pub help: &'static str,
 }
 
 impl Default for Keymap {
@@ -367,6 +389,7 @@ impl Default for Keymap {
                         keys_text: b.keys_text.to_string(),
                         label: b.label,
                         in_bar: b.in_bar,
+                        help: b.help,
                     })
                     .collect();
                 (mode, bindings)

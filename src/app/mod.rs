@@ -256,7 +256,7 @@ impl HelpView {
             .iter()
             .map(|b| {
                 let keys: Vec<String> = b.keys.iter().map(keymap::key_name).collect();
-                (keys.join(" "), b.label.to_string())
+                (keys.join(" "), b.help.to_string())
             })
             .collect();
         if mode.edits_text() {
