@@ -1018,3 +1018,25 @@ fn s_cycles_the_sort_and_the_selection_stays_on_the_same_customer() {
     assert_eq!(s.sort, konto::app::SortBy::Name);
     assert_eq!(selected_name(&s), "株式会社さくら精機");
 }
+
+#[test]
+fn the_filter_takes_several_words_and_field_prefixes() {
+    let mut customers = customers();
+    customers[2].billing.address.country = "FR".into(); // Lefèvre
+    customers[2].billing.address.postal_code = "75008".into();
+    customers[2].billing.culture = "fr-FR".into();
+    customers[2].billing.language = "fr".into();
+    let mut s = state_with(customers);
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    type_text(&mut s, "country:fr");
+    assert_eq!(s.visible.len(), 1);
+    assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "jürgen gmbh");
+    assert_eq!(
+        s.visible.len(),
+        1,
+        "both words: the contact and the legal form"
+    );
+    assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH");
+}

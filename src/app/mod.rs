@@ -380,7 +380,9 @@ impl State {
     fn apply_filter(&mut self, keep: Option<String>) {
         let query = Query::new(self.filter.value());
         self.visible = (0..self.customers.len())
-            .filter(|&i| query.is_empty() || query.matches_text(&self.search_text[i]))
+            .filter(|&i| {
+                query.is_empty() || query.matches_with(&self.customers[i], &self.search_text[i])
+            })
             .collect();
         let position = keep.and_then(|id| {
             self.visible
