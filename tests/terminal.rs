@@ -243,7 +243,7 @@ fn hostile_data_never_reaches_the_terminal_as_control_sequences() {
     app.wait_for("q quit");
     app.wait_for("AAA Evil␛]52;c;aGFja2Vk␇␛[2J");
     // Still findable by what can be typed.
-    app.send("/Evil");
+    app.send("/aaa evil");
     app.wait_for("1/200 customers");
     app.send("\r");
     app.send("q");
