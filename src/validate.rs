@@ -234,10 +234,6 @@ fn check_email(value: &str, policy: &Policy) -> Result<String, String> {
     Ok(format!("{}@{domain}", parsed.local_part()))
 }
 
-fn phone_region(country: &Country) -> Option<phonenumber::country::Id> {
-    country.code.parse().ok()
-}
-
 fn check_phone(value: &str, country: &Country) -> Result<String, String> {
     if value.is_empty() {
         return when_empty(country.phone_required, || {
@@ -250,11 +246,39 @@ fn check_phone(value: &str, country: &Country) -> Result<String, String> {
             country.name
         )
     };
-    let number = phonenumber::parse(phone_region(country), value).map_err(|_| hint())?;
-    if !phonenumber::is_valid(&number) {
-        return Err(hint());
+    match phone_e164(&country.code, value) {
+        Some(e164) => Ok(e164),
+        None => Err(hint()),
     }
-    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// The E.164 form of a phone number typed for a country, or None when it is
+/// not a valid number there. Memoised: every commit re-checks the whole
+/// record, and parsing is slow when numbers of many countries alternate
+/// (phonenumber keeps only 100 compiled patterns), while a record's phone
+/// rarely changes. Bounded by clearing; the function is pure, so the memo
+/// changes nothing but time.
+fn phone_e164(country: &str, value: &str) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    const LIMIT: usize = 50_000;
+    static MEMO: OnceLock<Mutex<HashMap<(String, String), Option<String>>>> = OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    let key = (country.to_string(), value.to_string());
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return hit;
+    }
+    let parsed = phonenumber::parse(country.parse().ok(), value)
+        .ok()
+        .filter(phonenumber::is_valid)
+        .map(|n| n.format().mode(phonenumber::Mode::E164).to_string());
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= LIMIT {
+            m.clear();
+        }
+        m.insert(key, parsed.clone());
+    }
+    parsed
 }
 
 /// A stored (E.164) phone number as people in its country write it; the
