@@ -262,7 +262,9 @@ fn phone_e164(country: &str, value: &str) -> Option<String> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     const LIMIT: usize = 50_000;
-    static MEMO: OnceLock<Mutex<HashMap<(String, String), Option<String>>>> = OnceLock::new();
+    /// (country, as typed) → E.164, or None when invalid.
+    type Memo = HashMap<(String, String), Option<String>>;
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
     let memo = MEMO.get_or_init(Default::default);
     let key = (country.to_string(), value.to_string());
     if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
