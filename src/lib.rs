@@ -19,6 +19,7 @@ pub mod demo;
 pub mod domain;
 pub mod draft;
 pub mod exchange;
+pub mod generate;
 pub mod keymap;
 pub mod layout;
 pub mod logging;

@@ -227,7 +227,18 @@ fn store_with_a_hostile_name(dir: &Path) -> String {
         .min_by(|a, b| konto::domain::sort_key(a).cmp(&konto::domain::sort_key(b)))
         .unwrap();
     first.company.name = "AAA Evil\u{1b}]52;c;aGFja2Vk\u{7}\u{1b}[2J\u{202E}Corp".into();
-    let db = sled::open(dir.join("sled")).unwrap();
+    // sled lets go of its own file lock a moment after the store is dropped.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let db = loop {
+        match sled::open(dir.join("sled")) {
+            Ok(db) => break db,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("sled did not open: {e}"),
+        }
+    };
     let tree = db.open_tree("customers/commercial").unwrap();
     tree.insert(first.id.as_bytes(), serde_json::to_vec(&first).unwrap())
         .unwrap();

@@ -280,3 +280,45 @@ pub fn show(
     }
     .map_err(|e| fail(exit::STORE, e))
 }
+
+/// `konto gen`: generated customers through the same checks and writes as
+/// an import.
+pub fn gen_customers(
+    store: &Store,
+    cloud: Cloud,
+    operator: &str,
+    count: usize,
+    seed: u64,
+) -> Result<(), ExitCode> {
+    let demo = crate::demo::demo_customers().map_err(|e| fail(exit::STORE, e))?;
+    let customers = crate::generate::generate(&demo, count, seed, cloud);
+    let incoming = customers
+        .into_iter()
+        .enumerate()
+        .map(|(i, customer)| exchange::Incoming {
+            location: exchange::Location::Record(i + 1),
+            customer,
+            version_given: false,
+        })
+        .collect();
+    let plan = match store.plan_import(incoming, false) {
+        Ok(plan) => plan,
+        Err(ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems)) => {
+            print_problems(&problems);
+            return Err(fail(
+                exit::INVALID,
+                "generated customers were refused; nothing was written (try another --seed)",
+            ));
+        }
+        Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
+    };
+    store
+        .apply_import(operator, &plan)
+        .map_err(|e| fail(store_error_code(&e), e))?;
+    println!(
+        "{} customers added to the {} cloud",
+        plan.new.len(),
+        cloud.key()
+    );
+    Ok(())
+}

@@ -316,6 +316,15 @@ pub enum Cmd {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Add N generated, realistic customers to the cloud (deterministic:
+    /// the same seed gives the same customers), for trying konto out and
+    /// for benchmarks.
+    Gen {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// For the crash test: commit changes in a loop, printing each
     /// acknowledged (durable) version as `ack ID VERSION CITY`.
     #[command(hide = true)]
@@ -480,6 +489,8 @@ pub fn main() -> ExitCode {
             allowed(access.may_change_permissions()).and_then(|()| edit::restore(&store, &file))
         }
         Some(Cmd::CommitLoop { count }) => edit::commit_loop(&store, &operator, count),
+        Some(Cmd::Gen { count, seed }) => allowed(access.may_change_permissions())
+            .and_then(|()| data::gen_customers(&store, cloud, &operator, count, seed)),
         Some(Cmd::Config { action }) => Err(config_command(action)),
     };
     match result {

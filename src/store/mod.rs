@@ -171,11 +171,22 @@ impl Store {
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.
         let had_data = fs::metadata(dir.join("sled").join("db")).is_ok_and(|m| m.len() > 0);
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir.join("sled"))
-            .cache_capacity(cache_bytes)
-            .open()
-            .map_err(|e| error::damaged_store(dir, e))?;
+            .cache_capacity(cache_bytes);
+        // With konto.lock held, sled's own file lock can only be held by a
+        // store of this process that is still shutting down: wait for it.
+        let mut tries = 0;
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(e) if tries < 50 && e.to_string().contains("could not acquire lock") => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(error::damaged_store(dir, e)),
+            }
+        };
         let open = |name: &str| db.open_tree(name).map_err(|e| error::damaged_store(dir, e));
         let trees = Trees {
             commercial: open("customers/commercial")?,
