@@ -226,7 +226,7 @@ const CONFIRM: &[Binding] = &[
 
 #[rustfmt::skip]
 const REVIEW: &[Binding] = &[
-    bind(&[key(Enter), ch('y'), ch('Y'), ctrl('s')], Intent::Yes, "Enter/y", "save", true),
+    bind(&[key(Enter), ch('y'), ch('Y'), ctrl('s')], Intent::Yes, "Enter", "save", true),
     bind(&[key(Esc), ch('n'), ch('N')], Intent::No, "Esc/n", "back to editing", true),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
 ];
@@ -252,7 +252,7 @@ const HISTORY: &[Binding] = &[
 
 #[rustfmt::skip]
 const CONFLICT: &[Binding] = &[
-    bind(&[ch('a')], Intent::Reapply, "a", "re-apply my changes on theirs", true),
+    bind(&[ch('a')], Intent::Reapply, "a", "re-apply yours on theirs", true),
     bind(&[ch('r')], Intent::Reload, "r", "reload theirs, drop mine", true),
     bind(&[key(Esc)], Intent::Cancel, "Esc", "back to the form", true),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
@@ -636,13 +636,20 @@ mod tests {
     }
 
     #[test]
-    fn every_intent_name_is_unique() {
-        let mut names: Vec<&str> = KeyMode::ALL
+    fn every_intent_has_its_own_name() {
+        let mut intents: Vec<Intent> = KeyMode::ALL
             .iter()
-            .flat_map(|m| bindings(*m).iter().map(|b| intent_name(b.intent)))
+            .flat_map(|m| bindings(*m).iter().map(|b| b.intent))
             .collect();
-        names.sort();
+        intents.sort_by_key(|i| intent_name(*i));
+        intents.dedup();
+        let mut names: Vec<&str> = intents.iter().map(|i| intent_name(*i)).collect();
         names.dedup();
+        assert_eq!(
+            names.len(),
+            intents.len(),
+            "two intents share a config name"
+        );
         assert!(names.contains(&"update") && names.contains(&"submit"));
     }
 

@@ -409,18 +409,5 @@ pub fn check_record(record: &Customer, policy: &Policy) -> Result<Customer, Vec<
     }
 }
 
-/// The warnings a (normalised) record would be saved with.
-pub fn record_warnings(record: &Customer) -> Vec<FieldError> {
-    FIELDS
-        .iter()
-        .filter_map(|f| {
-            warning(f.id, record.field(f.id)).map(|message| FieldError {
-                field: f.id,
-                message,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests;

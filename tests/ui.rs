@@ -468,3 +468,14 @@ fn every_theme_renders_every_screen() {
         render(&s, 100, 30);
     }
 }
+
+#[test]
+fn the_selected_detail_field_is_scrolled_into_view() {
+    let mut s = sized(100, 20);
+    let text = screen_text(&render(&s, 100, 20));
+    assert!(!text.contains("Tenant id"), "not in view at first");
+    press(&mut s, &[key(KeyCode::Tab)]);
+    press(&mut s, &[key(KeyCode::Down); 17]);
+    let text = screen_text(&render(&s, 100, 20));
+    assert!(text.contains("Tenant id"), "{text}");
+}

@@ -171,9 +171,13 @@ fn section_lines(
     section: Section,
     columns: usize,
     selected: Option<FieldId>,
+    selected_line: &mut usize,
 ) {
     lines.push(Line::from(Span::styled(section.title(), theme().section)));
     for f in FIELDS.iter().filter(|f| f.section == section) {
+        if Some(f.id) == selected {
+            *selected_line = lines.len();
+        }
         let style = if Some(f.id) == selected {
             theme().selected
         } else if f.editable {
@@ -201,21 +205,30 @@ const ROOMY_DETAIL_LINES: u16 = 31;
 /// The account detail, grouped as on Partner Center's account page. When
 /// `roomy` is false (a short terminal) the sections go without blank lines
 /// between them and version and update time move to the border, so everything
-/// fits in 25 lines (a 100x30 terminal).
+/// fits in 25 lines (a 100x30 terminal). Also returns the line of the
+/// selected field (0 when none), to keep it in view.
 pub fn detail_lines(
     customer: &Customer,
     roomy: bool,
     columns: usize,
     selected: Option<FieldId>,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, usize) {
     let mut lines = Vec::new();
+    let mut selected_line = 0;
     let gap = |lines: &mut Vec<Line<'static>>| {
         if roomy {
             lines.push(Line::from(""));
         }
     };
     for section in [Section::Company, Section::BillingContact, Section::Address] {
-        section_lines(&mut lines, customer, section, columns, selected);
+        section_lines(
+            &mut lines,
+            customer,
+            section,
+            columns,
+            selected,
+            &mut selected_line,
+        );
         gap(&mut lines);
     }
     lines.push(Line::from(Span::styled(
@@ -231,7 +244,14 @@ pub fn detail_lines(
         lines.push(field_line(p.title(), text, style, columns));
     }
     gap(&mut lines);
-    section_lines(&mut lines, customer, Section::Record, columns, selected);
+    section_lines(
+        &mut lines,
+        customer,
+        Section::Record,
+        columns,
+        selected,
+        &mut selected_line,
+    );
     // In a short terminal version and update time are in the pane's bottom
     // border (see `detail`).
     if roomy {
@@ -244,7 +264,7 @@ pub fn detail_lines(
             columns,
         ));
     }
-    lines
+    (lines, selected_line)
 }
 
 pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
@@ -271,17 +291,7 @@ pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
             theme().label,
         ))
     };
-    let lines = detail_lines(customer, roomy, usize::from(inner.width), selected);
-    let selected_line = selected
-        .and_then(|id| {
-            let label = super::field_label(crate::domain::spec(id), customer);
-            lines.iter().position(|l| {
-                l.spans
-                    .first()
-                    .is_some_and(|s| s.content.trim_end() == label.as_str())
-            })
-        })
-        .unwrap_or(0);
+    let (lines, selected_line) = detail_lines(customer, roomy, usize::from(inner.width), selected);
     let scroll = (selected_line + 2).saturating_sub(usize::from(inner.height));
     let paragraph = Paragraph::new(lines)
         .block(block)

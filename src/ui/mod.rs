@@ -48,7 +48,13 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Mode::ConfirmPermission { permission, allow } => {
             if let Some(customer) = state.selected_customer() {
                 let question = permission_question(&customer.company.name, permission, allow);
-                confirm(frame, area, "Purchase permission", &question);
+                confirm(
+                    frame,
+                    area,
+                    "Purchase permission",
+                    &question,
+                    dialog_keys(state),
+                );
             }
         }
         Mode::ConfirmRevert { version } => {
@@ -69,22 +75,24 @@ pub fn draw(frame: &mut Frame, state: &State) {
                     "Revert version {version} of {}? konto writes a new version with {fields} as before that change.",
                     view.company
                 );
-                confirm(frame, area, "Revert", &question);
+                confirm(frame, area, "Revert", &question, dialog_keys(state));
             }
         }
         Mode::Conflict => {
             if let Some(form) = &state.form {
-                conflict_popup(frame, area, form);
+                conflict_popup(frame, area, form, dialog_keys(state));
             }
         }
         Mode::ConfirmWarnings => {
             if let Some(form) = &state.form {
-                warnings_popup(frame, area, form);
+                warnings_popup(frame, area, form, dialog_keys(state));
             }
         }
         Mode::Review => match &state.form {
-            Some(form) if form.is_bulk() => bulk_review_popup(frame, area, state),
-            Some(form) => review_popup(frame, area, form),
+            Some(form) if form.is_bulk() => {
+                bulk_review_popup(frame, area, state, dialog_keys(state))
+            }
+            Some(form) => review_popup(frame, area, form, dialog_keys(state)),
             None => {}
         },
         Mode::ConfirmRestoreDraft => {
@@ -93,7 +101,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
                     "Restore your unsaved edit of {}? konto kept it when it last had to stop.",
                     draft.company
                 );
-                confirm(frame, area, "Unsaved edit", &question);
+                confirm(frame, area, "Unsaved edit", &question, dialog_keys(state));
             }
         }
         Mode::Help => {
@@ -103,7 +111,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         }
         Mode::BulkFailed => {
             if let Some(form) = &state.form {
-                bulk_failed_popup(frame, area, form);
+                bulk_failed_popup(frame, area, form, dialog_keys(state));
             }
         }
         Mode::Pick => {
@@ -121,6 +129,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
                 area,
                 "Unsaved changes",
                 &format!("Discard your changes to {company}?"),
+                dialog_keys(state),
             );
         }
         _ => {}
@@ -247,28 +256,38 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
     inner
 }
 
-fn yes_no() -> Line<'static> {
-    Line::from(vec![
-        Span::styled("y", theme().popup_key),
-        Span::raw(" yes   "),
-        Span::styled("n", theme().popup_key),
-        Span::raw(" no"),
-    ])
+/// The keys of the dialog in front, from the key map in force (so a key
+/// rebound in the config file is the one the dialog names).
+fn dialog_keys(state: &State) -> Line<'static> {
+    let mut spans = Vec::new();
+    for b in state
+        .keymap
+        .bindings(state.mode.key_mode())
+        .iter()
+        .filter(|b| b.in_bar)
+    {
+        if !spans.is_empty() {
+            spans.push(Span::raw("   "));
+        }
+        spans.push(Span::styled(b.keys_text.clone(), theme().popup_key));
+        spans.push(Span::raw(format!(" {}", b.label)));
+    }
+    Line::from(spans)
 }
 
 /// A centred yes/no question over the screen.
-fn confirm(frame: &mut Frame, area: Rect, title: &str, question: &str) {
+fn confirm(frame: &mut Frame, area: Rect, title: &str, question: &str, keys: Line<'static>) {
     let columns = usize::from(area.width).saturating_sub(8).min(64);
     let mut lines: Vec<Line> = wrap(question, columns)
         .into_iter()
         .map(Line::from)
         .collect();
     lines.push(Line::from(""));
-    lines.push(yes_no());
+    lines.push(keys);
     popup(frame, area, title, lines);
 }
 
-fn warnings_popup(frame: &mut Frame, area: Rect, form: &Form) {
+fn warnings_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static>) {
     let Some(pending) = &form.pending else {
         return;
     };
@@ -281,11 +300,11 @@ fn warnings_popup(frame: &mut Frame, area: Rect, form: &Form) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from("Save anyway?"));
-    lines.push(yes_no());
+    lines.push(keys);
     popup(frame, area, "Warnings", lines);
 }
 
-fn review_popup(frame: &mut Frame, area: Rect, form: &Form) {
+fn review_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static>) {
     let changes = review_changes(form);
     let label_columns = changes.iter().map(|(l, _, _)| width(l)).max().unwrap_or(0) + 2;
     let value_columns = usize::from(area.width).saturating_sub(label_columns + 12) / 2;
@@ -317,17 +336,12 @@ fn review_popup(frame: &mut Frame, area: Rect, form: &Form) {
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled("Enter", theme().popup_key),
-        Span::raw(" save   "),
-        Span::styled("Esc", theme().popup_key),
-        Span::raw(" back to editing"),
-    ]));
+    lines.push(keys);
     popup(frame, area, "Review changes", lines);
 }
 
 /// Theirs vs yours for every field either side changed.
-fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form) {
+fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static>) {
     let Some(conflict) = &form.conflict else {
         return;
     };
@@ -369,19 +383,12 @@ fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form) {
         )));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled("a", theme().popup_key),
-        Span::raw(" re-apply yours on theirs   "),
-        Span::styled("r", theme().popup_key),
-        Span::raw(" reload theirs   "),
-        Span::styled("Esc", theme().popup_key),
-        Span::raw(" back"),
-    ]));
+    lines.push(keys);
     popup(frame, area, "Changed meanwhile", lines);
 }
 
 /// How many customers a bulk change touches, with a sample of the diffs.
-fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State) {
+fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State, keys: Line<'static>) {
     const SAMPLE: usize = 5;
     let (count, sample) = bulk_review(state, SAMPLE);
     let marked = state.form.as_ref().map_or(0, |f| f.bulk.len());
@@ -408,17 +415,12 @@ fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State) {
         lines.push(Line::from(format!("… and {} more", count - sample.len())));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled("Enter", theme().popup_key),
-        Span::raw(" save all   "),
-        Span::styled("Esc", theme().popup_key),
-        Span::raw(" back to editing"),
-    ]));
+    lines.push(keys);
     popup(frame, area, "Review bulk change", lines);
 }
 
 /// Who a bulk change would make invalid, and why.
-fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form) {
+fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static>) {
     let columns = usize::from(area.width).saturating_sub(8).min(100);
     let room = usize::from(area.height).saturating_sub(8).max(1);
     let mut lines = vec![
@@ -438,10 +440,7 @@ fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form) {
         )));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled("Esc", theme().popup_key),
-        Span::raw(" back to the form"),
-    ]));
+    lines.push(keys);
     popup(frame, area, "Bulk change refused", lines);
 }
 
