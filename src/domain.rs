@@ -364,15 +364,16 @@ impl Customer {
 /// The order customers are listed in: company name without case or accents
 /// ("Ärzte" sorts with "Arzte", not after "Z"), then id for a stable order.
 pub fn sort_key(c: &Customer) -> (String, &str) {
+    (fold_name(&c.company.name), c.id.as_str())
+}
+
+/// A company name without case or accents, as the list orders names.
+pub fn fold_name(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    let folded: String = c
-        .company
-        .name
-        .nfd()
+    name.nfd()
         .filter(|ch| !unicode_normalization::char::is_combining_mark(*ch))
         .flat_map(char::to_lowercase)
-        .collect();
-    (folded, c.id.as_str())
+        .collect()
 }
 
 /// What an operator may do, as in Partner Center: an admin agent

@@ -22,6 +22,7 @@ pub mod exchange;
 pub mod generate;
 pub mod keymap;
 pub mod layout;
+pub mod listing;
 pub mod logging;
 pub mod query;
 pub mod store;

@@ -1,22 +1,39 @@
 //! The customer filter, shared by the app's `/` and the CLI's `--filter`.
 //!
-//! A query is words, all of which must match (case-insensitive substrings).
-//! A plain word is looked for in the company name, domain, email, contact
-//! name, city and customer id; `field:word` narrows it to one field:
+//! A query is words, all of which must match. A plain word is matched
+//! fuzzily (nucleo, helix's matcher: the letters in order, gaps allowed,
+//! accents and case ignored) against the company name, domain, contact name,
+//! email and city; a plain word of four or more characters also matches a
+//! customer id that starts with it. nucleo's syntax works too: `'exact`,
+//! `^prefix`, `suffix$`, `!not`. `field:word` narrows a word to one field:
 //! `country:de`, `cloud:usgov`, `name:`, `domain:`, `email:`, `contact:`,
-//! `city:`, `id:`.
+//! `city:` (fuzzy within that field) and `id:` (a part of the id).
+//! Matches are ranked: the higher the score, the better.
 
-use crate::domain::Customer;
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-/// The lower-case text plain words are looked for in.
-pub fn search_text(c: &Customer) -> String {
-    let b = &c.billing;
-    format!(
-        "{}\n{}\n{}\n{} {}\n{}\n{}",
-        c.company.name, c.company.domain, b.email, b.first_name, b.last_name, b.address.city, c.id
-    )
-    .to_lowercase()
+use crate::domain::{Cloud, Customer};
+use crate::listing::Row;
+
+/// The text of one customer a query looks at.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields<'a> {
+    /// Name, domain, contact, email and city, separated by `|`.
+    pub haystack: &'a str,
+    pub name: &'a str,
+    pub domain: &'a str,
+    pub contact: &'a str,
+    pub email: &'a str,
+    pub city: &'a str,
+    pub id: &'a str,
+    pub country: &'a str,
+    pub cloud: Cloud,
 }
+
+/// Separates the fields in a haystack; nucleo gives a match right after it
+/// the bonus of a word start.
+pub const SEPARATOR: char = '|';
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Field {
@@ -45,39 +62,73 @@ impl Field {
         })
     }
 
-    fn value(self, c: &Customer) -> String {
-        let b = &c.billing;
+    fn value<'a>(self, f: &Fields<'a>) -> &'a str {
         match self {
-            Field::Country => b.address.country.clone(),
-            Field::Cloud => c.cloud.key().to_string(),
-            Field::Name => c.company.name.clone(),
-            Field::Domain => c.company.domain.clone(),
-            Field::Email => b.email.clone(),
-            Field::Contact => format!("{} {}", b.first_name, b.last_name),
-            Field::City => b.address.city.clone(),
-            Field::Id => c.id.clone(),
+            Field::Country => f.country,
+            Field::Cloud => f.cloud.key(),
+            Field::Name => f.name,
+            Field::Domain => f.domain,
+            Field::Email => f.email,
+            Field::Contact => f.contact,
+            Field::City => f.city,
+            Field::Id => f.id,
         }
-        .to_lowercase()
     }
+}
+
+/// A plain word: its atom, and the word itself for the id-prefix match.
+#[derive(Clone, Debug)]
+struct Word {
+    atom: Atom,
+    id_prefix: Option<String>,
 }
 
 /// A filter query, prepared once.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
-    words: Vec<String>,
-    fields: Vec<(Field, String)>,
+    text: String,
+    words: Vec<Word>,
+    fields: Vec<(Field, Atom)>,
+}
+
+/// Shortest plain word that is also tried as the start of a customer id
+/// (shorter ones would match thousands of random ids).
+const ID_PREFIX_MIN: usize = 4;
+
+fn atom(text: &str) -> Atom {
+    Atom::parse(text, CaseMatching::Ignore, Normalization::Smart)
 }
 
 impl Query {
     pub fn new(text: &str) -> Query {
-        let mut query = Query::default();
-        for word in text.to_lowercase().split_whitespace() {
-            match word
-                .split_once(':')
-                .and_then(|(p, v)| Some((Field::parse(p)?, v)))
-            {
-                Some((field, value)) => query.fields.push((field, value.to_string())),
-                None => query.words.push(word.to_string()),
+        let mut query = Query {
+            text: text.trim().to_string(),
+            ..Query::default()
+        };
+        for word in text.split_whitespace() {
+            let field = word.split_once(':').and_then(|(p, v)| {
+                Some((Field::parse(&p.to_lowercase())?, v)).filter(|(_, v)| !v.is_empty())
+            });
+            match field {
+                Some((Field::Id, value)) => query.fields.push((
+                    Field::Id,
+                    Atom::new(
+                        value,
+                        CaseMatching::Ignore,
+                        Normalization::Never,
+                        AtomKind::Substring,
+                        false,
+                    ),
+                )),
+                Some((field, value)) => query.fields.push((field, atom(value))),
+                None => {
+                    let atom = atom(word);
+                    let id_prefix = (atom.kind == AtomKind::Fuzzy
+                        && !atom.negative
+                        && word.chars().count() >= ID_PREFIX_MIN)
+                        .then(|| word.to_lowercase());
+                    query.words.push(Word { atom, id_prefix });
+                }
             }
         }
         query
@@ -87,19 +138,113 @@ impl Query {
         self.words.is_empty() && self.fields.is_empty()
     }
 
-    /// Whether a customer matches, given its `search_text` (precomputed by
-    /// callers that filter often).
-    pub fn matches_with(&self, c: &Customer, search_text: &str) -> bool {
-        self.words.iter().all(|w| search_text.contains(w.as_str()))
-            && self
-                .fields
-                .iter()
-                .all(|(f, v)| f.value(c).contains(v.as_str()))
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
-    pub fn matches(&self, c: &Customer) -> bool {
-        self.is_empty() || self.matches_with(c, &search_text(c))
+    /// Whether every customer this query matches is also matched by
+    /// `previous`, so only `previous`'s matches need to be looked at. True
+    /// when the query only grew at the end and uses no syntax that could
+    /// widen it (a negation, anchors, exact words).
+    pub fn narrows(&self, previous: &Query) -> bool {
+        let plain = |q: &Query| !q.text.contains(['!', '^', '$', '\'', '\\']);
+        !previous.is_empty()
+            && plain(self)
+            && plain(previous)
+            && self.text.starts_with(&previous.text)
+            // "country:d" → "country:de" narrows, but "country:" (an
+            // ordinary word while empty) → "country:d" does not.
+            && !previous.text.ends_with(':')
     }
+
+    /// The score of a customer (higher is better), or None if it does not
+    /// match. The empty query matches everything with score 0.
+    pub fn score(&self, f: &Fields<'_>, matcher: &mut Matcher, buf: &mut Vec<char>) -> Option<u32> {
+        let mut total: u32 = 0;
+        let mut field_buf = Vec::new();
+        for (field, atom) in &self.fields {
+            let score = atom.score(Utf32Str::new(field.value(f), &mut field_buf), matcher)?;
+            total += u32::from(score);
+        }
+        if self.words.is_empty() {
+            return Some(total);
+        }
+        let haystack = Utf32Str::new(f.haystack, buf);
+        for word in &self.words {
+            match word.atom.score(haystack, matcher) {
+                Some(score) => total += u32::from(score),
+                None => {
+                    let prefix = word.id_prefix.as_deref()?;
+                    let id = f.id.get(..prefix.len())?;
+                    if !id.eq_ignore_ascii_case(prefix) {
+                        return None;
+                    }
+                    total += 16 * prefix.len() as u32;
+                }
+            }
+        }
+        Some(total)
+    }
+
+    /// Which characters (char indices) of `text` the query's words match,
+    /// for highlighting a field on screen. Words are tried against the field
+    /// alone, so a match that spans fields highlights nothing.
+    pub fn highlights(&self, text: &str, matcher: &mut Matcher) -> Vec<u32> {
+        let mut indices = Vec::new();
+        let mut buf = Vec::new();
+        if text.is_empty() {
+            return indices;
+        }
+        let haystack = Utf32Str::new(text, &mut buf);
+        // Grapheme clusters of more than one char would shift the indices.
+        if haystack.len() != text.chars().count() {
+            return indices;
+        }
+        for word in self.words.iter().filter(|w| !w.atom.negative) {
+            word.atom.indices(haystack, matcher, &mut indices);
+        }
+        indices.sort_unstable();
+        indices.dedup();
+        indices
+    }
+
+    /// For the CLI and small lists: whether a whole customer matches.
+    pub fn matches(&self, c: &Customer) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        let row = Row::of(c);
+        let haystack = haystack_of(&row);
+        let fields = Fields {
+            haystack: &haystack,
+            name: &row.name,
+            domain: &row.domain,
+            contact: &row.contact,
+            email: &row.email,
+            city: &row.city,
+            id: &row.id,
+            country: &row.country,
+            cloud: c.cloud,
+        };
+        self.score(&fields, &mut new_matcher(), &mut Vec::new())
+            .is_some()
+    }
+}
+
+/// The text plain words are matched against.
+pub fn haystack_of(row: &Row) -> String {
+    [
+        row.name.as_str(),
+        &row.domain,
+        &row.contact,
+        &row.email,
+        &row.city,
+    ]
+    .join(&SEPARATOR.to_string())
+}
+
+pub fn new_matcher() -> Matcher {
+    Matcher::new(Config::DEFAULT)
 }
 
 #[cfg(test)]
@@ -119,6 +264,20 @@ mod tests {
     }
 
     #[test]
+    fn words_match_fuzzily_without_accents() {
+        let c = sample_customer();
+        assert!(
+            Query::new("cntso").matches(&c),
+            "letters in order, gaps allowed"
+        );
+        assert!(Query::new("jurgen").matches(&c), "accents ignored");
+        assert!(
+            !Query::new("xyzzy").matches(&c),
+            "letters that are not there"
+        );
+    }
+
+    #[test]
     fn field_prefixes_narrow_to_one_field() {
         let c = sample_customer();
         assert!(Query::new("country:de").matches(&c));
@@ -130,5 +289,51 @@ mod tests {
         );
         // An unknown prefix is an ordinary word.
         assert!(!Query::new("colour:red").matches(&c));
+    }
+
+    #[test]
+    fn ids_match_by_their_start_or_with_id() {
+        let c = sample_customer();
+        let start: String = c.id.chars().take(8).collect();
+        assert!(Query::new(&start).matches(&c));
+        assert!(Query::new(&format!("id:{}", &c.id[9..13])).matches(&c));
+        assert!(!Query::new("id:zzzz").matches(&c));
+    }
+
+    #[test]
+    fn closer_matches_score_higher() {
+        let row = |name: &str| Row {
+            name: name.into(),
+            ..Row::default()
+        };
+        let score = |q: &Query, r: &Row| {
+            let h = haystack_of(r);
+            let f = Fields {
+                haystack: &h,
+                name: &r.name,
+                domain: "",
+                contact: "",
+                email: "",
+                city: "",
+                id: "",
+                country: "",
+                cloud: Cloud::Commercial,
+            };
+            q.score(&f, &mut new_matcher(), &mut Vec::new())
+        };
+        let q = Query::new("fabrik");
+        let exact = score(&q, &row("Fabrikam Ltd")).unwrap();
+        let spread = score(&q, &row("Fast Arbeit Bau Riko Kemp")).unwrap();
+        assert!(exact > spread);
+    }
+
+    #[test]
+    fn growing_a_plain_query_narrows_it() {
+        assert!(Query::new("mue").narrows(&Query::new("mu")));
+        assert!(Query::new("mu be").narrows(&Query::new("mu")));
+        assert!(!Query::new("mu").narrows(&Query::new("mue")));
+        assert!(!Query::new("!mu").narrows(&Query::new("!m")));
+        assert!(!Query::new("x").narrows(&Query::new("")));
+        assert!(!Query::new("country:d").narrows(&Query::new("country:")));
     }
 }

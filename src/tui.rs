@@ -4,7 +4,9 @@
 
 use std::io::{self, stdout};
 use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{
@@ -19,6 +21,7 @@ use ratatui::crossterm::{cursor, execute};
 use crate::app::{self, Action, Command, State, ThemeName};
 use crate::domain::{AuditAction, Cloud, Customer};
 use crate::draft::Draft;
+use crate::listing::Listing;
 use crate::store::{Committed, Store, StoreError};
 use crate::ui;
 
@@ -125,8 +128,9 @@ pub fn run(
         mouse,
         keymap,
     } = settings;
-    let customers = store.customers(cloud)?;
-    let mut state = State::new(cloud, store.dir().display().to_string(), customers);
+    let mut state = State::new(cloud, store.dir().display().to_string(), Vec::new());
+    let (loaded, mut loader) = open_list(store, cloud)?;
+    app::update(&mut state, loaded);
     state.policy = store.policy().clone();
     state.theme = theme;
     state.access = access;
@@ -140,7 +144,7 @@ pub fn run(
     let (mut terminal, _guard) = init_terminal(crate::logging::log_dir(store.dir()), mouse)?;
     tracing::info!(
         cloud = cloud.key(),
-        customers = state.customers.len(),
+        customers = state.list.total(),
         "app started"
     );
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
@@ -159,6 +163,7 @@ pub fn run(
     );
     let mut redraw = true;
     loop {
+        provide_records(&mut state, store);
         if redraw {
             terminal.draw(|frame| ui::draw(frame, &state))?;
             if let Ok(mut slot) = draft_slot.lock() {
@@ -166,6 +171,28 @@ pub fn run(
             }
         }
         redraw = true;
+        // Keys first; between them, the filter and the list's loading go on.
+        let waiting = event::poll(Duration::ZERO).unwrap_or(true);
+        if !waiting {
+            if let Some(rows) = loader.as_ref() {
+                match rows.try_recv() {
+                    Ok(action) => {
+                        app::update(&mut state, action);
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => loader = None,
+                    Err(TryRecvError::Empty) => {}
+                }
+            }
+            if state.filter_pending() {
+                app::update(&mut state, Action::FilterStep);
+                continue;
+            }
+            if loader.is_some() && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
+                redraw = false;
+                continue;
+            }
+        }
         let event = match event::read() {
             Ok(event) => event,
             Err(e) => {
@@ -206,6 +233,18 @@ pub fn run(
                 continue;
             }
         };
+        if let Command::Load(next) = command {
+            match open_list(store, next) {
+                Ok((loaded, rows)) => {
+                    loader = rows;
+                    app::update(&mut state, loaded);
+                }
+                Err(e) => {
+                    app::update(&mut state, Action::LoadFailed(e.to_string()));
+                }
+            }
+            continue;
+        }
         match run_command(&mut state, command, store, operator) {
             Flow::Continue => {}
             Flow::Quit => return Ok(()),
@@ -268,7 +307,8 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
                 crate::draft::remove(store.dir());
                 return Flow::Continue;
             }
-            Command::Load(cloud) => load(store, cloud),
+            // Handled by the event loop, which owns the loading thread.
+            Command::Load(_) => return Flow::Continue,
             Command::Commit { action, record } => commit(store, operator, action, &record),
             Command::CommitMany { action, records } => {
                 match store.commit_many(operator, action, &records) {
@@ -288,11 +328,75 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
     }
 }
 
-fn load(store: &Store, cloud: Cloud) -> Action {
-    match store.customers(cloud) {
-        Ok(customers) => Action::Loaded { cloud, customers },
-        Err(e) => Action::LoadFailed(e.to_string()),
+/// Rows read before the first frame: a page of the tallest terminals.
+const FIRST_PAGE: usize = 300;
+
+/// Rows per message from the loading thread.
+const ROWS_CHUNK: usize = 50_000;
+
+/// The first page of a cloud's list at once, and a thread that streams the
+/// rest while the operator already sees (and can use) the first.
+fn open_list(
+    store: &Store,
+    cloud: Cloud,
+) -> Result<(Action, Option<Receiver<Action>>), StoreError> {
+    let total = store.count(cloud)?;
+    let mut rows = store.rows(cloud);
+    let mut listing = Listing::new(cloud);
+    for row in rows.by_ref().take(FIRST_PAGE) {
+        listing.push_sorted(&row?);
     }
+    let more = listing.len() == FIRST_PAGE;
+    let loaded = Action::Loaded {
+        cloud,
+        listing,
+        records: Vec::new(),
+        loading: more.then_some(total),
+    };
+    if !more {
+        return Ok((loaded, None));
+    }
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut chunk = Vec::with_capacity(ROWS_CHUNK);
+        for row in rows {
+            match row {
+                Ok(row) => chunk.push(row),
+                Err(e) => {
+                    let _ = sender.send(Action::LoadFailed(e.to_string()));
+                    return;
+                }
+            }
+            if chunk.len() == ROWS_CHUNK {
+                let rows = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_CHUNK));
+                if sender
+                    .send(Action::RowsLoaded { rows, done: false })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        let _ = sender.send(Action::RowsLoaded {
+            rows: chunk,
+            done: true,
+        });
+    });
+    Ok((loaded, Some(receiver)))
+}
+
+/// Reads the full records the screen needs (the selected customer, marked
+/// ones, a draft's) before it is drawn.
+fn provide_records(state: &mut State, store: &Store) {
+    let wanted = state.wanted_records();
+    if wanted.is_empty() {
+        return;
+    }
+    let records: Vec<Customer> = wanted
+        .iter()
+        .filter_map(|id| store.get(state.cloud, id).ok().flatten())
+        .collect();
+    app::update(state, Action::Records(records));
 }
 
 fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {

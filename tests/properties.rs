@@ -75,10 +75,13 @@ fn event_strategy() -> impl Strategy<Value = Event> {
     ]
 }
 
-fn by_id(customers: &[Customer]) -> BTreeMap<String, Customer> {
-    customers
+/// The records the state holds (in these tests: every customer).
+fn records(state: &State) -> BTreeMap<String, Customer> {
+    state
+        .list
+        .records
         .iter()
-        .map(|c| (c.id.clone(), c.clone()))
+        .map(|(id, c)| (id.clone(), c.clone()))
         .collect()
 }
 
@@ -116,10 +119,7 @@ fn run(state: &mut State, command: Command, shadow: &mut BTreeMap<String, Custom
             for c in shadow.values_mut() {
                 c.cloud = cloud;
             }
-            Action::Loaded {
-                cloud,
-                customers: shadow.values().cloned().collect(),
-            }
+            Action::loaded(cloud, shadow.values().cloned().collect())
         }
         Command::LoadHistory { id, .. } => Action::HistoryLoaded {
             id,
@@ -151,7 +151,7 @@ proptest! {
         events in prop::collection::vec(event_strategy(), 1..160),
     ) {
         let mut state = state();
-        let mut shadow = by_id(&state.customers);
+        let mut shadow = records(&state);
         for (i, event) in events.into_iter().enumerate() {
             let command = match event {
                 Event::Key(k) => konto::app::handle_key(&mut state, k),
@@ -162,15 +162,15 @@ proptest! {
             run(&mut state, command, &mut shadow);
 
             // The selection is inside the list, and on screen.
-            if state.visible.is_empty() {
+            if state.visible().is_empty() {
                 prop_assert_eq!(state.selected, 0);
             } else {
-                prop_assert!(state.selected < state.visible.len());
+                prop_assert!(state.selected < state.visible().len());
                 prop_assert!(state.list_offset <= state.selected);
             }
             // Nothing changes but through a commit: a cancelled form, a
             // refused submit or a discarded edit leaves the records alone.
-            prop_assert_eq!(&by_id(&state.customers), &shadow);
+            prop_assert_eq!(&records(&state), &shadow);
             if i % 8 == 0 {
                 render(&state);
             }

@@ -217,32 +217,16 @@ fn permission_toggle_and_cloud_switch_in_a_real_terminal() {
 /// (by list order) a name full of terminal control sequences.
 fn store_with_a_hostile_name(dir: &Path) -> String {
     let demo = konto::demo::demo_customers().unwrap();
-    {
-        let store = konto::store::Store::open(dir, konto::store::DEFAULT_CACHE_BYTES).unwrap();
-        store.seed_if_new(&demo).unwrap();
-    }
+    let store = konto::store::Store::open(dir, konto::store::DEFAULT_CACHE_BYTES).unwrap();
+    store.seed_if_new(&demo).unwrap();
     let mut first = demo
         .into_iter()
         .filter(|c| c.cloud == konto::domain::Cloud::Commercial)
         .min_by(|a, b| konto::domain::sort_key(a).cmp(&konto::domain::sort_key(b)))
         .unwrap();
     first.company.name = "AAA Evil\u{1b}]52;c;aGFja2Vk\u{7}\u{1b}[2J\u{202E}Corp".into();
-    // sled lets go of its own file lock a moment after the store is dropped.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let db = loop {
-        match sled::open(dir.join("sled")) {
-            Ok(db) => break db,
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(e) => panic!("sled did not open: {e}"),
-        }
-    };
-    let tree = db.open_tree("customers/commercial").unwrap();
-    tree.insert(first.id.as_bytes(), serde_json::to_vec(&first).unwrap())
-        .unwrap();
-    db.flush().unwrap();
+    // As another tool could write it: past konto's validators.
+    store.put_unchecked(&first).unwrap();
     first.id
 }
 
@@ -253,8 +237,9 @@ fn hostile_data_never_reaches_the_terminal_as_control_sequences() {
     let mut app = Session::start(dir.path(), 120, 35);
     app.wait_for("q quit");
     app.wait_for("AAA Evil␛]52;c;aGFja2Vk␇␛[2J");
-    // Still findable by what can be typed.
-    app.send("/aaa evil");
+    // Still findable by what can be typed (exact words: fuzzy ones would
+    // also find weaker matches).
+    app.send("/'aaa 'evil");
     app.wait_for("1/200 customers");
     app.send("\r");
     app.send("q");

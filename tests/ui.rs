@@ -8,6 +8,7 @@ use konto::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
+use ratatui::style::Modifier;
 
 fn render(state: &State, width: u16, height: u16) -> Vec<String> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -183,11 +184,31 @@ fn permission_question_is_shown_over_the_screen() {
 fn filter_prompt_and_title_show_the_query() {
     let mut s = sized(120, 35);
     press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "lef");
+    type_text(&mut s, "lefèvre");
     let lines = render(&s, 120, 35);
     assert!(lines[0].contains("1/5 customers"), "{}", lines[0]);
-    assert!(lines[1].contains("filter: lef"), "{}", lines[1]);
-    assert!(lines[33].starts_with("Filter: lef"), "{}", lines[33]);
+    assert!(lines[1].contains("filter: lefèvre"), "{}", lines[1]);
+    assert!(lines[33].starts_with("Filter: lefèvre"), "{}", lines[33]);
+}
+
+#[test]
+fn the_characters_the_filter_matched_are_marked() {
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    type_text(&mut s, "blf");
+    let mut terminal = Terminal::new(TestBackend::new(120, 35)).unwrap();
+    terminal.draw(|f| ui::draw(f, &s)).unwrap();
+    let buffer = terminal.backend().buffer();
+    // Row 1 of the list: "Boulangerie Lefèvre SARL", best match first.
+    let row: String = (1..25).map(|x| buffer[(x, 2)].symbol()).collect();
+    assert!(row.starts_with("Boulangerie Lefèvre"), "{row}");
+    let underlined = |x: u16| buffer[(x, 2)].modifier.contains(Modifier::UNDERLINED);
+    let marked: String = (1..25)
+        .filter(|&x| underlined(x))
+        .map(|x| buffer[(x, 2)].symbol())
+        .collect();
+    // One cell per query letter, in order: b…l…f.
+    assert_eq!(marked.to_lowercase(), "blf", "{row}");
 }
 
 #[test]

@@ -3,19 +3,20 @@
 //! behaviour can be driven and checked by tests.
 
 mod form;
+mod list;
 mod picker;
 
 pub use form::{Conflict, Form, FormField};
+pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading};
 pub use picker::{PickOption, Picker};
 
 use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
-use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FIELDS, Permission, sort_key};
+use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FIELDS, Permission};
 use crate::keymap::{self, Intent, KeyMode};
 use crate::layout;
-use crate::query::{Query, search_text};
 use crate::validate::{Policy, is_forbidden_char};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,27 +113,6 @@ impl SortBy {
             SortBy::Version => "version",
         }
     }
-
-    pub fn apply(self, customers: &mut [Customer]) {
-        match self {
-            SortBy::Name => customers.sort_by_cached_key(|c| {
-                let (name, id) = sort_key(c);
-                (name, id.to_string())
-            }),
-            SortBy::Country => customers.sort_by_cached_key(|c| {
-                let (name, id) = sort_key(c);
-                (c.billing.address.country.clone(), name, id.to_string())
-            }),
-            SortBy::Updated => customers.sort_by_cached_key(|c| {
-                let (name, id) = sort_key(c);
-                (std::cmp::Reverse(c.updated), name, id.to_string())
-            }),
-            SortBy::Version => customers.sort_by_cached_key(|c| {
-                let (name, id) = sort_key(c);
-                (std::cmp::Reverse(c.version), name, id.to_string())
-            }),
-        }
-    }
 }
 
 /// The look: the built-in themes, and none at all (`NO_COLOR`).
@@ -175,10 +155,23 @@ pub enum Action {
         column: u16,
         row: u16,
     },
+    /// A cloud's list (or its first page, with more rows to come).
     Loaded {
         cloud: Cloud,
-        customers: Vec<Customer>,
+        listing: crate::listing::Listing,
+        records: Vec<Customer>,
+        /// How many customers the cloud has, when rows are still to come.
+        loading: Option<usize>,
     },
+    /// More rows of the list, in name order; `done` with the last ones.
+    RowsLoaded {
+        rows: Vec<crate::listing::Row>,
+        done: bool,
+    },
+    /// Full records the screen needs (see `State::wanted_records`).
+    Records(Vec<Customer>),
+    /// No key is waiting: go on with the filter.
+    FilterStep,
     LoadFailed(String),
     Saved(Customer),
     Unchanged(Customer),
@@ -195,6 +188,20 @@ pub enum Action {
         id: String,
         entries: Vec<AuditEntry>,
     },
+}
+
+impl Action {
+    /// A whole cloud's list from full records (small lists, tests).
+    pub fn loaded(cloud: Cloud, customers: Vec<Customer>) -> Action {
+        let rows: Vec<crate::listing::Row> =
+            customers.iter().map(crate::listing::Row::of).collect();
+        Action::Loaded {
+            cloud,
+            listing: crate::listing::Listing::of_rows(cloud, &rows),
+            records: customers,
+            loading: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,13 +298,9 @@ pub struct State {
     pub cloud: Cloud,
     /// Where the store lives, for the header.
     pub store_path: String,
-    /// Every customer of the cloud, in list order.
-    pub customers: Vec<Customer>,
-    /// Lower-case text the filter searches, one per customer.
-    search_text: Vec<String>,
-    /// Indexes into `customers` of the rows the list shows.
-    pub visible: Vec<usize>,
-    /// Index into `visible`.
+    /// The customers of the cloud: rows, orders, filter, on-screen records.
+    pub list: ListState,
+    /// Index into the visible rows.
     pub selected: usize,
     /// First visible row of the list.
     pub list_offset: usize,
@@ -331,9 +334,7 @@ impl State {
         let mut state = State {
             cloud,
             store_path,
-            customers: Vec::new(),
-            search_text: Vec::new(),
-            visible: Vec::new(),
+            list: ListState::default(),
             selected: 0,
             list_offset: 0,
             detail_field: 0,
@@ -354,42 +355,15 @@ impl State {
             keymap: keymap::Keymap::default(),
             sort: SortBy::Name,
         };
-        state.set_customers(customers);
+        let rows: Vec<crate::listing::Row> =
+            customers.iter().map(crate::listing::Row::of).collect();
+        state.set_list(crate::listing::Listing::of_rows(cloud, &rows), customers);
         state
     }
 
-    pub fn selected_customer(&self) -> Option<&Customer> {
-        self.visible
-            .get(self.selected)
-            .and_then(|&i| self.customers.get(i))
-    }
-
-    fn selected_id(&self) -> Option<String> {
-        self.selected_customer().map(|c| c.id.clone())
-    }
-
-    fn set_customers(&mut self, mut customers: Vec<Customer>) {
-        self.sort.apply(&mut customers);
-        self.search_text = customers.iter().map(search_text).collect();
-        self.customers = customers;
-        self.apply_filter(None);
-    }
-
-    /// Recomputes the visible rows, keeping the selection on `keep` if it is
-    /// still listed.
-    fn apply_filter(&mut self, keep: Option<String>) {
-        let query = Query::new(self.filter.value());
-        self.visible = (0..self.customers.len())
-            .filter(|&i| {
-                query.is_empty() || query.matches_with(&self.customers[i], &self.search_text[i])
-            })
-            .collect();
-        let position = keep.and_then(|id| {
-            self.visible
-                .iter()
-                .position(|&i| self.customers[i].id == id)
-        });
-        self.select(position.unwrap_or(0));
+    /// The rows shown, in order (indexes into the listing).
+    pub fn visible(&self) -> &[u32] {
+        self.list.visible()
     }
 
     fn page_rows(&self) -> usize {
@@ -398,7 +372,7 @@ impl State {
 
     /// Selects a row (clamped to the list) and scrolls it into view.
     fn select(&mut self, row: usize) {
-        let last = self.visible.len().saturating_sub(1);
+        let last = self.visible().len().saturating_sub(1);
         let row = row.min(last);
         if row != self.selected {
             self.detail_field = 0;
@@ -412,7 +386,7 @@ impl State {
         }
         self.list_offset = self
             .list_offset
-            .min(self.visible.len().saturating_sub(page));
+            .min(self.visible().len().saturating_sub(page));
     }
 
     fn move_by(&mut self, delta: isize) {
@@ -439,21 +413,6 @@ impl State {
             text: text.into(),
             kind: StatusKind::Success,
         });
-    }
-
-    /// Puts a committed record in its place in the list and selects it.
-    fn replace_customer(&mut self, customer: Customer) {
-        if customer.cloud != self.cloud {
-            return;
-        }
-        let id = customer.id.clone();
-        let mut customers = std::mem::take(&mut self.customers);
-        match customers.iter_mut().find(|c| c.id == id) {
-            Some(slot) => *slot = customer,
-            None => customers.push(customer),
-        }
-        self.set_customers(customers);
-        self.apply_filter(Some(id));
     }
 }
 
@@ -497,16 +456,37 @@ pub fn update(state: &mut State, action: Action) -> Command {
             state.select(state.selected);
             Command::None
         }
-        Action::Loaded { cloud, customers } => {
+        Action::Loaded {
+            cloud,
+            listing,
+            records,
+            loading,
+        } => {
             state.cloud = cloud;
             state.marked.clear();
-            state.set_customers(customers);
+            state.list.loading = loading.map(|total| Loading {
+                total,
+                ..Loading::default()
+            });
+            state.set_list(listing, records);
             state.select(0);
             state.info(format!(
                 "{}: {} customers",
                 cloud.title(),
-                state.customers.len()
+                state.list.total()
             ));
+            Command::None
+        }
+        Action::RowsLoaded { rows, done } => {
+            state.add_rows(rows, done);
+            Command::None
+        }
+        Action::Records(records) => {
+            state.put_records(records);
+            Command::None
+        }
+        Action::FilterStep => {
+            state.filter_step(FILTER_STEP_ROWS);
             Command::None
         }
         Action::LoadFailed(message) => {
@@ -568,9 +548,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
         }
         Action::HistoryLoaded { id, mut entries } => {
             let company = state
-                .customers
-                .iter()
-                .find(|c| c.id == id)
+                .record(&id)
                 .map(|c| c.company.name.clone())
                 .unwrap_or_default();
             entries.reverse();
@@ -652,7 +630,7 @@ fn on_mouse(state: &mut State, kind: MouseKind, column: u16, row: u16) {
                 // Inside the border: the first row of the list is list.y + 1.
                 if row > screen.list.y && row + 1 < screen.list.bottom() {
                     let clicked = state.list_offset + usize::from(row - screen.list.y - 1);
-                    if clicked < state.visible.len() {
+                    if clicked < state.visible().len() {
                         state.select(clicked);
                     }
                 }
@@ -674,7 +652,7 @@ fn on_mouse(state: &mut State, kind: MouseKind, column: u16, row: u16) {
 fn on_edit(state: &mut State, edit: TextEdit) {
     match state.mode {
         Mode::Filter => {
-            let keep = state.selected_id();
+            let keep = state.selected_index();
             if edit.apply(&mut state.filter) {
                 state.apply_filter(keep);
             }
@@ -725,7 +703,7 @@ fn on_restore_draft(state: &mut State, intent: Intent) -> Command {
             let Some(draft) = state.draft.take() else {
                 return Command::ForgetDraft;
             };
-            let Some(customer) = state.customers.iter().find(|c| c.id == draft.id) else {
+            let Some(customer) = state.record(&draft.id) else {
                 state.error(format!(
                     "{} is not in this cloud's list any more",
                     draft.company
@@ -914,7 +892,7 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
         }
         Intent::AcceptFilter => state.mode = Mode::Browse,
         Intent::ClearFilter => {
-            let keep = state.selected_id();
+            let keep = state.selected_index();
             state.filter.reset();
             state.apply_filter(keep);
             state.mode = Mode::Browse;
@@ -948,11 +926,12 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
             state.move_by(1);
         }
         Intent::MarkAll => {
-            let listed: Vec<String> = state
-                .visible
-                .iter()
-                .filter_map(|&i| state.customers.get(i).map(|c| c.id.clone()))
-                .collect();
+            let Some(listed) = state.visible_ids(BULK_MAX) else {
+                state.error(format!(
+                    "Not marked: a bulk change takes at most {BULK_MAX} customers; filter first"
+                ));
+                return Command::None;
+            };
             if listed.iter().all(|id| state.marked.contains(id)) {
                 for id in &listed {
                     state.marked.remove(id);
@@ -970,11 +949,7 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
             None => state.info("No customer selected"),
         },
         Intent::Sort => {
-            let keep = state.selected_id();
-            state.sort = state.sort.next();
-            let customers = std::mem::take(&mut state.customers);
-            state.set_customers(customers);
-            state.apply_filter(keep);
+            state.set_sort(state.sort.next());
             state.info(format!("Sorted by {}", state.sort.title()));
         }
         Intent::Copy => {
@@ -1123,7 +1098,8 @@ fn submit_bulk(state: &mut State) -> Command {
     let mut proposals = Vec::new();
     let mut failures = Vec::new();
     for id in &form.bulk {
-        let Some(customer) = state.customers.iter().find(|c| &c.id == id) else {
+        let Some(customer) = state.list.records.get(id) else {
+            failures.push(format!("{id}: its record could not be read"));
             continue;
         };
         let mut record = customer.clone();
@@ -1213,7 +1189,7 @@ pub fn bulk_review(state: &State, sample: usize) -> (usize, BulkSample) {
         .iter()
         .take(sample)
         .filter_map(|new| {
-            let old = state.customers.iter().find(|c| c.id == new.id)?;
+            let old = state.record(&new.id)?;
             let changes = FIELDS
                 .iter()
                 .filter(|f| old.field(f.id) != new.field(f.id))

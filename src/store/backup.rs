@@ -100,7 +100,7 @@ impl Store {
             path: file.to_path_buf(),
             reason,
         };
-        if self.count(Cloud::Commercial) + self.count(Cloud::Usgov) > 0 {
+        if self.count(Cloud::Commercial)? + self.count(Cloud::Usgov)? > 0 {
             return Err(bad(format!(
                 "the store at {} already holds customers; restore into a new --data-dir",
                 self.dir.display()

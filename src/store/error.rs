@@ -197,7 +197,7 @@ pub fn damaged(key: &[u8], e: impl std::fmt::Display) -> StoreError {
     }
 }
 
-pub fn encoding(e: serde_json::Error) -> StoreError {
+pub fn encoding(e: impl std::fmt::Display) -> StoreError {
     StoreError::BadRecord {
         key: String::new(),
         reason: e.to_string(),

@@ -3,8 +3,9 @@
 //! Layout of a data directory:
 //! - `konto.lock`: held exclusively while a konto process has the store open;
 //! - `sled/`: the database, with one tree of customers per cloud, an `audit`
-//!   tree (one entry per committed version), secondary indexes (company name,
-//!   domain, email) and a `meta` tree (schema version, seeded flag);
+//!   tree (one entry per committed version), secondary indexes (company name
+//!   with each customer's list row, domain) and a `meta` tree (schema
+//!   version, seeded flag, customer counts);
 //! - `backups/`: daily JSON exports (see `backup.rs`).
 //!
 //! Every change is one multi-tree transaction (record + audit entry +
@@ -28,16 +29,19 @@ pub use error::StoreError;
 pub use import::{ImportPlan, ImportRefused};
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
+use crate::listing::Row;
 use crate::validate::{Policy, check_record};
-use keys::{INDEXES, audit_key, audit_prefix, decode, encode, index_key};
+use keys::{INDEXES, audit_key, audit_prefix, decode, encode, index_key, index_value};
 
 /// Bounded page cache: sled's default (1 GiB) is far more than a laptop
 /// should give; 64 MiB holds the working set of a large store.
 pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The layout this konto writes. 1: customers and audit only (no schema key);
-/// 2: adds the name, domain and email indexes and the schema key.
-pub const SCHEMA_VERSION: u64 = 2;
+/// 2: adds the name, domain and email indexes and the schema key; 3: values
+/// in postcard instead of JSON, list rows in the name index, customer counts
+/// in `meta`, no email index (nothing read it).
+pub const SCHEMA_VERSION: u64 = 3;
 
 const META_SEEDED: &[u8] = b"seeded";
 const META_SCHEMA: &[u8] = b"schema";
@@ -70,7 +74,6 @@ struct Trees {
     audit: sled::Tree,
     name: sled::Tree,
     domain: sled::Tree,
-    email: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -79,7 +82,7 @@ pub(crate) struct Tx<'a> {
     commercial: &'a TransactionalTree,
     usgov: &'a TransactionalTree,
     audit: &'a TransactionalTree,
-    indexes: [&'a TransactionalTree; 3],
+    indexes: [&'a TransactionalTree; 2],
     meta: &'a TransactionalTree,
 }
 
@@ -112,18 +115,30 @@ impl Tx<'_> {
             let new_key = index_key(index, new);
             if let Some(old) = old {
                 let old_key = index_key(index, old);
-                if old_key == new_key {
-                    continue;
+                if old_key != new_key {
+                    tree.remove(old_key)?;
                 }
-                tree.remove(old_key)?;
             }
-            tree.insert(new_key, new.id.as_bytes())?;
+            tree.insert(new_key, index_value(index, new).map_err(abort)?)?;
+        }
+        if old.is_none() {
+            self.add_to_count(new.cloud, 1)?;
         }
         Ok(())
     }
 
+    /// Keeps the cloud's customer count, so the list can say how many there
+    /// are without counting them.
+    fn add_to_count(&self, cloud: Cloud, delta: i64) -> TxResult<()> {
+        let key = keys::count_key(cloud);
+        let count = read_count(self.meta.get(&key)?.as_deref());
+        let next = count.saturating_add_signed(delta);
+        self.meta.insert(key, &next.to_be_bytes())?;
+        Ok(())
+    }
+
     fn put_audit(&self, entry: &AuditEntry) -> TxResult<()> {
-        let bytes = serde_json::to_vec(entry).map_err(|e| abort(error::encoding(e)))?;
+        let bytes = keys::encode_audit(entry).map_err(abort)?;
         self.audit
             .insert(audit_key(entry.cloud, &entry.id, entry.version), bytes)?;
         Ok(())
@@ -132,9 +147,7 @@ impl Tx<'_> {
     fn audit_entry(&self, cloud: Cloud, id: &str, version: u64) -> TxResult<Option<AuditEntry>> {
         let key = audit_key(cloud, id, version);
         match self.audit.get(&key)? {
-            Some(bytes) => Ok(Some(
-                serde_json::from_slice(&bytes).map_err(|e| abort(error::damaged(&key, e)))?,
-            )),
+            Some(bytes) => Ok(Some(keys::decode_audit(&key, &bytes).map_err(abort)?)),
             None => Ok(None),
         }
     }
@@ -194,7 +207,6 @@ impl Store {
             audit: open("audit")?,
             name: open("index/name")?,
             domain: open("index/domain")?,
-            email: open("index/email")?,
             meta: open("meta")?,
         };
         let store = Store {
@@ -257,15 +269,14 @@ impl Store {
             &t.audit,
             &t.name,
             &t.domain,
-            &t.email,
             &t.meta,
         )
-            .transaction(|(commercial, usgov, audit, name, domain, email, meta)| {
+            .transaction(|(commercial, usgov, audit, name, domain, meta)| {
                 f(&Tx {
                     commercial,
                     usgov,
                     audit,
-                    indexes: [name, domain, email],
+                    indexes: [name, domain],
                     meta,
                 })
             })
@@ -313,23 +324,40 @@ impl Store {
             // No schema key: a new store, or one from before it existed (1).
             None => 1,
         };
-        let all: Vec<Customer> = Cloud::ALL
-            .iter()
-            .map(|c| self.customers(*c))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        // 1 → 2: the indexes did not exist; build them from the records.
+        // Every older layout kept JSON values: read them all, write them
+        // back in postcard with the indexes, lists rows and counts rebuilt.
+        let mut records = Vec::new();
+        for tree in [&self.trees.commercial, &self.trees.usgov] {
+            for item in tree.iter() {
+                let (key, value) = item.map_err(|e| self.fail(e))?;
+                records.push(keys::decode_json(&key, &value)?);
+            }
+        }
+        let mut entries = Vec::new();
+        for item in self.trees.audit.iter() {
+            let (key, value) = item.map_err(|e| self.fail(e))?;
+            let entry: AuditEntry =
+                serde_json::from_slice(&value).map_err(|e| error::damaged(&key, e))?;
+            entries.push(entry);
+        }
+        self.trees.name.clear().map_err(|e| self.fail(e))?;
+        self.trees.domain.clear().map_err(|e| self.fail(e))?;
         self.transact(|tx| {
-            if found < 2 {
-                for c in &all {
-                    tx.put(None, c)?;
-                }
+            for cloud in Cloud::ALL {
+                tx.meta.remove(keys::count_key(cloud))?;
+            }
+            for c in &records {
+                tx.put(None, c)?;
+            }
+            for e in &entries {
+                tx.put_audit(e)?;
             }
             tx.meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
             Ok(())
         })?;
+        if found >= 2 {
+            self.db.drop_tree("index/email").map_err(|e| self.fail(e))?;
+        }
         self.make_durable()
     }
 
@@ -357,19 +385,34 @@ impl Store {
         Ok(records.len())
     }
 
-    pub fn count(&self, cloud: Cloud) -> usize {
-        self.customers_tree(cloud).len()
+    /// How many customers a cloud has, from the count kept with every write.
+    pub fn count(&self, cloud: Cloud) -> Result<usize, StoreError> {
+        let bytes = self
+            .trees
+            .meta
+            .get(keys::count_key(cloud))
+            .map_err(|e| self.fail(e))?;
+        Ok(usize::try_from(read_count(bytes.as_deref())).unwrap_or(usize::MAX))
     }
 
     /// Every customer of a cloud, in storage (id) order.
     pub fn customers(&self, cloud: Cloud) -> Result<Vec<Customer>, StoreError> {
         let tree = self.customers_tree(cloud);
-        let mut out = Vec::with_capacity(tree.len());
+        let mut out = Vec::new();
         for item in tree.iter() {
             let (key, value) = item.map_err(|e| self.fail(e))?;
             out.push(decode(&key, &value)?);
         }
         Ok(out)
+    }
+
+    /// The list rows of a cloud in name order, read from the name index
+    /// without touching the records; lazily, so the first page is quick.
+    pub fn rows(&self, cloud: Cloud) -> Rows {
+        Rows {
+            iter: self.trees.name.scan_prefix(keys::cloud_prefix(cloud)),
+            dir: self.dir.clone(),
+        }
     }
 
     pub fn get(&self, cloud: Cloud, id: &str) -> Result<Option<Customer>, StoreError> {
@@ -515,6 +558,18 @@ impl Store {
         Ok(Committed::Saved(next))
     }
 
+    /// Writes a record as it is, unchecked and unaudited, as another tool
+    /// writing the store could: only for tests of what konto does with data
+    /// its own validators would refuse.
+    #[doc(hidden)]
+    pub fn put_unchecked(&self, c: &Customer) -> Result<(), StoreError> {
+        self.transact(|tx| {
+            let old = tx.get(c.cloud, &c.id)?;
+            tx.put(old.as_ref(), c)
+        })?;
+        self.make_durable()
+    }
+
     /// Undoes the change that produced `version`, as a new audited commit on
     /// top of the current one. Refused when a later change touched any of the
     /// same fields (undoing it would silently drop that later change).
@@ -564,7 +619,7 @@ impl Store {
             .scan_prefix(audit_prefix(cloud, id))
             .map(|item| {
                 let (key, value) = item.map_err(|e| self.fail(e))?;
-                serde_json::from_slice(&value).map_err(|e| error::damaged(&key, e))
+                keys::decode_audit(&key, &value)
             })
             .collect()
     }
@@ -576,7 +631,7 @@ impl Store {
             .scan_prefix(keys::cloud_prefix(cloud))
             .map(|item| {
                 let (key, value) = item.map_err(|e| self.fail(e))?;
-                serde_json::from_slice(&value).map_err(|e| error::damaged(&key, e))
+                keys::decode_audit(&key, &value)
             })
             .collect()
     }
@@ -586,7 +641,7 @@ impl Store {
     pub fn verify_indexes(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         let t = &self.trees;
-        for (tree, index) in [&t.name, &t.domain, &t.email].into_iter().zip(INDEXES) {
+        for (tree, index) in [&t.name, &t.domain].into_iter().zip(INDEXES) {
             let mut expected = std::collections::BTreeSet::new();
             for cloud in Cloud::ALL {
                 for c in self.customers(cloud)? {
@@ -621,6 +676,32 @@ impl Store {
         File::open(self.dir.join("sled").join("db"))
             .and_then(|f| f.sync_all())
             .map_err(|e| self.fail(e))
+    }
+}
+
+/// A count as `meta` keeps it (absent: none yet).
+fn read_count(bytes: Option<&[u8]>) -> u64 {
+    bytes
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_be_bytes)
+}
+
+/// The list rows of a cloud, in name order; Send, so a thread can stream
+/// them while the first page is already on screen.
+pub struct Rows {
+    iter: sled::Iter,
+    dir: PathBuf,
+}
+
+impl Iterator for Rows {
+    type Item = Result<Row, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.iter.next()?;
+        Some(match item {
+            Ok((key, value)) => keys::decode_row(&key, &value),
+            Err(e) => Err(error::unreadable(&self.dir, e)),
+        })
     }
 }
 

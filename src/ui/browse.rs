@@ -10,6 +10,7 @@ use super::theme;
 use crate::app::{Pane, State};
 use crate::countries::countries;
 use crate::domain::{Customer, FIELDS, FieldId, Permission, Section};
+use crate::listing::RowRef;
 use crate::text::{fit, safe, width};
 use crate::validate::phone_for_display;
 
@@ -26,10 +27,22 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         String::new()
     };
+    // While rows stream in or a filter runs, the counts say so.
+    let progress = match (&state.list.loading, &state.list.matching) {
+        (Some(_), _) => format!(
+            "· loading {}% ",
+            state.list.listing.len() * 100 / state.list.total().max(1)
+        ),
+        (None, Some(job)) => {
+            let (done, all) = job.progress();
+            format!("· matching {}% ", done * 100 / all.max(1))
+        }
+        (None, None) => String::new(),
+    };
     let counts = format!(
-        " {}/{} customers {marked}{access}",
-        state.visible.len(),
-        state.customers.len()
+        " {}/{} customers {progress}{marked}{access}",
+        state.visible().len(),
+        state.list.total()
     );
     let left = vec![
         Span::styled(" konto ", theme().header_accent),
@@ -74,8 +87,8 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
     let block = pane_block(title, state.focus == Pane::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if state.visible.is_empty() {
-        let text = if state.customers.is_empty() {
+    if state.visible().is_empty() {
+        let text = if state.list.total() == 0 {
             "No customers in this cloud."
         } else {
             "No customer matches the filter. Esc clears it."
@@ -87,46 +100,87 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
     let mark_columns = if state.marked.is_empty() { 0 } else { 2 };
     let columns = usize::from(inner.width).saturating_sub(mark_columns);
     // Only the rows on screen are built, however long the list is.
-    let page: Vec<(usize, &Customer)> = state
-        .visible
-        .iter()
-        .enumerate()
-        .skip(state.list_offset)
+    let page: Vec<(usize, RowRef)> = (state.list_offset..)
         .take(usize::from(inner.height))
-        .filter_map(|(row, &index)| Some((row, state.customers.get(index)?)))
+        .map_while(|position| Some((position, state.list.row(position)?)))
         .collect();
     // Names come first: domains get what the names on this page leave, and
     // at least 2/5 of the row where both do not fit.
-    let longest =
-        |f: fn(&Customer) -> &str| page.iter().map(|(_, c)| width(f(c))).max().unwrap_or(0);
-    let longest_name = longest(|c| &c.company.name);
-    let longest_domain = longest(|c| &c.company.domain);
+    let longest_name = page.iter().map(|(_, r)| width(r.name())).max().unwrap_or(0);
+    let longest_domain = page
+        .iter()
+        .map(|(_, r)| width(r.domain()))
+        .max()
+        .unwrap_or(0);
     let domain_columns =
         longest_domain.min((columns * 2 / 5).max(columns.saturating_sub(longest_name + 1)));
     let name_columns = columns.saturating_sub(domain_columns + 1).max(1);
+    let query = state.list.shown_query();
+    let mut matcher = crate::query::new_matcher();
     let lines: Vec<Line> = page
         .into_iter()
-        .map(|(row, customer)| {
-            let selected = row == state.selected;
+        .map(|(position, row)| {
+            let selected = position == state.selected;
             let (name_style, domain_style) = if selected {
                 (theme().selected, theme().selected)
             } else {
                 (theme().value, theme().dim)
             };
-            let mark = match (mark_columns, state.marked.contains(&customer.id)) {
+            let mark = match (mark_columns, state.marked.contains(row.id())) {
                 (0, _) => "",
                 (_, true) => "● ",
                 (_, false) => "  ",
             };
-            Line::from(vec![
-                Span::styled(mark, theme().changed),
-                Span::styled(fit(&customer.company.name, name_columns), name_style),
-                Span::styled(" ", name_style),
-                Span::styled(fit(&customer.company.domain, domain_columns), domain_style),
-            ])
+            let mut spans = vec![Span::styled(mark, theme().changed)];
+            let mut marked = |text: &str, columns: usize, style: Style| {
+                let hits = query.highlights(text, &mut matcher);
+                fit_marked(text, columns, &hits, style, style.patch(theme().matched))
+            };
+            spans.extend(marked(row.name(), name_columns, name_style));
+            spans.push(Span::styled(" ", name_style));
+            spans.extend(marked(row.domain(), domain_columns, domain_style));
+            Line::from(spans)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `text` fitted to `columns`, the characters at `hits` (char indices, as
+/// the filter reports them) drawn in `hit` style.
+fn fit_marked(
+    text: &str,
+    columns: usize,
+    hits: &[u32],
+    base: Style,
+    hit: Style,
+) -> Vec<Span<'static>> {
+    let fitted = fit(text, columns);
+    if hits.is_empty() {
+        return vec![Span::styled(fitted, base)];
+    }
+    // `fit` keeps characters one for one up to the `…` it adds when it cuts.
+    let shown = if width(&safe(text)) > columns {
+        fitted
+            .rfind('…')
+            .map_or(0, |at| fitted[..at].chars().count())
+    } else {
+        text.chars().count()
+    };
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_is_hit = false;
+    for (n, c) in fitted.chars().enumerate() {
+        let is_hit = n < shown && hits.binary_search(&(n as u32)).is_ok();
+        if is_hit != run_is_hit && !run.is_empty() {
+            let style = if run_is_hit { hit } else { base };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_is_hit = is_hit;
+        run.push(c);
+    }
+    let style = if run_is_hit { hit } else { base };
+    spans.push(Span::styled(run, style));
+    spans
 }
 
 const LABEL_COLUMNS: usize = 20;

@@ -19,6 +19,8 @@ pub struct Theme {
     pub label: Style,
     pub value: Style,
     pub changed: Style,
+    /// Characters the filter matched, on any row (selected or not).
+    pub matched: Style,
     pub focused_label: Style,
     pub input: Style,
     pub error: Style,
@@ -51,6 +53,7 @@ pub const DARK: Theme = Theme {
     label: Style::new().fg(Color::Gray),
     value: Style::new(),
     changed: Style::new().fg(Color::Yellow),
+    matched: Style::new().add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
     focused_label: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
     input: Style::new().add_modifier(Modifier::UNDERLINED),
     error: Style::new().fg(Color::LightRed),
@@ -86,6 +89,7 @@ pub const LIGHT: Theme = Theme {
     label: Style::new().fg(Color::DarkGray),
     value: Style::new(),
     changed: Style::new().fg(Color::Magenta),
+    matched: Style::new().add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
     focused_label: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
     input: Style::new().add_modifier(Modifier::UNDERLINED),
     error: Style::new().fg(Color::Red),
@@ -121,6 +125,7 @@ pub const HIGH_CONTRAST: Theme = Theme {
     label: Style::new().fg(Color::White),
     value: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
     changed: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+    matched: Style::new().add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
     focused_label: Style::new()
         .fg(Color::Black)
         .bg(Color::Yellow)
@@ -153,6 +158,7 @@ pub const NO_COLOR: Theme = Theme {
     label: Style::new(),
     value: Style::new(),
     changed: Style::new().add_modifier(Modifier::BOLD),
+    matched: Style::new().add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
     focused_label: Style::new().add_modifier(Modifier::REVERSED),
     input: Style::new().add_modifier(Modifier::UNDERLINED),
     error: Style::new().add_modifier(Modifier::BOLD),

@@ -1,0 +1,145 @@
+//! Filtering a list a slice at a time, so a keystroke never waits for a
+//! million matches: the runtime draws between slices and reads keys; a new
+//! keystroke replaces the job. Slices are counted in rows, not timed, so
+//! results never depend on how fast the machine is.
+
+use nucleo_matcher::Matcher;
+
+use super::Listing;
+use crate::query::{Query, new_matcher};
+
+pub struct Matching {
+    query: Query,
+    /// The rows to look at, in list order.
+    candidates: Vec<u32>,
+    next: usize,
+    /// (score, row) of every match so far.
+    hits: Vec<(u32, u32)>,
+    matcher: Matcher,
+    buf: Vec<char>,
+}
+
+impl std::fmt::Debug for Matching {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matching")
+            .field("query", &self.query.text())
+            .field("next", &self.next)
+            .field("candidates", &self.candidates.len())
+            .finish()
+    }
+}
+
+impl Matching {
+    /// Matches `query` against `candidates` (row indexes, in the order ties
+    /// are to keep).
+    pub fn new(query: Query, candidates: Vec<u32>) -> Matching {
+        Matching {
+            query,
+            candidates,
+            next: 0,
+            hits: Vec::new(),
+            matcher: new_matcher(),
+            buf: Vec::new(),
+        }
+    }
+
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.next >= self.candidates.len()
+    }
+
+    /// (rows looked at, rows to look at).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.next, self.candidates.len())
+    }
+
+    /// Looks at up to `rows` more rows.
+    pub fn step(&mut self, listing: &Listing, rows: usize) {
+        let end = self.next.saturating_add(rows).min(self.candidates.len());
+        for &row in self.candidates.get(self.next..end).unwrap_or_default() {
+            let Some(r) = listing.get(row as usize) else {
+                continue;
+            };
+            if let Some(score) = self
+                .query
+                .score(&r.fields(), &mut self.matcher, &mut self.buf)
+            {
+                self.hits.push((score, row));
+            }
+        }
+        self.next = end;
+    }
+
+    /// The matching rows, best first; equal scores in list order (`rank`
+    /// is each row's position in it).
+    pub fn finish(mut self, rank: &[u32]) -> Vec<u32> {
+        let rank_of = |row: u32| rank.get(row as usize).copied().unwrap_or(u32::MAX);
+        self.hits
+            .sort_unstable_by_key(|&(score, row)| (std::cmp::Reverse(score), rank_of(row)));
+        self.hits.into_iter().map(|(_, row)| row).collect()
+    }
+}
+
+/// The plain way, for tests to compare with: every row scored, stably sorted
+/// by score.
+pub fn reference(listing: &Listing, order: &[u32], query: &Query) -> Vec<u32> {
+    let mut matcher = new_matcher();
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, u32)> = order
+        .iter()
+        .filter_map(|&row| {
+            let r = listing.get(row as usize)?;
+            Some((query.score(&r.fields(), &mut matcher, &mut buf)?, row))
+        })
+        .collect();
+    scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
+    scored.into_iter().map(|(_, row)| row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Cloud;
+    use crate::listing::Row;
+
+    fn listing() -> Listing {
+        let rows: Vec<Row> = ["Fabrikam", "Contoso", "Fourth Coffee", "Fab Lab", "Adatum"]
+            .iter()
+            .enumerate()
+            .map(|(n, name)| Row {
+                id: n.to_string(),
+                name: name.to_string(),
+                ..Row::default()
+            })
+            .collect();
+        Listing::of_rows(Cloud::Commercial, &rows)
+    }
+
+    #[test]
+    fn slices_give_the_same_result_as_one_pass() {
+        let l = listing();
+        let query = Query::new("fa");
+        let mut job = Matching::new(query.clone(), l.by_name().to_vec());
+        while !job.is_done() {
+            job.step(&l, 2);
+        }
+        let rank: Vec<u32> = {
+            let mut rank = vec![0; l.len()];
+            for (position, &row) in l.by_name().iter().enumerate() {
+                rank[row as usize] = position as u32;
+            }
+            rank
+        };
+        let rows = job.finish(&rank);
+        assert_eq!(rows, reference(&l, l.by_name(), &query));
+        let names: Vec<&str> = rows
+            .iter()
+            .map(|&r| l.get(r as usize).unwrap().name())
+            .collect();
+        assert_eq!(names[..2].to_vec(), ["Fab Lab", "Fabrikam"]);
+        assert!(!names.contains(&"Contoso"));
+    }
+}

@@ -1,0 +1,379 @@
+//! The customer list at any size: compact rows in one text arena, the name
+//! order, and the fuzzy filter that runs over them a slice at a time.
+//!
+//! A million customers as `Customer` values would take gigabytes; here a row
+//! is its searchable text in one shared `String` plus 32 bytes, so a million
+//! fit in about 200 MB, and full records are read only for what is on screen.
+
+mod filter;
+mod row;
+
+pub use filter::{Matching, reference};
+pub use row::Row;
+
+use crate::domain::{Cloud, fold_name};
+use crate::query::{Fields, SEPARATOR};
+
+/// Longest text a list field keeps (validation allows far less; this only
+/// guards the arena's 16-bit offsets against a hand-edited store).
+const FIELD_MAX: usize = 4096;
+
+/// Where a row's text lives in the arena. Its fields, in order: name,
+/// domain, contact, email, city, id, country, each followed by `SEPARATOR`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    updated: i64,
+    version: u64,
+    start: usize,
+    /// End of each field, relative to `start`.
+    ends: [u16; 7],
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    cloud: Cloud,
+    text: String,
+    slots: Vec<Slot>,
+    /// Row indexes in list order: folded company name, then id.
+    by_name: Vec<u32>,
+    /// Bytes of `text` no row points at any more.
+    garbage: usize,
+}
+
+/// One row of the list, borrowed from it.
+#[derive(Clone, Copy, Debug)]
+pub struct RowRef<'a> {
+    text: &'a str,
+    slot: Slot,
+    cloud: Cloud,
+}
+
+impl<'a> RowRef<'a> {
+    fn field(&self, n: usize) -> &'a str {
+        let start = if n == 0 {
+            0
+        } else {
+            usize::from(self.slot.ends[n - 1]) + 1
+        };
+        self.text
+            .get(start..usize::from(self.slot.ends[n]))
+            .unwrap_or("")
+    }
+
+    pub fn name(&self) -> &'a str {
+        self.field(0)
+    }
+    pub fn domain(&self) -> &'a str {
+        self.field(1)
+    }
+    pub fn contact(&self) -> &'a str {
+        self.field(2)
+    }
+    pub fn email(&self) -> &'a str {
+        self.field(3)
+    }
+    pub fn city(&self) -> &'a str {
+        self.field(4)
+    }
+    pub fn id(&self) -> &'a str {
+        self.field(5)
+    }
+    pub fn country(&self) -> &'a str {
+        self.field(6)
+    }
+    pub fn updated(&self) -> i64 {
+        self.slot.updated
+    }
+    pub fn version(&self) -> u64 {
+        self.slot.version
+    }
+
+    /// What the filter looks at.
+    pub fn fields(&self) -> Fields<'a> {
+        Fields {
+            haystack: self
+                .text
+                .get(..usize::from(self.slot.ends[4]))
+                .unwrap_or(""),
+            name: self.name(),
+            domain: self.domain(),
+            contact: self.contact(),
+            email: self.email(),
+            city: self.city(),
+            id: self.id(),
+            country: self.country(),
+            cloud: self.cloud,
+        }
+    }
+
+    pub fn to_row(&self) -> Row {
+        Row {
+            id: self.id().into(),
+            name: self.name().into(),
+            domain: self.domain().into(),
+            contact: self.contact().into(),
+            email: self.email().into(),
+            city: self.city().into(),
+            country: self.country().into(),
+            updated: self.updated(),
+            version: self.version(),
+        }
+    }
+}
+
+/// Cuts a field to `FIELD_MAX` bytes at a character boundary.
+fn clip(s: &str) -> &str {
+    if s.len() <= FIELD_MAX {
+        return s;
+    }
+    let mut end = FIELD_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+impl Listing {
+    pub fn new(cloud: Cloud) -> Listing {
+        Listing {
+            cloud,
+            ..Listing::default()
+        }
+    }
+
+    /// A list of these rows, in any order.
+    pub fn of_rows(cloud: Cloud, rows: &[Row]) -> Listing {
+        let mut listing = Listing::new(cloud);
+        let mut sorted: Vec<&Row> = rows.iter().collect();
+        sorted.sort_by_cached_key(|r| (fold_name(&r.name), r.id.clone()));
+        for row in sorted {
+            listing.push_sorted(row);
+        }
+        listing
+    }
+
+    pub fn cloud(&self) -> Cloud {
+        self.cloud
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<RowRef<'_>> {
+        let slot = *self.slots.get(index)?;
+        let end = slot.start + usize::from(slot.ends[6]);
+        Some(RowRef {
+            text: self.text.get(slot.start..end).unwrap_or(""),
+            slot,
+            cloud: self.cloud,
+        })
+    }
+
+    /// Row indexes in name order.
+    pub fn by_name(&self) -> &[u32] {
+        &self.by_name
+    }
+
+    fn store_text(&mut self, row: &Row) -> Slot {
+        // Rewritten rows leave their old text behind; past half garbage the
+        // arena is rebuilt, so it stays within twice its live size.
+        if self.text.len() > 1 << 20 && self.garbage > self.text.len() / 2 {
+            self.compact();
+        }
+        let start = self.text.len();
+        let mut ends = [0u16; 7];
+        let fields = [
+            &row.name,
+            &row.domain,
+            &row.contact,
+            &row.email,
+            &row.city,
+            &row.id,
+            &row.country,
+        ];
+        for (n, field) in fields.into_iter().enumerate() {
+            if n > 0 {
+                self.text.push(SEPARATOR);
+            }
+            self.text.push_str(clip(field));
+            ends[n] = u16::try_from(self.text.len() - start).unwrap_or(u16::MAX);
+        }
+        Slot {
+            updated: row.updated,
+            version: row.version,
+            start,
+            ends,
+        }
+    }
+
+    fn compact(&mut self) {
+        let mut text = String::with_capacity(self.text.len() / 2);
+        for slot in &mut self.slots {
+            let end = slot.start + usize::from(slot.ends[6]);
+            let start = text.len();
+            text.push_str(self.text.get(slot.start..end).unwrap_or(""));
+            slot.start = start;
+        }
+        self.text = text;
+        self.garbage = 0;
+    }
+
+    fn replace_slot(&mut self, index: usize, row: &Row) {
+        let slot = self.store_text(row);
+        if let Some(old) = self.slots.get_mut(index) {
+            self.garbage += usize::from(old.ends[6]);
+            *old = slot;
+        }
+    }
+
+    /// Appends a row that sorts after every row already listed (the store
+    /// hands rows over in name order).
+    pub fn push_sorted(&mut self, row: &Row) {
+        let slot = self.store_text(row);
+        let index = self.slots.len() as u32;
+        self.slots.push(slot);
+        self.by_name.push(index);
+    }
+
+    fn name_key(&self, index: u32) -> (String, &str) {
+        match self.get(index as usize) {
+            Some(r) => (fold_name(r.name()), r.id()),
+            None => (String::new(), ""),
+        }
+    }
+
+    /// Where (name, id) is or would be in the name order.
+    fn name_position(&self, name: &str, id: &str) -> usize {
+        let key = (fold_name(name), id);
+        self.by_name.partition_point(|&i| {
+            let (n, i) = self.name_key(i);
+            (n.as_str(), i) < (key.0.as_str(), key.1)
+        })
+    }
+
+    /// The position in the name order and the index of customer `id`,
+    /// listed under `name`.
+    fn locate(&self, name: &str, id: &str) -> Option<(usize, usize)> {
+        let position = self.name_position(name, id);
+        let index = *self.by_name.get(position)? as usize;
+        (self.get(index)?.id() == id).then_some((position, index))
+    }
+
+    /// The row of customer `id` named `name`, found through the name order
+    /// (so without looking at every row).
+    pub fn find(&self, name: &str, id: &str) -> Option<usize> {
+        self.locate(name, id).map(|(_, index)| index)
+    }
+
+    /// Puts a changed or new row in place, keeping the name order; `old_name`
+    /// is the name the row was listed under, if it was. Returns its index.
+    pub fn upsert(&mut self, old_name: Option<&str>, row: &Row) -> usize {
+        let existing = old_name.and_then(|name| Some((name, self.locate(name, &row.id)?)));
+        match existing {
+            Some((old, (position, index))) => {
+                let moved = fold_name(old) != fold_name(&row.name);
+                if moved {
+                    self.by_name.remove(position);
+                }
+                self.replace_slot(index, row);
+                if moved {
+                    let to = self.name_position(&row.name, &row.id);
+                    self.by_name.insert(to, index as u32);
+                }
+                index
+            }
+            None => {
+                let slot = self.store_text(row);
+                let index = self.slots.len();
+                self.slots.push(slot);
+                let to = self.name_position(&row.name, &row.id);
+                self.by_name.insert(to, index as u32);
+                index
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, name: &str) -> Row {
+        Row {
+            id: id.into(),
+            name: name.into(),
+            domain: format!("{id}.example"),
+            country: "DE".into(),
+            ..Row::default()
+        }
+    }
+
+    fn names(l: &Listing) -> Vec<&str> {
+        l.by_name()
+            .iter()
+            .filter_map(|&i| l.get(i as usize).map(|r| r.name()))
+            .collect()
+    }
+
+    #[test]
+    fn rows_keep_their_fields() {
+        let r = Row {
+            id: "42".into(),
+            name: "Müller|GmbH".into(),
+            domain: "m.example".into(),
+            contact: "Anna Schäfer".into(),
+            email: "a@m.example".into(),
+            city: "Köln".into(),
+            country: "DE".into(),
+            updated: 7,
+            version: 3,
+        };
+        let l = Listing::of_rows(Cloud::Commercial, std::slice::from_ref(&r));
+        assert_eq!(l.get(0).unwrap().to_row(), r);
+        assert!(l.get(1).is_none());
+    }
+
+    #[test]
+    fn names_are_ordered_without_case_or_accents() {
+        let l = Listing::of_rows(
+            Cloud::Commercial,
+            &[row("1", "Zeta"), row("2", "ärzte"), row("3", "Beta")],
+        );
+        assert_eq!(names(&l), ["ärzte", "Beta", "Zeta"]);
+    }
+
+    #[test]
+    fn renaming_moves_a_row_and_keeps_its_index() {
+        let mut l = Listing::of_rows(
+            Cloud::Commercial,
+            &[row("1", "Alpha"), row("2", "Beta"), row("3", "Gamma")],
+        );
+        let index = l.find("Alpha", "1").unwrap();
+        assert_eq!(l.upsert(Some("Alpha"), &row("1", "Omega")), index);
+        assert_eq!(names(&l), ["Beta", "Gamma", "Omega"]);
+        assert_eq!(l.find("Omega", "1"), Some(index));
+        assert_eq!(l.find("Alpha", "1"), None);
+        let new = l.upsert(None, &row("4", "Delta"));
+        assert_eq!(names(&l), ["Beta", "Delta", "Gamma", "Omega"]);
+        assert_eq!(l.len(), 4);
+        assert_eq!(l.get(new).unwrap().id(), "4");
+    }
+
+    #[test]
+    fn rewritten_text_is_compacted() {
+        let mut l = Listing::of_rows(Cloud::Commercial, &[row("1", "Alpha")]);
+        let long = "x".repeat(3000);
+        for n in 0..2000 {
+            let name = format!("{long}{n}");
+            let old = l.get(0).unwrap().name().to_string();
+            l.upsert(Some(&old), &row("1", &name));
+        }
+        assert!(l.text.len() < 3 * 3100 * 2 + (1 << 20));
+        assert!(l.get(0).unwrap().name().ends_with("1999"));
+    }
+}

@@ -1,0 +1,43 @@
+//! A customer as the list needs it: enough to draw its row, filter and sort
+//! it, and nothing of what only the detail pane and the form show.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Customer;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    /// "First Last" of the billing contact.
+    pub contact: String,
+    pub email: String,
+    pub city: String,
+    pub country: String,
+    /// When the record last changed, in microseconds since 1970.
+    pub updated: i64,
+    pub version: u64,
+}
+
+impl Row {
+    pub fn of(c: &Customer) -> Row {
+        let b = &c.billing;
+        let contact = match (b.first_name.is_empty(), b.last_name.is_empty()) {
+            (false, false) => format!("{} {}", b.first_name, b.last_name),
+            (false, true) => b.first_name.clone(),
+            _ => b.last_name.clone(),
+        };
+        Row {
+            id: c.id.clone(),
+            name: c.company.name.clone(),
+            domain: c.company.domain.clone(),
+            contact,
+            email: b.email.clone(),
+            city: b.address.city.clone(),
+            country: b.address.country.clone(),
+            updated: c.updated.timestamp_micros(),
+            version: c.version,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! The list's filter and sort against plain reference implementations, on
+//! random data and random queries.
+
+mod common;
+
+use common::*;
+use konto::app::{SortBy, State};
+use konto::domain::Cloud;
+use konto::listing::{Listing, Matching, Row, reference};
+use konto::query::Query;
+use proptest::prelude::*;
+use ratatui::crossterm::event::KeyCode;
+
+/// Short words from few letters, so queries match often and scores tie.
+fn word() -> impl Strategy<Value = String> {
+    "[abcdeü ]{1,8}"
+}
+
+fn row_strategy() -> impl Strategy<Value = Row> {
+    (
+        word(),
+        word(),
+        word(),
+        prop::sample::select(vec!["DE", "FR", "US"]),
+        0i64..4,
+        1u64..4,
+    )
+        .prop_map(|(name, city, contact, country, updated, version)| Row {
+            name,
+            city,
+            contact,
+            country: country.to_string(),
+            updated,
+            version,
+            ..Row::default()
+        })
+}
+
+fn rows_strategy() -> impl Strategy<Value = Vec<Row>> {
+    prop::collection::vec(row_strategy(), 0..60).prop_map(|mut rows| {
+        for (n, row) in rows.iter_mut().enumerate() {
+            row.id = format!("id-{n:03}");
+            row.domain = format!("c{n}.example");
+        }
+        rows
+    })
+}
+
+fn query_strategy() -> impl Strategy<Value = String> {
+    "[abcdeu ]{1,4}|country:[dfu]{1,2}|[abc]{1,2} city:[a-e]{1,2}"
+}
+
+/// Runs a job to its end in slices of `slice` rows.
+fn run(listing: &Listing, query: Query, candidates: Vec<u32>, slice: usize) -> Vec<u32> {
+    let mut job = Matching::new(query, candidates);
+    while !job.is_done() {
+        job.step(listing, slice);
+    }
+    let mut rank = vec![0; listing.len()];
+    for (position, &row) in listing.by_name().iter().enumerate() {
+        rank[row as usize] = position as u32;
+    }
+    job.finish(&rank)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128)
+    ))]
+
+    #[test]
+    fn sliced_and_narrowed_matching_equals_the_reference(
+        rows in rows_strategy(),
+        first in query_strategy(),
+        more in "[abcde]{0,3}",
+        slice in 1usize..20,
+    ) {
+        let listing = Listing::of_rows(Cloud::Commercial, &rows);
+        let order = listing.by_name().to_vec();
+        let q1 = Query::new(&first);
+        let found = run(&listing, q1.clone(), order.clone(), slice);
+        prop_assert_eq!(&found, &reference(&listing, &order, &q1));
+        // Typing on: the app looks only at what the shorter query found.
+        let q2 = Query::new(&format!("{first}{more}"));
+        let candidates = if q2.narrows(&q1) { found } else { order.clone() };
+        prop_assert_eq!(
+            run(&listing, q2.clone(), candidates, slice),
+            reference(&listing, &order, &q2)
+        );
+    }
+
+    #[test]
+    fn typing_a_query_lists_exactly_the_matches_best_first(
+        rows in rows_strategy(),
+        text in "[abcdeu]{1,5}",
+        down in 0usize..5,
+    ) {
+        let customers: Vec<_> = rows.iter().map(|r| {
+            let mut c = konto::demo::sample_customer();
+            c.id = r.id.clone();
+            c.company.name = r.name.clone();
+            c.company.domain = r.domain.clone();
+            c.billing.first_name = r.contact.clone();
+            c.billing.last_name = String::new();
+            c.billing.email = format!("x@{}", r.domain);
+            c.billing.address.city = r.city.clone();
+            c
+        }).collect();
+        let mut s = state_with(customers);
+        press(&mut s, &vec![key(KeyCode::Down); down]);
+        press(&mut s, &[key(KeyCode::Char('/'))]);
+        type_text(&mut s, &text);
+        while s.filter_pending() {
+            s.filter_step(7);
+        }
+        let expected = reference(&s.list.listing, s.list.listing.by_name(), &Query::new(&text));
+        prop_assert_eq!(s.visible(), &expected[..]);
+        if s.visible().is_empty() {
+            prop_assert_eq!(s.selected, 0);
+        } else {
+            prop_assert!(s.selected < s.visible().len());
+        }
+    }
+
+    #[test]
+    fn sorting_is_stable_and_keeps_the_selection(
+        rows in rows_strategy(),
+        down in 0usize..60,
+    ) {
+        prop_assume!(!rows.is_empty());
+        let customers: Vec<_> = rows.iter().map(|r| {
+            let mut c = konto::demo::sample_customer();
+            c.id = r.id.clone();
+            c.company.name = r.name.clone();
+            c.company.domain = r.domain.clone();
+            c.version = r.version;
+            c.billing.address.country = r.country.clone();
+            c
+        }).collect();
+        let mut s: State = state_with(customers);
+        press(&mut s, &vec![key(KeyCode::Down); down]);
+        let selected = s.selected_id();
+        let by_name = s.list.listing.by_name().to_vec();
+        for sort in [SortBy::Country, SortBy::Updated, SortBy::Version, SortBy::Name] {
+            s.set_sort(sort);
+            prop_assert_eq!(s.selected_id(), selected.clone());
+            // The reference: a stable sort of the name order.
+            let l = &s.list.listing;
+            let mut expected = by_name.clone();
+            match sort {
+                SortBy::Name => {}
+                SortBy::Country => expected.sort_by_key(|&i| l.get(i as usize).unwrap().country().to_string()),
+                SortBy::Updated => expected.sort_by_key(|&i| std::cmp::Reverse(l.get(i as usize).unwrap().updated())),
+                SortBy::Version => expected.sort_by_key(|&i| std::cmp::Reverse(l.get(i as usize).unwrap().version())),
+            }
+            prop_assert_eq!(s.visible(), &expected[..]);
+        }
+    }
+}
