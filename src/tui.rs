@@ -110,6 +110,7 @@ pub struct Settings {
     pub access: crate::domain::Access,
     pub mouse: bool,
     pub keymap: crate::keymap::Keymap,
+    pub locale: crate::i18n::Locale,
 }
 
 /// Runs the interactive app until the operator quits.
@@ -124,6 +125,7 @@ pub fn run(
         access,
         mouse,
         keymap,
+        locale,
     } = settings;
     let customers = store.customers(cloud)?;
     let mut state = State::new(cloud, store.dir().display().to_string(), customers);
@@ -131,6 +133,7 @@ pub fn run(
     state.theme = theme;
     state.access = access;
     state.keymap = keymap;
+    state.locale = locale;
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }

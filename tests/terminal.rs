@@ -40,6 +40,7 @@ impl Session {
         cmd.env_remove("NO_COLOR");
         cmd.env("KONTO_STATE_DIR", data_dir.join("state"));
         cmd.env("KONTO_CONFIG", data_dir.join("config.toml"));
+        cmd.env("KONTO_LANG", "en");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -123,6 +124,7 @@ fn export(data_dir: &Path) -> Vec<serde_json::Value> {
         .arg(data_dir)
         .env("KONTO_STATE_DIR", data_dir.join("state"))
         .env("KONTO_CONFIG", data_dir.join("config.toml"))
+        .env("KONTO_LANG", "en")
         .output()
         .unwrap();
     assert!(
@@ -182,6 +184,7 @@ fn export_while_running_is_refused(data_dir: &Path) -> String {
         .arg(data_dir)
         .env("KONTO_STATE_DIR", data_dir.join("state"))
         .env("KONTO_CONFIG", data_dir.join("config.toml"))
+        .env("KONTO_LANG", "en")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));

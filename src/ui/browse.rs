@@ -10,6 +10,7 @@ use super::theme;
 use crate::app::{Pane, State};
 use crate::countries::countries;
 use crate::domain::{Customer, FIELDS, FieldId, Permission, Section};
+use crate::t;
 use crate::text::{fit, safe, width};
 use crate::validate::phone_for_display;
 
@@ -17,19 +18,22 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let marked = if state.marked.is_empty() {
         String::new()
     } else {
-        format!("· {} marked ", state.marked.len())
+        format!("· {} ", t!("screen.marked", count = state.marked.len()))
     };
     let access = if state.access.read_only {
-        "· read-only ".to_string()
+        format!("· {} ", t!("screen.read_only"))
     } else if state.access.role != crate::domain::Role::Admin {
-        format!("· {} ", state.access.role.key())
+        format!("· {} ", state.access.role.title())
     } else {
         String::new()
     };
     let counts = format!(
-        " {}/{} customers {marked}{access}",
-        state.visible.len(),
-        state.customers.len()
+        " {} {marked}{access}",
+        t!(
+            "screen.customers",
+            shown = state.visible.len(),
+            total = state.customers.len()
+        )
     );
     let left = vec![
         Span::styled(" konto ", theme().header_accent),
@@ -64,21 +68,23 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
     let filter = state.filter.value();
     let sorted = match state.sort {
         crate::app::SortBy::Name => String::new(),
-        other => format!(" · by {}", other.title()),
+        other => format!(" · {}", t!("list.sorted", order = other.title())),
     };
+    let customers = t!("list.title");
     let title = if filter.is_empty() {
-        format!(" Customers{sorted} ")
+        format!(" {customers}{sorted} ")
     } else {
-        format!(" Customers{sorted} · filter: {} ", safe(filter))
+        let filter = t!("list.filter", filter = safe(filter));
+        format!(" {customers}{sorted} · {filter} ")
     };
     let block = pane_block(title, state.focus == Pane::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if state.visible.is_empty() {
         let text = if state.customers.is_empty() {
-            "No customers in this cloud."
+            t!("list.empty_cloud")
         } else {
-            "No customer matches the filter. Esc clears it."
+            t!("list.no_match")
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme().dim)), inner);
         return;
@@ -196,7 +202,7 @@ fn section_lines(
 }
 
 fn updated(customer: &Customer) -> String {
-    customer.updated.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::i18n::time(customer.updated)
 }
 
 /// Lines the detail needs with blank lines between sections.
@@ -232,14 +238,14 @@ pub fn detail_lines(
         gap(&mut lines);
     }
     lines.push(Line::from(Span::styled(
-        "Purchase permissions",
+        t!("section.permissions"),
         theme().section,
     )));
     for p in Permission::ALL {
         let (text, style) = if customer.permissions.get(p) {
-            ("✓ allowed", theme().on)
+            (t!("permission.allowed"), theme().on)
         } else {
-            ("✗ not allowed", theme().off)
+            (t!("permission.not_allowed"), theme().off)
         };
         lines.push(field_line(p.title(), text, style, columns));
     }
@@ -256,9 +262,14 @@ pub fn detail_lines(
     // border (see `detail`).
     if roomy {
         let version = customer.version.to_string();
-        lines.push(field_line("Version", &version, theme().value, columns));
         lines.push(field_line(
-            "Last updated",
+            t!("detail.version"),
+            &version,
+            theme().value,
+            columns,
+        ));
+        lines.push(field_line(
+            t!("detail.updated"),
             &updated(customer),
             theme().value,
             columns,
@@ -268,7 +279,10 @@ pub fn detail_lines(
 }
 
 pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
-    let block = pane_block(" Account ".to_string(), state.focus == Pane::Detail);
+    let block = pane_block(
+        format!(" {} ", t!("detail.title")),
+        state.focus == Pane::Detail,
+    );
     let Some(customer) = state.selected_customer() else {
         frame.render_widget(block, area);
         return;
@@ -284,9 +298,12 @@ pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         block.title_bottom(Span::styled(
             format!(
-                " version {} · updated {} ",
-                customer.version,
-                updated(customer)
+                " {} ",
+                t!(
+                    "detail.border",
+                    version = customer.version,
+                    time = updated(customer)
+                )
             ),
             theme().label,
         ))

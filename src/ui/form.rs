@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme;
 use crate::app::Form;
 use crate::domain::Section;
+use crate::t;
 use crate::text::{fit, safe, skip_columns, width};
 
 const LABEL_COLUMNS: usize = 22;
@@ -15,16 +16,14 @@ const INPUT_COLUMNS: usize = 44;
 
 pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
     let title = if form.is_bulk() {
-        format!(
-            " Bulk update · {} customers · only the fields you fill are applied ",
-            form.bulk.len()
-        )
+        format!(" {} ", t!("form.bulk_title", count = form.bulk.len()))
     } else {
-        format!(
-            " Update account · {} · version {} ",
-            safe(&form.original.company.name),
-            form.original.version
-        )
+        let title = t!(
+            "form.title",
+            company = safe(&form.original.company.name),
+            version = form.original.version
+        );
+        format!(" {title} ")
     };
     let block = Block::bordered()
         .border_style(theme().border_focused)
@@ -84,7 +83,7 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
                 theme().input,
             )
         } else if form.is_bulk() {
-            (fit("(kept per customer)", input_columns), theme().dim)
+            (fit(t!("form.kept"), input_columns), theme().dim)
         } else {
             (fit(value, input_columns), theme().dim)
         };

@@ -8,20 +8,21 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme;
 use crate::app::HistoryView;
 use crate::domain::{AuditEntry, label_for_key};
+use crate::t;
 use crate::text::{fit, safe};
 
 /// The header line of an entry: version, local time, operator, action.
 fn entry_title(entry: &AuditEntry) -> String {
-    let local = entry.time.with_timezone(&chrono::Local);
     let mut title = format!(
         "v{}  {}  {}  {}",
         entry.version,
-        local.format("%Y-%m-%d %H:%M"),
+        crate::i18n::time(entry.time),
         safe(&entry.operator),
         entry.action.title()
     );
     if let Some(v) = entry.reverts {
-        title.push_str(&format!(" of v{v}"));
+        title.push(' ');
+        title.push_str(&t!("history.reverts", version = v));
     }
     title
 }
@@ -30,7 +31,7 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let block = Block::bordered()
         .border_style(theme().border_focused)
         .title(Span::styled(
-            format!(" History · {} ", safe(&view.company)),
+            format!(" {} ", t!("history.title", company = safe(&view.company))),
             theme().title,
         ));
     let inner = block.inner(area);
@@ -38,10 +39,7 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let columns = usize::from(inner.width);
     if view.entries.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                "No changes recorded since this customer was created.",
-                theme().dim,
-            )),
+            Paragraph::new(Span::styled(t!("history.empty"), theme().dim)),
             inner,
         );
         return;
@@ -63,29 +61,15 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
             let text = format!(
                 "  {}: {} → {}",
                 label_for_key(&change.field),
-                if change.old.is_empty() {
-                    "(empty)"
-                } else {
-                    &change.old
-                },
-                if change.new.is_empty() {
-                    "(empty)"
-                } else {
-                    &change.new
-                },
+                super::or_empty(&change.old),
+                super::or_empty(&change.new),
             );
             lines.push(Line::from(Span::styled(fit(&text, columns), theme().value)));
         }
     }
     if let Some(first) = view.entries.last().filter(|e| e.version > 1) {
         lines.push(Line::from(Span::styled(
-            fit(
-                &format!(
-                    "v1–v{}: before konto kept this record's history",
-                    first.version - 1
-                ),
-                columns,
-            ),
+            fit(&t!("history.before", version = first.version - 1), columns),
             theme().dim,
         )));
     }
