@@ -480,3 +480,107 @@ fn the_selected_detail_field_is_scrolled_into_view() {
     let text = screen_text(&render(&s, 100, 20));
     assert!(text.contains("Tenant id"), "{text}");
 }
+
+fn click(state: &mut State, column: u16, row: u16) {
+    update(
+        state,
+        Action::Mouse {
+            kind: konto::app::MouseKind::Click,
+            column,
+            row,
+        },
+    );
+}
+
+/// The screen row where the form draws `field`'s label (after the border
+/// and the change marker).
+fn form_row(state: &State, field: konto::domain::FieldId, width: u16, height: u16) -> u16 {
+    let label = konto::domain::spec(field).title();
+    let lines = render(state, width, height);
+    let row = lines
+        .iter()
+        .position(|l| l.chars().skip(3).collect::<String>().starts_with(label))
+        .unwrap_or_else(|| panic!("{label} is not on screen:\n{}", lines.join("\n")));
+    row as u16
+}
+
+fn drawn_cursor(state: &State, width: u16, height: u16) -> (u16, u16) {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    let at = terminal.get_cursor_position().unwrap();
+    (at.x, at.y)
+}
+
+#[test]
+fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
+    use konto::domain::FieldId;
+    // Side by side, and a short narrow terminal where the form scrolls and
+    // messages go under their fields.
+    for (width, height) in [(120, 35), (80, 24)] {
+        let mut s = sized(width, height);
+        press(&mut s, &[key(KeyCode::Char('u'))]);
+        focus(&mut s, FieldId::Email);
+        press(&mut s, &[ctrl('u')]);
+        type_text(&mut s, "not an address");
+        focus(&mut s, FieldId::PostalCode);
+        assert!(
+            s.form
+                .as_ref()
+                .unwrap()
+                .errors
+                .contains_key(&FieldId::Email)
+        );
+        // Upwards: each field is on screen while the one below is focused.
+        for target in [
+            FieldId::PostalCode,
+            FieldId::City,
+            FieldId::Line2,
+            FieldId::Phone,
+            FieldId::Email,
+            FieldId::FirstName,
+            FieldId::CompanyName,
+        ] {
+            let row = form_row(&s, target, width, height);
+            // On the label: the field gets the focus.
+            click(&mut s, 5, row);
+            let form = s.form.as_ref().unwrap();
+            assert_eq!(form.focused_id(), Some(target), "{width}x{height}");
+            // On the value's third character: the cursor goes there, and
+            // is drawn where the click was.
+            let row = form_row(&s, target, width, height);
+            let column = 1 + 2 + 22 + 2;
+            click(&mut s, column, row);
+            let form = s.form.as_ref().unwrap();
+            let input = &form.focused().unwrap().input;
+            assert_eq!(input.cursor(), 2.min(input.value().chars().count()));
+            if input.value().chars().count() >= 2 {
+                assert_eq!(drawn_cursor(&s, width, height), (column, row));
+            }
+        }
+        // A read-only field, a section title and the border change nothing.
+        let before = s.form.as_ref().unwrap().focused_id();
+        let domain = form_row(&s, FieldId::Domain, width, height);
+        click(&mut s, 5, domain);
+        click(&mut s, 0, domain + 1);
+        let lines = render(&s, width, height);
+        let section = lines
+            .iter()
+            .position(|l| l.contains("│Billing contact "))
+            .unwrap();
+        click(&mut s, 5, section as u16);
+        assert_eq!(s.form.as_ref().unwrap().focused_id(), before);
+    }
+}
+
+#[test]
+fn a_click_beside_a_long_value_puts_the_cursor_at_its_end() {
+    use konto::domain::FieldId;
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    let row = form_row(&s, FieldId::City, 120, 35);
+    click(&mut s, 1 + 2 + 22 + 40, row);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.focused_id(), Some(FieldId::City));
+    let input = &form.focused().unwrap().input;
+    assert_eq!(input.cursor(), input.value().chars().count());
+}

@@ -5,7 +5,7 @@
 mod form;
 mod picker;
 
-pub use form::{Conflict, Form, FormField};
+pub use form::{Conflict, Form, FormField, FormLine};
 pub use picker::{PickOption, Picker};
 
 use ratatui::crossterm::event::{Event, KeyEvent};
@@ -639,13 +639,21 @@ impl TextEdit {
 }
 
 /// Clicks select a list row or focus the pane under them; the wheel moves
-/// through the pane under it. Only in the list view (not over dialogs).
+/// through the pane under it. In the form a click focuses a field. Not over
+/// dialogs.
 fn on_mouse(state: &mut State, kind: MouseKind, column: u16, row: u16) {
-    if state.mode != Mode::Browse || state.history.is_some() {
+    let in_form = state.mode == Mode::Form;
+    if !(in_form || state.mode == Mode::Browse) || state.history.is_some() {
         return;
     }
     let area = ratatui::layout::Rect::new(0, 0, state.viewport.0, state.viewport.1);
     if layout::too_small(area) {
+        return;
+    }
+    if in_form {
+        if let (MouseKind::Click, Some(form)) = (kind, state.form.as_mut()) {
+            form.click(layout::form_body(area), column, row);
+        }
         return;
     }
     let screen = layout::screen(area);
