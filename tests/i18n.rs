@@ -173,8 +173,10 @@ fn the_ui_and_app_code_hold_no_words_of_their_own() {
     for under in ["src/ui", "src/app"] {
         for (path, code) in src_files(under) {
             for (line, literal) in literals(&code) {
-                // Keys, the product's name, a stable data key's prefix.
-                if is_key(&literal) || literal == " konto " || literal == "permissions." {
+                // Keys, the product's name, stored values (a data key's
+                // prefix, a permission's on/off in the audit trail).
+                let stored = ["permissions.", "on", "off"];
+                if is_key(&literal) || literal == " konto " || stored.contains(&literal.as_str()) {
                     continue;
                 }
                 // Placeholders are not words.

@@ -9,25 +9,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 
-fn render(state: &State, width: u16, height: u16) -> Vec<String> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    (0..height)
-        .map(|y| {
-            let mut line = String::new();
-            let mut x = 0;
-            while x < width {
-                let cell = &buffer[(x, y)];
-                line.push_str(cell.symbol());
-                // A wide character covers the next cell too.
-                x += unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1) as u16;
-            }
-            line
-        })
-        .collect()
-}
-
 fn screen_text(lines: &[String]) -> String {
     lines.join("\n")
 }

@@ -135,7 +135,7 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-const LABEL_COLUMNS: usize = 20;
+const LABEL_COLUMNS: usize = 22;
 
 /// A field's value as operators read it: phones in the country's national
 /// format, state and country codes with their names.

@@ -27,6 +27,16 @@ fn entry_title(entry: &AuditEntry) -> String {
     title
 }
 
+/// A recorded value as the operator reads it: a permission's stored
+/// on/off in the operator's language.
+fn shown<'a>(field: &str, value: &'a str) -> &'a str {
+    match (field.starts_with("permissions."), value) {
+        (true, "on") => t!("common.on"),
+        (true, "off") => t!("common.off"),
+        _ => value,
+    }
+}
+
 pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let block = Block::bordered()
         .border_style(theme().border_focused)
@@ -61,8 +71,8 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
             let text = format!(
                 "  {}: {} → {}",
                 label_for_key(&change.field),
-                super::or_empty(&change.old),
-                super::or_empty(&change.new),
+                super::or_empty(shown(&change.field, &change.old)),
+                super::or_empty(shown(&change.field, &change.new)),
             );
             lines.push(Line::from(Span::styled(fit(&text, columns), theme().value)));
         }
