@@ -276,3 +276,22 @@ fn german_dialogs_wrap_inside_their_box() {
         }
     }
 }
+
+/// The history's notes wrap in the narrow pane instead of running out of it.
+#[test]
+fn german_history_notes_wrap_in_their_pane() {
+    let mut s = in_lang(Lang::De, 100, 30);
+    update(
+        &mut s,
+        Action::HistoryLoaded {
+            id: "c-2".into(),
+            entries: Vec::new(),
+        },
+    );
+    let lines = render(&s, 100, 30);
+    let text = lines.join("\n");
+    let note = konto::i18n::catalogue(Lang::De)["history.empty"].clone();
+    for word in note.split(' ') {
+        assert!(text.contains(word), "{word:?} is cut:\n{text}");
+    }
+}

@@ -150,7 +150,7 @@ fn display_value(customer: &Customer, id: FieldId) -> String {
             _ => value.to_string(),
         },
         FieldId::Country => match country {
-            Some(c) => format!("{} · {}", c.code, c.name),
+            Some(c) => format!("{} · {}", c.code, c.title()),
             None => value.to_string(),
         },
         _ => value.to_string(),

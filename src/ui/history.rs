@@ -9,7 +9,7 @@ use super::theme;
 use crate::app::HistoryView;
 use crate::domain::{AuditEntry, label_for_key};
 use crate::t;
-use crate::text::{fit, safe};
+use crate::text::{fit, safe, wrap};
 
 /// The header line of an entry: version, local time, operator, action.
 fn entry_title(entry: &AuditEntry) -> String {
@@ -37,6 +37,14 @@ fn shown<'a>(field: &str, value: &'a str) -> &'a str {
     }
 }
 
+/// A note in the pane, wrapped at its width (German runs long).
+fn dim_lines(text: &str, columns: usize) -> Vec<Line<'static>> {
+    wrap(text, columns)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, theme().dim)))
+        .collect()
+}
+
 pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let block = Block::bordered()
         .border_style(theme().border_focused)
@@ -49,7 +57,7 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let columns = usize::from(inner.width);
     if view.entries.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled(t!("history.empty"), theme().dim)),
+            Paragraph::new(dim_lines(t!("history.empty"), columns)),
             inner,
         );
         return;
@@ -78,10 +86,10 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
         }
     }
     if let Some(first) = view.entries.last().filter(|e| e.version > 1) {
-        lines.push(Line::from(Span::styled(
-            fit(&t!("history.before", version = first.version - 1), columns),
-            theme().dim,
-        )));
+        lines.extend(dim_lines(
+            &t!("history.before", version = first.version - 1),
+            columns,
+        ));
     }
     // Keep the selected entry's title on screen, with some of what follows.
     let height = usize::from(inner.height);
