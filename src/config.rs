@@ -60,7 +60,7 @@ pub fn load(path: &Path) -> Result<(Config, Vec<String>), String> {
     let fail =
         |e: toml::de::Error| format!("config {}: {}", path.display(), e.to_string().trim_end());
     let table: toml::Table = toml::from_str(&text).map_err(fail)?;
-    let mut warnings: Vec<String> = table
+    let warnings: Vec<String> = table
         .keys()
         .filter(|k| !KNOWN.contains(&k.as_str()))
         .map(|k| format!("config {}: unknown key \"{k}\" is ignored", path.display()))
@@ -78,12 +78,6 @@ pub fn load(path: &Path) -> Result<(Config, Vec<String>), String> {
     check("cloud", &config.cloud, &["commercial", "usgov"])?;
     check("role", &config.role, &["admin", "sales", "helpdesk"])?;
     check("language", &config.language, &["en", "de"])?;
-    if config.language.as_deref() == Some("de") {
-        warnings.push(format!(
-            "config {}: language = \"de\": the German texts are not there yet; konto speaks English",
-            path.display()
-        ));
-    }
     // The key map must build, or konto does not start.
     keymap(&config).map_err(|e| format!("config {}: {e}", path.display()))?;
     Ok((config, warnings))
@@ -117,7 +111,7 @@ pub const DEFAULT_TEXT: &str = r#"# konto configuration. Everything is optional;
 # operator = "anna"           # recorded in the audit trail (default: $USER)
 # partner_domain = "fabrikam.com"   # customers' emails may not use it
 # role = "admin"              # admin | sales | helpdesk
-# language = "en"             # en (de: not yet)
+# language = "de"             # en | de (default: LC_ALL, LC_MESSAGES, LANG; de_* is German)
 # cache_mb = 64               # sled's page cache
 # mouse = true                # false leaves the mouse to the terminal
 

@@ -67,6 +67,30 @@ pub struct Country {
 }
 
 impl Country {
+    /// The country's name in the operator's language.
+    pub fn title(&self) -> &str {
+        match crate::i18n::lang() {
+            crate::i18n::Lang::De => &self.name_de,
+            crate::i18n::Lang::En => &self.name,
+        }
+    }
+
+    /// What the country calls its states (State, Province, …), in the
+    /// operator's language.
+    pub fn state_title(&self) -> &str {
+        crate::i18n::lookup(&format!("state_label.{}", self.state_label))
+            .unwrap_or(&self.state_label)
+    }
+
+    /// How its postal codes are written ("5 digits"), in the operator's
+    /// language.
+    pub fn postal_hint_text(&self) -> &str {
+        match crate::i18n::lang() {
+            crate::i18n::Lang::De => &self.postal_hint_de,
+            crate::i18n::Lang::En => &self.postal_hint,
+        }
+    }
+
     pub fn has_postal_codes(&self) -> bool {
         !self.postal_formats.is_empty()
     }

@@ -33,8 +33,8 @@ impl Cloud {
     /// The name shown to operators.
     pub fn title(self) -> &'static str {
         match self {
-            Cloud::Commercial => "Commercial",
-            Cloud::Usgov => "US Government",
+            Cloud::Commercial => crate::t!("cloud.commercial"),
+            Cloud::Usgov => crate::t!("cloud.usgov"),
         }
     }
 
@@ -102,8 +102,8 @@ impl Permission {
 
     pub fn title(self) -> &'static str {
         match self {
-            Permission::AzureReservations => "Azure reservations",
-            Permission::AzureSavingsPlan => "Azure savings plan",
+            Permission::AzureReservations => crate::t!("permission.reservations"),
+            Permission::AzureSavingsPlan => crate::t!("permission.savings_plan"),
         }
     }
 
@@ -158,10 +158,10 @@ pub enum Section {
 impl Section {
     pub fn title(self) -> &'static str {
         match self {
-            Section::Company => "Company",
-            Section::BillingContact => "Billing contact",
-            Section::Address => "Address",
-            Section::Record => "Record",
+            Section::Company => crate::t!("section.company"),
+            Section::BillingContact => crate::t!("section.billing_contact"),
+            Section::Address => crate::t!("section.address"),
+            Section::Record => crate::t!("section.record"),
         }
     }
 }
@@ -194,6 +194,8 @@ pub struct FieldSpec {
     pub id: FieldId,
     /// Stable machine name (export columns, audit entries).
     pub key: &'static str,
+    /// The English label: a stable name, never shown as it is (`title`
+    /// says it in the operator's language).
     pub label: &'static str,
     pub section: Section,
     pub editable: bool,
@@ -241,6 +243,13 @@ pub const FIELDS: &[FieldSpec] = &[
     field(FieldId::Id, "id", "Customer id", Section::Record, false, 64),
     field(FieldId::TenantId, "company.tenant_id", "Tenant id", Section::Record, false, 64),
 ];
+
+impl FieldSpec {
+    /// The field's label in the operator's language.
+    pub fn title(&self) -> &'static str {
+        crate::i18n::lookup(&format!("field.{}", self.key)).unwrap_or(self.label)
+    }
+}
 
 /// The catalogue row of a field.
 pub fn spec(id: FieldId) -> &'static FieldSpec {
@@ -332,10 +341,11 @@ pub fn on_off(flag: bool) -> &'static str {
     if flag { "on" } else { "off" }
 }
 
-/// The label of a stable field key (`billing.email` → "Email").
+/// The label of a stable field key (`billing.email` → "Email"), in the
+/// operator's language.
 pub fn label_for_key(key: &str) -> &str {
     if let Some(f) = FIELDS.iter().find(|f| f.key == key) {
-        return f.label;
+        return f.title();
     }
     Permission::ALL
         .iter()
@@ -396,6 +406,15 @@ impl Role {
             Role::Helpdesk => "helpdesk",
         }
     }
+
+    /// The role's name in the operator's language.
+    pub fn title(self) -> &'static str {
+        match self {
+            Role::Admin => crate::t!("role.admin"),
+            Role::Sales => crate::t!("role.sales"),
+            Role::Helpdesk => crate::t!("role.helpdesk"),
+        }
+    }
 }
 
 /// A role, and whether this run may write at all (`--read-only`). These are
@@ -411,11 +430,11 @@ impl Access {
     /// May change account info (the Update form, bulk changes, imports).
     pub fn may_edit(self) -> Result<(), String> {
         if self.read_only {
-            return Err("konto runs --read-only: nothing can be changed".into());
+            return Err(crate::t!("access.read_only").into());
         }
         match self.role {
             Role::Admin | Role::Sales => Ok(()),
-            Role::Helpdesk => Err("the helpdesk role may only read".into()),
+            Role::Helpdesk => Err(crate::t!("access.helpdesk").into()),
         }
     }
 
@@ -424,10 +443,7 @@ impl Access {
         self.may_edit()?;
         match self.role {
             Role::Admin => Ok(()),
-            _ => Err(format!(
-                "the {} role may not change purchase permissions; an admin may",
-                self.role.key()
-            )),
+            _ => Err(crate::t!("access.no_permissions", role = self.role.title())),
         }
     }
 
@@ -455,11 +471,11 @@ pub enum AuditAction {
 impl AuditAction {
     pub fn title(self) -> &'static str {
         match self {
-            AuditAction::Update => "update",
-            AuditAction::PermissionOn => "permission on",
-            AuditAction::PermissionOff => "permission off",
-            AuditAction::Revert => "revert",
-            AuditAction::Import => "import",
+            AuditAction::Update => crate::t!("action.update"),
+            AuditAction::PermissionOn => crate::t!("action.permission_on"),
+            AuditAction::PermissionOff => crate::t!("action.permission_off"),
+            AuditAction::Revert => crate::t!("action.revert"),
+            AuditAction::Import => crate::t!("action.import"),
         }
     }
 }

@@ -126,10 +126,12 @@ pub struct Binding {
     pub intent: Intent,
     /// How the keys are written in the key bar and help.
     pub keys_text: &'static str,
+    /// The catalogue key of the key bar's label.
     pub label: &'static str,
     /// Shown in the key bar (the others are in the help).
     pub in_bar: bool,
-    /// The longer description in the help, where the bar's label is short.
+    /// The catalogue key of the longer description in the help, where the
+    /// bar's label is short.
     pub help: &'static str,
 }
 
@@ -172,104 +174,104 @@ use KeyCode::{BackTab, Down, End, Enter, Esc, F, Home, PageDown, PageUp, Tab, Up
 
 #[rustfmt::skip]
 const BROWSE: &[Binding] = &[
-    bind_long(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "move", "up"),
-    bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "down", false),
-    bind(&[key(PageUp)], Intent::PageUp, "PgUp", "page up", false),
-    bind(&[key(PageDown)], Intent::PageDown, "PgDn", "page down", false),
-    bind(&[key(Home), ch('g')], Intent::Top, "g/Home", "first", false),
-    bind(&[key(End), ch('G')], Intent::Bottom, "G/End", "last", false),
-    bind(&[ch('/')], Intent::StartFilter, "/", "filter", true),
-    bind(&[ch('u'), key(Enter)], Intent::OpenForm, "u", "update", true),
-    bind_long(&[ch('p')], Intent::ToggleReservations, "p/P", "allow purchase", "allow or stop purchases of Azure reservations"),
-    bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "allow or stop purchases of Azure savings plans", false),
-    bind(&[ch('h')], Intent::History, "h", "history", true),
-    bind(&[ch('s')], Intent::Sort, "s", "sort", false),
-    bind(&[ch('y')], Intent::Copy, "y", "copy id (in the detail: the field)", false),
-    bind(&[ch(' ')], Intent::Mark, "Space", "mark", true),
-    bind(&[ch('*')], Intent::MarkAll, "*", "mark all listed", false),
-    bind(&[ch('c')], Intent::SwitchCloud, "c", "cloud", true),
-    bind(&[key(Tab)], Intent::ToggleFocus, "Tab", "pane", true),
-    bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear filter", false),
-    bind(&[ch('?'), key(F(1))], Intent::Help, "?", "help", true),
-    bind(&[ctrl('z')], Intent::Suspend, "Ctrl-Z", "suspend (fg resumes)", false),
-    bind(&[ch('q'), ctrl('c')], Intent::Quit, "q", "quit", true),
+    bind_long(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "keys.move", "keys.up"),
+    bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "keys.down", false),
+    bind(&[key(PageUp)], Intent::PageUp, "PgUp", "keys.page_up", false),
+    bind(&[key(PageDown)], Intent::PageDown, "PgDn", "keys.page_down", false),
+    bind(&[key(Home), ch('g')], Intent::Top, "g/Home", "keys.first", false),
+    bind(&[key(End), ch('G')], Intent::Bottom, "G/End", "keys.last", false),
+    bind(&[ch('/')], Intent::StartFilter, "/", "keys.filter", true),
+    bind(&[ch('u'), key(Enter)], Intent::OpenForm, "u", "keys.update", true),
+    bind_long(&[ch('p')], Intent::ToggleReservations, "p/P", "keys.allow_purchase", "keys.reservations_help"),
+    bind(&[ch('P')], Intent::ToggleSavingsPlan, "P", "keys.savings_plan_help", false),
+    bind(&[ch('h')], Intent::History, "h", "keys.history", true),
+    bind(&[ch('s')], Intent::Sort, "s", "keys.sort", false),
+    bind(&[ch('y')], Intent::Copy, "y", "keys.copy", false),
+    bind(&[ch(' ')], Intent::Mark, "Space", "keys.mark", true),
+    bind(&[ch('*')], Intent::MarkAll, "*", "keys.mark_all", false),
+    bind(&[ch('c')], Intent::SwitchCloud, "c", "keys.cloud", true),
+    bind(&[key(Tab)], Intent::ToggleFocus, "Tab", "keys.pane", true),
+    bind(&[key(Esc)], Intent::ClearFilter, "Esc", "keys.clear_filter", false),
+    bind(&[ch('?'), key(F(1))], Intent::Help, "?", "keys.help", true),
+    bind(&[ctrl('z')], Intent::Suspend, "Ctrl-Z", "keys.suspend", false),
+    bind(&[ch('q'), ctrl('c')], Intent::Quit, "q", "keys.quit", true),
 ];
 
 #[rustfmt::skip]
 const FILTER: &[Binding] = &[
-    bind(&[key(F(1))], Intent::Help, "F1", "help", false),
-    bind(&[key(Enter)], Intent::AcceptFilter, "Enter", "keep filter", true),
-    bind(&[key(Esc)], Intent::ClearFilter, "Esc", "clear", true),
-    bind(&[key(Up)], Intent::Up, "↑↓", "move", true),
-    bind(&[key(Down)], Intent::Down, "↓", "down", false),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[key(F(1))], Intent::Help, "F1", "keys.help", false),
+    bind(&[key(Enter)], Intent::AcceptFilter, "Enter", "keys.keep_filter", true),
+    bind(&[key(Esc)], Intent::ClearFilter, "Esc", "keys.clear", true),
+    bind(&[key(Up)], Intent::Up, "↑↓", "keys.move", true),
+    bind(&[key(Down)], Intent::Down, "↓", "keys.down", false),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const FORM: &[Binding] = &[
-    bind(&[key(Tab), key(Down), key(Enter)], Intent::NextField, "Tab/↓", "next field", true),
-    bind(&[key(BackTab), key(Up)], Intent::PrevField, "S-Tab/↑", "previous", true),
-    bind(&[ctrl('s')], Intent::Submit, "Ctrl-S", "submit", true),
-    bind(&[ctrl('p')], Intent::Pick, "Ctrl-P", "pick from list", true),
-    bind(&[key(F(1))], Intent::Help, "F1", "help", true),
-    bind(&[ctrl('z')], Intent::Suspend, "Ctrl-Z", "suspend (fg resumes)", false),
-    bind(&[key(Esc)], Intent::Cancel, "Esc", "cancel", true),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[key(Tab), key(Down), key(Enter)], Intent::NextField, "Tab/↓", "keys.next_field", true),
+    bind(&[key(BackTab), key(Up)], Intent::PrevField, "S-Tab/↑", "keys.previous", true),
+    bind(&[ctrl('s')], Intent::Submit, "Ctrl-S", "keys.submit", true),
+    bind(&[ctrl('p')], Intent::Pick, "Ctrl-P", "keys.pick_from_list", true),
+    bind(&[key(F(1))], Intent::Help, "F1", "keys.help", true),
+    bind(&[ctrl('z')], Intent::Suspend, "Ctrl-Z", "keys.suspend", false),
+    bind(&[key(Esc)], Intent::Cancel, "Esc", "keys.cancel", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const CONFIRM: &[Binding] = &[
-    bind(&[ch('y'), ch('Y')], Intent::Yes, "y", "yes", true),
-    bind(&[ch('n'), ch('N'), key(Esc)], Intent::No, "n/Esc", "no", true),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[ch('y'), ch('Y')], Intent::Yes, "y", "keys.yes", true),
+    bind(&[ch('n'), ch('N'), key(Esc)], Intent::No, "n/Esc", "keys.no", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const REVIEW: &[Binding] = &[
-    bind(&[key(Enter), ch('y'), ch('Y'), ctrl('s')], Intent::Yes, "Enter", "save", true),
-    bind(&[key(Esc), ch('n'), ch('N')], Intent::No, "Esc/n", "back to editing", true),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[key(Enter), ch('y'), ch('Y'), ctrl('s')], Intent::Yes, "Enter", "keys.save", true),
+    bind(&[key(Esc), ch('n'), ch('N')], Intent::No, "Esc/n", "keys.back_to_editing", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const PICK: &[Binding] = &[
-    bind(&[key(Enter)], Intent::Yes, "Enter", "pick", true),
-    bind(&[key(Up)], Intent::Up, "↑↓", "move", true),
-    bind(&[key(Down)], Intent::Down, "↓", "down", false),
-    bind(&[key(Esc)], Intent::No, "Esc", "back", true),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[key(Enter)], Intent::Yes, "Enter", "keys.pick", true),
+    bind(&[key(Up)], Intent::Up, "↑↓", "keys.move", true),
+    bind(&[key(Down)], Intent::Down, "↓", "keys.down", false),
+    bind(&[key(Esc)], Intent::No, "Esc", "keys.back", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const HISTORY: &[Binding] = &[
-    bind(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "move", true),
-    bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "down", false),
-    bind(&[ch('r')], Intent::Revert, "r", "revert this change", true),
-    bind(&[ch('?'), key(F(1))], Intent::Help, "?", "help", true),
-    bind(&[key(Esc), ch('h'), ch('q')], Intent::Cancel, "Esc", "close", true),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[key(Up), ch('k')], Intent::Up, "↑↓/jk", "keys.move", true),
+    bind(&[key(Down), ch('j')], Intent::Down, "↓/j", "keys.down", false),
+    bind(&[ch('r')], Intent::Revert, "r", "keys.revert", true),
+    bind(&[ch('?'), key(F(1))], Intent::Help, "?", "keys.help", true),
+    bind(&[key(Esc), ch('h'), ch('q')], Intent::Cancel, "Esc", "keys.close", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const CONFLICT: &[Binding] = &[
-    bind(&[ch('a')], Intent::Reapply, "a", "re-apply yours on theirs", true),
-    bind(&[ch('r')], Intent::Reload, "r", "reload theirs, drop mine", true),
-    bind(&[key(Esc)], Intent::Cancel, "Esc", "back to the form", true),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[ch('a')], Intent::Reapply, "a", "keys.reapply", true),
+    bind(&[ch('r')], Intent::Reload, "r", "keys.reload", true),
+    bind(&[key(Esc)], Intent::Cancel, "Esc", "keys.back_to_form", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const HELP: &[Binding] = &[
-    bind(&[key(Esc), key(F(1))], Intent::Cancel, "Esc", "close help", true),
-    bind(&[key(Up)], Intent::Up, "↑↓", "scroll", true),
-    bind(&[key(Down)], Intent::Down, "↓", "scroll down", false),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[key(Esc), key(F(1))], Intent::Cancel, "Esc", "keys.close_help", true),
+    bind(&[key(Up)], Intent::Up, "↑↓", "keys.scroll", true),
+    bind(&[key(Down)], Intent::Down, "↓", "keys.scroll_down", false),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 #[rustfmt::skip]
 const NOTICE: &[Binding] = &[
-    bind(&[key(Esc), key(Enter)], Intent::No, "Esc", "back to the form", true),
-    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "quit", false),
+    bind(&[key(Esc), key(Enter)], Intent::No, "Esc", "keys.back_to_form", true),
+    bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
 ];
 
 /// The bindings in force in a mode.
@@ -292,16 +294,16 @@ impl KeyMode {
     /// What the mode is called in the help.
     pub fn title(self) -> &'static str {
         match self {
-            KeyMode::Browse => "Customer list",
-            KeyMode::Filter => "Filter",
-            KeyMode::Form => "Update form",
-            KeyMode::Confirm => "Question",
-            KeyMode::Review => "Review",
-            KeyMode::Pick => "Pick list",
-            KeyMode::History => "History",
-            KeyMode::Conflict => "Changed meanwhile",
-            KeyMode::Notice => "Notice",
-            KeyMode::Help => "Help",
+            KeyMode::Browse => crate::t!("mode.browse"),
+            KeyMode::Filter => crate::t!("mode.filter"),
+            KeyMode::Form => crate::t!("mode.form"),
+            KeyMode::Confirm => crate::t!("mode.confirm"),
+            KeyMode::Review => crate::t!("mode.review"),
+            KeyMode::Pick => crate::t!("mode.pick"),
+            KeyMode::History => crate::t!("mode.history"),
+            KeyMode::Conflict => crate::t!("mode.conflict"),
+            KeyMode::Notice => crate::t!("mode.notice"),
+            KeyMode::Help => crate::t!("mode.help"),
         }
     }
 }
@@ -333,16 +335,17 @@ pub fn key_name(key: &Key) -> String {
     }
 }
 
-/// The line-editing keys of every text field (tui-input's own bindings).
+/// The line-editing keys of every text field (tui-input's own bindings),
+/// with the catalogue keys of what they do.
 pub const EDITING_KEYS: &[(&str, &str)] = &[
-    ("← → / Ctrl-B Ctrl-F", "move by character"),
-    ("Ctrl-← Ctrl-→ / Alt-B Alt-F", "move by word"),
-    ("Home End / Ctrl-A Ctrl-E", "start / end of the line"),
-    ("Backspace Delete", "delete a character"),
-    ("Ctrl-W / Alt-Backspace", "delete the word before"),
-    ("Ctrl-U", "delete the line"),
-    ("Ctrl-K", "delete to the end"),
-    ("Ctrl-Y", "paste what was deleted"),
+    ("← → / Ctrl-B Ctrl-F", "editing.char"),
+    ("Ctrl-← Ctrl-→ / Alt-B Alt-F", "editing.word"),
+    ("Home End / Ctrl-A Ctrl-E", "editing.line_ends"),
+    ("Backspace Delete", "editing.delete_char"),
+    ("Ctrl-W / Alt-Backspace", "editing.delete_word"),
+    ("Ctrl-U", "editing.delete_line"),
+    ("Ctrl-K", "editing.delete_to_end"),
+    ("Ctrl-Y", "editing.yank"),
 ];
 
 /// Shift is part of the character itself (`G`, `P`) and of BackTab, so it is
@@ -371,9 +374,22 @@ pub struct ActiveBinding {
     pub keys: Vec<Key>,
     pub intent: Intent,
     pub keys_text: String,
+    /// Catalogue keys (see `Binding`); `label()` and `help()` say them.
     pub label: &'static str,
     pub in_bar: bool,
     pub help: &'static str,
+}
+
+impl ActiveBinding {
+    /// The key bar's label, in the operator's language.
+    pub fn label(&self) -> &'static str {
+        crate::i18n::t(self.label)
+    }
+
+    /// What the help says the keys do, in the operator's language.
+    pub fn help(&self) -> &'static str {
+        crate::i18n::t(self.help)
+    }
 }
 
 impl Default for Keymap {

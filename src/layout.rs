@@ -54,3 +54,25 @@ pub fn list_rows(width: u16, height: u16) -> usize {
     let list = screen(Rect::new(0, 0, width, height)).list;
     usize::from(list.height.saturating_sub(2)).max(1)
 }
+
+/// The Update form's columns: a 2-column margin (the change marker), the
+/// label, the input, then the field's message where it fits.
+pub const FORM_LABEL_COLUMNS: usize = 22;
+pub const FORM_INPUT_COLUMNS: usize = 44;
+
+/// Where the form's lines go: over list and detail, inside its border.
+pub fn form_body(area: Rect) -> Rect {
+    let screen = screen(area);
+    screen
+        .list
+        .union(screen.detail)
+        .inner(ratatui::layout::Margin::new(1, 1))
+}
+
+/// The form's input and message widths in a body `width` columns wide.
+pub fn form_columns(width: u16) -> (usize, usize) {
+    let width = usize::from(width);
+    let input = FORM_INPUT_COLUMNS.min(width.saturating_sub(FORM_LABEL_COLUMNS + 2));
+    let message = width.saturating_sub(FORM_LABEL_COLUMNS + 2 + input + 1);
+    (input, message)
+}

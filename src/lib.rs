@@ -20,6 +20,7 @@ pub mod domain;
 pub mod draft;
 pub mod exchange;
 pub mod generate;
+pub mod i18n;
 pub mod keymap;
 pub mod layout;
 pub mod listing;

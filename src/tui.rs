@@ -113,6 +113,7 @@ pub struct Settings {
     pub access: crate::domain::Access,
     pub mouse: bool,
     pub keymap: crate::keymap::Keymap,
+    pub locale: crate::i18n::Locale,
 }
 
 /// Runs the interactive app until the operator quits.
@@ -127,6 +128,7 @@ pub fn run(
         access,
         mouse,
         keymap,
+        locale,
     } = settings;
     let mut state = State::new(cloud, store.dir().display().to_string(), Vec::new());
     let (loaded, mut loader) = open_list(store, cloud)?;
@@ -135,6 +137,7 @@ pub fn run(
     state.theme = theme;
     state.access = access;
     state.keymap = keymap;
+    state.locale = locale;
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }

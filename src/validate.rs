@@ -8,6 +8,7 @@ use email_address::{EmailAddress, Options as EmailOptions};
 
 use crate::countries::{Country, countries};
 use crate::domain::{Customer, FIELDS, FieldId, spec};
+use crate::t;
 
 /// Settings that shape validation beyond the record itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,7 +27,12 @@ pub struct FieldError {
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Messages are written to follow the label: "Postal code for Germany is …".
-        write!(f, "{} {}", spec(self.field).label, self.message)
+        let text = crate::t!(
+            "form.field_message",
+            field = spec(self.field).title(),
+            message = self.message
+        );
+        f.write_str(&text)
     }
 }
 
@@ -87,14 +93,12 @@ pub fn country_of(record: &Customer) -> Result<&'static Country, String> {
     }
     let upper = code.to_uppercase();
     if upper == "UK" {
-        return Err("\"UK\" is not an ISO 3166 code; the United Kingdom is GB".into());
+        return Err(t!("validate.uk").into());
     }
     match countries().get(&upper) {
-        Some(_) => Err(format!("use the upper-case code {upper}")),
-        None if code.is_empty() => Err("is required (ISO 3166-1 alpha-2, e.g. DE)".into()),
-        None => Err(format!(
-            "\"{code}\" is not a supported ISO 3166-1 alpha-2 country code"
-        )),
+        Some(_) => Err(t!("validate.upper_case", code = upper)),
+        None if code.is_empty() => Err(t!("validate.country_required").into()),
+        None => Err(t!("validate.country_unknown", code = code)),
     }
 }
 
@@ -107,23 +111,21 @@ pub fn check_field(
     policy: &Policy,
 ) -> Result<String, String> {
     if let Some(c) = value.chars().find(|c| is_forbidden_char(*c)) {
-        return Err(format!(
-            "contains the control character U+{:04X}; remove it",
-            c as u32
+        return Err(t!(
+            "validate.control_char",
+            code = format!("{:04X}", c as u32)
         ));
     }
     let value = value.trim();
     let max = spec(field).max_len;
     let len = value.chars().count();
     if len > max {
-        return Err(format!(
-            "is {len} characters long; at most {max} are allowed"
-        ));
+        return Err(t!("validate.too_long", len = len, max = max));
     }
     if field == FieldId::Country {
         return country_of(record).map(|c| c.code.clone());
     }
-    let country = country_of(record).map_err(|e| format!("country: {e}"));
+    let country = country_of(record).map_err(|e| t!("validate.country_prefix", message = e));
     match field {
         FieldId::CompanyName | FieldId::BillingCompanyName => check_company_name(value),
         FieldId::FirstName | FieldId::LastName | FieldId::Line1 => required(value),
@@ -132,7 +134,7 @@ pub fn check_field(
         FieldId::Culture => check_culture(value, country?),
         FieldId::Language => check_language(value, record),
         FieldId::City if value.is_empty() => {
-            when_empty(country?.city_required, || "is required".into())
+            when_empty(country?.city_required, || t!("validate.required").into())
         }
         FieldId::State => check_state(value, country?),
         FieldId::PostalCode => check_postal(value, country?),
@@ -156,20 +158,18 @@ pub fn warning(field: FieldId, value: &str) -> Option<String> {
         ".com", ".net", ".org", ".io", ".de", ".co.uk", ".info", ".biz",
     ];
     if let Some(suffix) = web_suffix.iter().find(|s| lower.ends_with(*s)) {
-        return Some(format!(
-            "ends like a web address ({suffix}); is that the legal company name?"
-        ));
+        return Some(t!("validate.web_address", suffix = suffix));
     }
     let digits: Vec<char> = lower.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() > 1 && digits.iter().all(|c| c.is_ascii_digit()) {
-        return Some("is only digits; is that the legal company name?".into());
+        return Some(t!("validate.only_digits").into());
     }
     None
 }
 
 fn required(value: &str) -> Result<String, String> {
     if value.is_empty() {
-        Err("is required".into())
+        Err(t!("validate.required").into())
     } else {
         Ok(value.to_string())
     }
@@ -187,10 +187,10 @@ fn when_empty(required: bool, message: impl FnOnce() -> String) -> Result<String
 fn check_company_name(value: &str) -> Result<String, String> {
     required(value)?;
     if !value.chars().any(char::is_alphanumeric) {
-        return Err("needs letters or digits, not only punctuation".into());
+        return Err(t!("validate.punctuation").into());
     }
     if value.chars().count() == 1 {
-        return Err("is a single character; enter the full legal name".into());
+        return Err(t!("validate.single_char").into());
     }
     let compact: String = value
         .chars()
@@ -198,15 +198,12 @@ fn check_company_name(value: &str) -> Result<String, String> {
         .flat_map(char::to_lowercase)
         .collect();
     if BARE_LEGAL_FORMS.contains(&compact.as_str()) {
-        return Err(format!(
-            "\"{value}\" is only a legal form; enter the name, e.g. \"Contoso {value}\""
-        ));
+        return Err(t!("validate.legal_form", value = value));
     }
     Ok(value.to_string())
 }
 
 fn check_email(value: &str, policy: &Policy) -> Result<String, String> {
-    const HINT: &str = "must be an address like name@example.com";
     required(value)?;
     let options = EmailOptions {
         minimum_sub_domains: 2,
@@ -214,22 +211,20 @@ fn check_email(value: &str, policy: &Policy) -> Result<String, String> {
         allow_display_text: false,
         allow_long_local_parts: false,
     };
-    let parsed =
-        EmailAddress::parse_with_options(value, options).map_err(|e| format!("{HINT} ({e})"))?;
+    let parsed = EmailAddress::parse_with_options(value, options)
+        .map_err(|e| t!("validate.email_detail", reason = e))?;
     let domain = parsed.domain().to_lowercase();
     if domain
         .split('.')
         .next_back()
         .is_some_and(|tld| tld.len() < 2)
     {
-        return Err(HINT.into());
+        return Err(t!("validate.email").into());
     }
     if let Some(partner) = policy.partner_domain.as_deref().map(str::to_lowercase)
         && (domain == partner || domain.ends_with(&format!(".{partner}")))
     {
-        return Err(format!(
-            "is on your own domain ({partner}); enter the customer's address"
-        ));
+        return Err(t!("validate.own_domain", domain = partner));
     }
     Ok(format!("{}@{domain}", parsed.local_part()))
 }
@@ -237,15 +232,10 @@ fn check_email(value: &str, policy: &Policy) -> Result<String, String> {
 fn check_phone(value: &str, country: &Country) -> Result<String, String> {
     if value.is_empty() {
         return when_empty(country.phone_required, || {
-            format!("is required for {}", country.name)
+            t!("validate.phone_required", country = country.title())
         });
     }
-    let hint = || {
-        format!(
-            "is not a valid phone number for {}; type it as dialled there or with +country code",
-            country.name
-        )
-    };
+    let hint = || t!("validate.phone", country = country.title());
     match phone_e164(&country.code, value) {
         Some(e164) => Ok(e164),
         None => Err(hint()),
@@ -304,10 +294,10 @@ fn check_culture(value: &str, country: &Country) -> Result<String, String> {
     let wanted = value.to_lowercase();
     match country.cultures.iter().find(|c| c.to_lowercase() == wanted) {
         Some(culture) => Ok(culture.clone()),
-        None => Err(format!(
-            "for {} must be one of {} (Ctrl-P lists them)",
-            country.name,
-            country.cultures.join(", ")
+        None => Err(t!(
+            "validate.culture",
+            country = country.title(),
+            cultures = country.cultures.join(", ")
         )),
     }
 }
@@ -316,9 +306,9 @@ fn check_language(value: &str, record: &Customer) -> Result<String, String> {
     let lower = value.to_lowercase();
     if lower.len() != 2 || !lower.chars().all(|c| c.is_ascii_lowercase()) {
         let from_culture = record.billing.culture.split('-').next().unwrap_or("en");
-        return Err(format!(
-            "is two letters (ISO 639-1), e.g. {}",
-            from_culture.to_lowercase()
+        return Err(t!(
+            "validate.language",
+            example = from_culture.to_lowercase()
         ));
     }
     Ok(lower)
@@ -330,7 +320,7 @@ fn check_state(value: &str, country: &Country) -> Result<String, String> {
     }
     if value.is_empty() {
         return when_empty(country.state_required, || {
-            format!("is required for {} (Ctrl-P lists them)", country.name)
+            t!("validate.state_required", country = country.title())
         });
     }
     match country.find_state(value) {
@@ -339,12 +329,14 @@ fn check_state(value: &str, country: &Country) -> Result<String, String> {
             let example = country
                 .states
                 .first()
-                .map(|s| format!(", e.g. {} or {}", s.code, s.name))
+                .map(|s| t!("validate.state_example", code = s.code, name = s.name))
                 .unwrap_or_default();
-            Err(format!(
-                "\"{value}\" is not a {} of {}; use its code or name{example} (Ctrl-P lists them)",
-                country.state_label.to_lowercase(),
-                country.name
+            Err(t!(
+                "validate.state",
+                value = value,
+                label = state_word(country),
+                country = country.title(),
+                example = example
             ))
         }
     }
@@ -356,31 +348,44 @@ fn check_postal(value: &str, country: &Country) -> Result<String, String> {
     }
     if value.is_empty() {
         return when_empty(country.postal_required, || {
-            format!(
-                "is required for {}: {}, e.g. {}",
-                country.name, country.postal_hint, country.postal_example
+            t!(
+                "validate.postal_required",
+                country = country.title(),
+                hint = country.postal_hint_text(),
+                example = country.postal_example
             )
         });
     }
     country.normalise_postal(value).ok_or_else(|| {
-        format!(
-            "for {} is {}, e.g. {}",
-            country.name, country.postal_hint, country.postal_example
+        t!(
+            "validate.postal",
+            country = country.title(),
+            hint = country.postal_hint_text(),
+            example = country.postal_example
         )
     })
+}
+
+/// The state label as a word inside a sentence: lower case in English
+/// ("a state of …"); German nouns keep their capital.
+fn state_word(country: &Country) -> String {
+    match crate::i18n::lang() {
+        crate::i18n::Lang::En => country.state_title().to_lowercase(),
+        crate::i18n::Lang::De => country.state_title().to_string(),
+    }
 }
 
 fn check_registration(value: &str, country: &Country) -> Result<String, String> {
     if value.is_empty() {
         return when_empty(country.registration_required, || {
-            format!("is required for customers in {}", country.name)
+            t!("validate.registration_required", country = country.title())
         });
     }
     if !value
         .chars()
         .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.'))
     {
-        return Err("may hold letters, digits, spaces and - / . only".into());
+        return Err(t!("validate.registration").into());
     }
     Ok(value.to_string())
 }

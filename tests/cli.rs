@@ -18,6 +18,7 @@ fn konto(dir: &Path, args: &[&str]) -> Output {
         .env_remove("KONTO_DATA_DIR")
         .env("KONTO_STATE_DIR", dir.join("state"))
         .env("KONTO_CONFIG", dir.join("config.toml"))
+        .env("KONTO_LANG", "en")
         .output()
         .unwrap()
 }
@@ -346,6 +347,7 @@ fn list_filters_and_fits_the_width() {
         .env("COLUMNS", "80")
         .env("KONTO_STATE_DIR", dir.path().join("state"))
         .env("KONTO_CONFIG", dir.path().join("config.toml"))
+        .env("KONTO_LANG", "en")
         .output()
         .unwrap();
     let text = stdout(&out);

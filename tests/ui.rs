@@ -10,25 +10,6 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 
-fn render(state: &State, width: u16, height: u16) -> Vec<String> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    (0..height)
-        .map(|y| {
-            let mut line = String::new();
-            let mut x = 0;
-            while x < width {
-                let cell = &buffer[(x, y)];
-                line.push_str(cell.symbol());
-                // A wide character covers the next cell too.
-                x += unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1) as u16;
-            }
-            line
-        })
-        .collect()
-}
-
 fn screen_text(lines: &[String]) -> String {
     lines.join("\n")
 }
@@ -71,7 +52,7 @@ fn browse_screen_shows_header_list_detail_and_keys() {
     assert!(text.contains("Königstraße 27"));
     assert!(text.contains("Azure reservations"));
     assert!(text.contains("✗ not allowed"));
-    assert!(text.contains("version 1 · updated 2023-11-14 22:13 UTC"));
+    assert!(text.contains("version 1 · updated 14 Nov 2023, 22:13"));
     // The key bar comes from the key map.
     let keys = &lines[34];
     for hint in [
@@ -243,7 +224,7 @@ fn the_whole_detail_fits_a_100_by_30_terminal() {
         "Postal code",
         "Azure savings plan",
         "Tenant id",
-        "version 1 · updated 2023-11-14 22:13 UTC",
+        "version 1 · updated 14 Nov 2023, 22:13",
     ] {
         assert!(text.contains(needle), "{needle} not visible:\n{text}");
     }
@@ -258,7 +239,7 @@ fn a_tall_terminal_gets_blank_lines_between_sections() {
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("Last updated        2023-11-14 22:13 UTC"))
+            .any(|l| l.contains("Last updated          14 Nov 2023, 22:13"))
     );
 }
 
@@ -285,11 +266,11 @@ fn picker_popup_shows_the_matching_states_and_the_label_follows_the_country() {
     let mut s = us_state();
     let text = screen_text(&render(&s, 120, 35));
     assert!(
-        text.contains("State               WA · Washington"),
+        text.contains("State                 WA · Washington"),
         "{text}"
     );
     assert!(
-        text.contains("Phone               (425) 882-8080"),
+        text.contains("Phone                 (425) 882-8080"),
         "national format"
     );
     press(&mut s, &[key(KeyCode::Char('u'))]);
@@ -410,7 +391,8 @@ fn help_lists_every_key_of_the_mode_from_the_key_map_and_filters() {
     assert!(text.contains("Keys · Customer list"), "{text}");
     // Every binding of the browse key map is there, bar or not.
     for binding in konto::keymap::bindings(konto::keymap::KeyMode::Browse) {
-        assert!(text.contains(binding.help), "help lacks {}", binding.help);
+        let help = konto::i18n::t(binding.help);
+        assert!(text.contains(help), "help lacks {help}");
     }
     assert!(text.contains("PgUp"));
     assert!(text.contains("Ctrl-C"));
@@ -499,4 +481,108 @@ fn the_selected_detail_field_is_scrolled_into_view() {
     press(&mut s, &[key(KeyCode::Down); 17]);
     let text = screen_text(&render(&s, 100, 20));
     assert!(text.contains("Tenant id"), "{text}");
+}
+
+fn click(state: &mut State, column: u16, row: u16) {
+    update(
+        state,
+        Action::Mouse {
+            kind: konto::app::MouseKind::Click,
+            column,
+            row,
+        },
+    );
+}
+
+/// The screen row where the form draws `field`'s label (after the border
+/// and the change marker).
+fn form_row(state: &State, field: konto::domain::FieldId, width: u16, height: u16) -> u16 {
+    let label = konto::domain::spec(field).title();
+    let lines = render(state, width, height);
+    let row = lines
+        .iter()
+        .position(|l| l.chars().skip(3).collect::<String>().starts_with(label))
+        .unwrap_or_else(|| panic!("{label} is not on screen:\n{}", lines.join("\n")));
+    row as u16
+}
+
+fn drawn_cursor(state: &State, width: u16, height: u16) -> (u16, u16) {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::draw(f, state)).unwrap();
+    let at = terminal.get_cursor_position().unwrap();
+    (at.x, at.y)
+}
+
+#[test]
+fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
+    use konto::domain::FieldId;
+    // Side by side, and a short narrow terminal where the form scrolls and
+    // messages go under their fields.
+    for (width, height) in [(120, 35), (80, 24)] {
+        let mut s = sized(width, height);
+        press(&mut s, &[key(KeyCode::Char('u'))]);
+        focus(&mut s, FieldId::Email);
+        press(&mut s, &[ctrl('u')]);
+        type_text(&mut s, "not an address");
+        focus(&mut s, FieldId::PostalCode);
+        assert!(
+            s.form
+                .as_ref()
+                .unwrap()
+                .errors
+                .contains_key(&FieldId::Email)
+        );
+        // Upwards: each field is on screen while the one below is focused.
+        for target in [
+            FieldId::PostalCode,
+            FieldId::City,
+            FieldId::Line2,
+            FieldId::Phone,
+            FieldId::Email,
+            FieldId::FirstName,
+            FieldId::CompanyName,
+        ] {
+            let row = form_row(&s, target, width, height);
+            // On the label: the field gets the focus.
+            click(&mut s, 5, row);
+            let form = s.form.as_ref().unwrap();
+            assert_eq!(form.focused_id(), Some(target), "{width}x{height}");
+            // On the value's third character: the cursor goes there, and
+            // is drawn where the click was.
+            let row = form_row(&s, target, width, height);
+            let column = 1 + 2 + 22 + 2;
+            click(&mut s, column, row);
+            let form = s.form.as_ref().unwrap();
+            let input = &form.focused().unwrap().input;
+            assert_eq!(input.cursor(), 2.min(input.value().chars().count()));
+            if input.value().chars().count() >= 2 {
+                assert_eq!(drawn_cursor(&s, width, height), (column, row));
+            }
+        }
+        // A read-only field, a section title and the border change nothing.
+        let before = s.form.as_ref().unwrap().focused_id();
+        let domain = form_row(&s, FieldId::Domain, width, height);
+        click(&mut s, 5, domain);
+        click(&mut s, 0, domain + 1);
+        let lines = render(&s, width, height);
+        let section = lines
+            .iter()
+            .position(|l| l.contains("│Billing contact "))
+            .unwrap();
+        click(&mut s, 5, section as u16);
+        assert_eq!(s.form.as_ref().unwrap().focused_id(), before);
+    }
+}
+
+#[test]
+fn a_click_beside_a_long_value_puts_the_cursor_at_its_end() {
+    use konto::domain::FieldId;
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    let row = form_row(&s, FieldId::City, 120, 35);
+    click(&mut s, 1 + 2 + 22 + 40, row);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.focused_id(), Some(FieldId::City));
+    let input = &form.focused().unwrap().input;
+    assert_eq!(input.cursor(), input.value().chars().count());
 }

@@ -7,7 +7,11 @@ use tui_input::Input;
 
 use super::TextEdit;
 
-use crate::domain::{Customer, FIELDS, FieldId, FieldSpec};
+use ratatui::layout::{Position, Rect};
+
+use crate::domain::{Customer, FIELDS, FieldId, FieldSpec, Section};
+use crate::layout;
+use crate::text::width as width_of;
 use crate::validate::{Policy, check_field, warning};
 
 /// One line of the form.
@@ -43,6 +47,19 @@ pub struct Form {
     /// Customers a bulk change would make invalid, with why.
     pub bulk_failures: Vec<String>,
     policy: Policy,
+}
+
+/// One line of the form as drawn, top to bottom (see `Form::lines`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormLine {
+    Section(Section),
+    /// The blank line before a section.
+    Gap,
+    /// The field at this index of `fields`; its message stands beside it
+    /// unless a `Message` line follows.
+    Field(usize),
+    /// The message of the field at this index, under it (too wide beside).
+    Message(usize),
 }
 
 /// A submit found the record changed since the form opened.
@@ -158,6 +175,83 @@ impl Form {
         }
     }
 
+    /// The form's lines in a body `width` columns wide. The drawing and the
+    /// mouse both go by it, so a click lands on the field that is drawn there.
+    pub fn lines(&self, width: u16) -> Vec<FormLine> {
+        let (_, message_columns) = layout::form_columns(width);
+        let mut lines = Vec::new();
+        let mut section = None;
+        for (i, field) in self.fields.iter().enumerate() {
+            if section != Some(field.spec.section) {
+                if section.is_some() {
+                    lines.push(FormLine::Gap);
+                }
+                section = Some(field.spec.section);
+                lines.push(FormLine::Section(field.spec.section));
+            }
+            lines.push(FormLine::Field(i));
+            if self
+                .errors
+                .get(&field.spec.id)
+                .is_some_and(|m| width_of(m) > message_columns)
+            {
+                lines.push(FormLine::Message(i));
+            }
+        }
+        lines
+    }
+
+    /// The first of `lines` shown in a body `height` lines high: just enough
+    /// scrolling to keep the focused field in view, with one line below it
+    /// (for a message under it) when there is room.
+    pub fn scroll(&self, lines: &[FormLine], height: u16) -> usize {
+        let focus_line = lines
+            .iter()
+            .position(|l| *l == FormLine::Field(self.focus))
+            .unwrap_or(0);
+        (focus_line + 2)
+            .saturating_sub(usize::from(height))
+            .min(focus_line)
+    }
+
+    /// A click at (`column`, `row`) of the screen, whose form body is
+    /// `body`: focuses the editable field on that line (checking the one
+    /// left, as Tab does), with the cursor at the clicked character.
+    pub fn click(&mut self, body: Rect, column: u16, row: u16) {
+        if !body.contains(Position::new(column, row)) {
+            return;
+        }
+        let lines = self.lines(body.width);
+        let line = self.scroll(&lines, body.height) + usize::from(row - body.y);
+        let Some(FormLine::Field(index) | FormLine::Message(index)) = lines.get(line).copied()
+        else {
+            return;
+        };
+        if !self.fields.get(index).is_some_and(|f| f.spec.editable) {
+            return;
+        }
+        let (input_columns, _) = layout::form_columns(body.width);
+        // Where the clicked value is drawn from: a focused field scrolls
+        // with its cursor, the others show their start.
+        let shown_from = match self.fields.get(index) {
+            Some(field) if index == self.focus => field.input.visual_scroll(input_columns),
+            _ => 0,
+        };
+        if index != self.focus {
+            if !self.is_bulk() {
+                self.check_focused();
+            }
+            self.focus = index;
+        }
+        let input_x = usize::from(column - body.x).checked_sub(layout::FORM_LABEL_COLUMNS + 2);
+        if let (Some(x), Some(field)) = (input_x, self.fields.get_mut(index))
+            && x < input_columns
+        {
+            let cursor = char_at_column(field.input.value(), shown_from + x);
+            field.input = std::mem::take(&mut field.input).with_cursor(cursor);
+        }
+    }
+
     /// Applies an edit to the focused field.
     pub fn edit(&mut self, edit: &TextEdit) {
         if let Some(field) = self.fields.get_mut(self.focus) {
@@ -251,4 +345,17 @@ impl Form {
             .filter_map(|f| warning(f.id, normalised.field(f.id)).map(|m| (f.id, m)))
             .collect()
     }
+}
+
+/// The index of the character at display column `column` of `text` (the
+/// end when the text is shorter).
+fn char_at_column(text: &str, column: usize) -> usize {
+    let mut at = 0;
+    for (i, c) in text.chars().enumerate() {
+        at += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if at > column {
+            return i;
+        }
+    }
+    text.chars().count()
 }

@@ -6,7 +6,7 @@ mod form;
 mod list;
 mod picker;
 
-pub use form::{Conflict, Form, FormField};
+pub use form::{Conflict, Form, FormField, FormLine};
 pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading};
 pub use picker::{PickOption, Picker};
 
@@ -17,6 +17,7 @@ use tui_input::{Input, InputRequest};
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FIELDS, Permission};
 use crate::keymap::{self, Intent, KeyMode};
 use crate::layout;
+use crate::t;
 use crate::validate::{Policy, is_forbidden_char};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,10 +108,10 @@ impl SortBy {
 
     pub fn title(self) -> &'static str {
         match self {
-            SortBy::Name => "company name",
-            SortBy::Country => "country",
-            SortBy::Updated => "last updated",
-            SortBy::Version => "version",
+            SortBy::Name => crate::t!("sort.name"),
+            SortBy::Country => crate::t!("sort.country"),
+            SortBy::Updated => crate::t!("sort.updated"),
+            SortBy::Version => crate::t!("sort.version"),
         }
     }
 }
@@ -263,14 +264,14 @@ impl HelpView {
             .iter()
             .map(|b| {
                 let keys: Vec<String> = b.keys.iter().map(keymap::key_name).collect();
-                (keys.join(" "), b.help.to_string())
+                (keys.join(" "), b.help().to_string())
             })
             .collect();
         if mode.edits_text() {
             lines.extend(
                 keymap::EDITING_KEYS
                     .iter()
-                    .map(|(k, l)| (k.to_string(), l.to_string())),
+                    .map(|(k, l)| (k.to_string(), crate::i18n::t(l).to_string())),
             );
         }
         let query = self.query.value().trim().to_lowercase();
@@ -327,6 +328,8 @@ pub struct State {
     /// The key map in force (defaults and the config's overrides).
     pub keymap: keymap::Keymap,
     pub sort: SortBy,
+    /// The language and time zone texts and dates are written in.
+    pub locale: crate::i18n::Locale,
 }
 
 impl State {
@@ -354,6 +357,7 @@ impl State {
             access: crate::domain::Access::default(),
             keymap: keymap::Keymap::default(),
             sort: SortBy::Name,
+            locale: crate::i18n::Locale::default(),
         };
         let rows: Vec<crate::listing::Row> =
             customers.iter().map(crate::listing::Row::of).collect();
@@ -432,6 +436,8 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Command {
 
 /// Steps the state machine.
 pub fn update(state: &mut State, action: Action) -> Command {
+    // Messages are written in the state's language.
+    crate::i18n::set_locale(state.locale);
     match action {
         Action::Intent(intent) => on_intent(state, intent),
         Action::Edit(request) => {
@@ -470,10 +476,10 @@ pub fn update(state: &mut State, action: Action) -> Command {
             });
             state.set_list(listing, records);
             state.select(0);
-            state.info(format!(
-                "{}: {} customers",
-                cloud.title(),
-                state.list.total()
+            state.info(t!(
+                "status.loaded",
+                cloud = cloud.title(),
+                count = state.list.total()
             ));
             Command::None
         }
@@ -494,9 +500,10 @@ pub fn update(state: &mut State, action: Action) -> Command {
             Command::None
         }
         Action::Saved(customer) => {
-            let text = format!(
-                "Saved {} (version {})",
-                customer.company.name, customer.version
+            let text = t!(
+                "status.saved",
+                company = customer.company.name,
+                version = customer.version
             );
             state.form = None;
             let id = customer.id.clone();
@@ -521,7 +528,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
             state.form = None;
             state.marked.clear();
             state.mode = Mode::Browse;
-            state.success(format!("Saved {count} customers, each as a new version"));
+            state.success(t!("status.bulk_saved", count = count));
             Command::None
         }
         Action::Conflict { theirs, fields } => {
@@ -532,16 +539,14 @@ pub fn update(state: &mut State, action: Action) -> Command {
                         fields,
                     });
                     state.mode = Mode::Conflict;
-                    state.error("Not saved: the record changed since you opened it");
+                    state.error(t!("status.changed_while_editing"));
                 }
                 None => {
                     // A permission toggle or revert on a stale list: show
                     // what is stored now.
                     let company = theirs.company.name.clone();
                     state.replace_customer(*theirs);
-                    state.error(format!(
-                        "Not saved: {company} changed meanwhile; the list now shows the stored record"
-                    ));
+                    state.error(t!("status.changed_meanwhile", company = company));
                 }
             }
             Command::None
@@ -565,7 +570,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
             state.form = None;
             state.mode = Mode::Browse;
             state.replace_customer(customer);
-            state.info("Nothing to save");
+            state.info(t!("status.nothing_to_save"));
             Command::None
         }
         Action::CommitFailed(message) => {
@@ -576,7 +581,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
             } else {
                 Mode::Browse
             };
-            state.error(format!("Not saved: {message}"));
+            state.error(t!("status.not_saved", reason = message));
             Command::None
         }
     }
@@ -612,13 +617,21 @@ impl TextEdit {
 }
 
 /// Clicks select a list row or focus the pane under them; the wheel moves
-/// through the pane under it. Only in the list view (not over dialogs).
+/// through the pane under it. In the form a click focuses a field. Not over
+/// dialogs.
 fn on_mouse(state: &mut State, kind: MouseKind, column: u16, row: u16) {
-    if state.mode != Mode::Browse || state.history.is_some() {
+    let in_form = state.mode == Mode::Form;
+    if !(in_form || state.mode == Mode::Browse) || state.history.is_some() {
         return;
     }
     let area = ratatui::layout::Rect::new(0, 0, state.viewport.0, state.viewport.1);
     if layout::too_small(area) {
+        return;
+    }
+    if in_form {
+        if let (MouseKind::Click, Some(form)) = (kind, state.form.as_mut()) {
+            form.click(layout::form_body(area), column, row);
+        }
         return;
     }
     let screen = layout::screen(area);
@@ -681,7 +694,7 @@ fn on_edit(state: &mut State, edit: TextEdit) {
 /// Says in the status line why an action is not allowed.
 fn refuse(state: &mut State, verdict: Result<(), String>) {
     if let Err(why) = verdict {
-        state.error(format!("Not allowed: {why}"));
+        state.error(t!("status.not_allowed", reason = why));
     }
 }
 
@@ -704,10 +717,7 @@ fn on_restore_draft(state: &mut State, intent: Intent) -> Command {
                 return Command::ForgetDraft;
             };
             let Some(customer) = state.record(&draft.id) else {
-                state.error(format!(
-                    "{} is not in this cloud's list any more",
-                    draft.company
-                ));
+                state.error(t!("status.draft_gone", company = draft.company));
                 return Command::ForgetDraft;
             };
             let mut form = Form::new(customer, &state.policy);
@@ -723,13 +733,13 @@ fn on_restore_draft(state: &mut State, intent: Intent) -> Command {
             form.errors.clear();
             state.form = Some(form);
             state.mode = Mode::Form;
-            state.info(format!("Your unsaved edit of {} is back", draft.company));
+            state.info(t!("status.draft_back", company = draft.company));
             Command::ForgetDraft
         }
         Intent::No => {
             state.draft = None;
             state.mode = Mode::Browse;
-            state.info("The unsaved edit was thrown away");
+            state.info(t!("status.draft_dropped"));
             Command::ForgetDraft
         }
         Intent::Quit => Command::Quit,
@@ -805,9 +815,9 @@ fn on_conflict(state: &mut State, intent: Intent) -> Command {
                 let version = conflict.theirs.version;
                 state.replace_customer(conflict.theirs);
                 state.info(if reapply {
-                    format!("Your changes on top of version {version}: check and submit")
+                    t!("status.reapplied", version = version)
                 } else {
-                    format!("Reloaded version {version}; your changes were dropped")
+                    t!("status.reloaded", version = version)
                 });
             }
             state.mode = Mode::Form;
@@ -841,7 +851,7 @@ fn on_history(state: &mut State, intent: Intent) -> Command {
                     verdict => refuse(state, verdict),
                 }
             }
-            None => state.info("No change to revert"),
+            None => state.info(t!("status.no_change")),
         },
         Intent::Cancel => {
             state.history = None;
@@ -858,7 +868,7 @@ fn on_confirm_revert(state: &mut State, intent: Intent, version: u64) -> Command
     match intent {
         Intent::Yes => match state.history.as_ref().map(|v| v.id.clone()) {
             Some(id) => {
-                state.info("Reverting…");
+                state.info(t!("status.reverting"));
                 Command::Revert {
                     cloud: state.cloud,
                     id,
@@ -927,9 +937,7 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
         }
         Intent::MarkAll => {
             let Some(listed) = state.visible_ids(BULK_MAX) else {
-                state.error(format!(
-                    "Not marked: a bulk change takes at most {BULK_MAX} customers; filter first"
-                ));
+                state.error(t!("status.bulk_too_many", max = BULK_MAX));
                 return Command::None;
             };
             if listed.iter().all(|id| state.marked.contains(id)) {
@@ -946,22 +954,27 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
                 state.mode = Mode::Form;
                 state.status = None;
             }
-            None => state.info("No customer selected"),
+            None => state.info(t!("status.no_customer")),
         },
         Intent::Sort => {
             state.set_sort(state.sort.next());
-            state.info(format!("Sorted by {}", state.sort.title()));
+            state.info(t!("status.sorted", order = state.sort.title()));
         }
         Intent::Copy => {
             let Some(customer) = state.selected_customer() else {
-                state.info("No customer selected");
+                state.info(t!("status.no_customer"));
                 return Command::None;
             };
             let (label, value) = match (state.focus, FIELDS.get(state.detail_field)) {
-                (Pane::Detail, Some(field)) => (field.label, customer.field(field.id).to_string()),
-                _ => ("Customer id", customer.id.clone()),
+                (Pane::Detail, Some(field)) => {
+                    (field.title(), customer.field(field.id).to_string())
+                }
+                _ => (
+                    crate::domain::spec(crate::domain::FieldId::Id).title(),
+                    customer.id.clone(),
+                ),
             };
-            state.info(format!("Copied {label} to the clipboard"));
+            state.info(t!("status.copied", what = label));
             return Command::Copy(value);
         }
         Intent::History => match state.selected_customer() {
@@ -971,13 +984,13 @@ fn on_browse(state: &mut State, intent: Intent) -> Command {
                     id: customer.id.clone(),
                 };
             }
-            None => state.info("No customer selected"),
+            None => state.info(t!("status.no_customer")),
         },
         Intent::ToggleReservations => ask_permission(state, Permission::AzureReservations),
         Intent::ToggleSavingsPlan => ask_permission(state, Permission::AzureSavingsPlan),
         Intent::SwitchCloud => {
             let next = state.cloud.other();
-            state.info(format!("Loading {} customers…", next.title()));
+            state.info(t!("status.loading", cloud = next.title()));
             return Command::Load(next);
         }
         Intent::Quit => return Command::Quit,
@@ -992,18 +1005,23 @@ fn ask_permission(state: &mut State, permission: Permission) {
             let allow = !customer.permissions.get(permission);
             state.mode = Mode::ConfirmPermission { permission, allow };
         }
-        None => state.info("No customer selected"),
+        None => state.info(t!("status.no_customer")),
     }
 }
 
 /// The question asked before a permission changes.
 pub fn permission_question(company: &str, permission: Permission, allow: bool) -> String {
     if allow {
-        format!("Allow {company} to purchase {}?", permission.title())
+        t!(
+            "dialog.allow",
+            company = company,
+            permission = permission.title()
+        )
     } else {
-        format!(
-            "Stop allowing {company} to purchase {}?",
-            permission.title()
+        t!(
+            "dialog.stop",
+            company = company,
+            permission = permission.title()
         )
     }
 }
@@ -1034,7 +1052,10 @@ fn on_confirm_permission(
         }
         Intent::No => {
             state.mode = Mode::Browse;
-            state.info(format!("{} permission unchanged", permission.title()));
+            state.info(t!(
+                "status.permission_unchanged",
+                permission = permission.title()
+            ));
             Command::None
         }
         Intent::Quit => Command::Quit,
@@ -1061,9 +1082,9 @@ fn on_form(state: &mut State, intent: Intent) -> Command {
                     state.picker = Some(picker);
                     state.mode = Mode::Pick;
                 }
-                None => state.info(format!(
-                    "{} has no list to pick from",
-                    crate::domain::spec(id).label
+                None => state.info(t!(
+                    "status.no_list",
+                    field = crate::domain::spec(id).title()
                 )),
             }
         }
@@ -1092,14 +1113,14 @@ fn submit_bulk(state: &mut State) -> Command {
     };
     let filled = form.filled();
     if filled.is_empty() {
-        state.info("Fill the fields to change; empty fields are left as they are");
+        state.info(t!("status.bulk_empty"));
         return Command::None;
     }
     let mut proposals = Vec::new();
     let mut failures = Vec::new();
     for id in &form.bulk {
         let Some(customer) = state.list.records.get(id) else {
-            failures.push(format!("{id}: its record could not be read"));
+            failures.push(t!("status.record_unreadable", id = id));
             continue;
         };
         let mut record = customer.clone();
@@ -1124,15 +1145,13 @@ fn submit_bulk(state: &mut State) -> Command {
         let count = failures.len();
         form.bulk_failures = failures;
         state.mode = Mode::BulkFailed;
-        state.error(format!(
-            "Not saved: the change would make {count} customers invalid"
-        ));
+        state.error(t!("status.bulk_invalid", count = count));
         return Command::None;
     }
     if proposals.is_empty() {
         state.form = None;
         state.mode = Mode::Browse;
-        state.info("Nothing to save: the marked customers already have these values");
+        state.info(t!("status.bulk_nothing"));
         return Command::None;
     }
     form.pending_many = proposals;
@@ -1151,18 +1170,17 @@ fn submit(state: &mut State) -> Command {
     }
     let Some(record) = form.validate() else {
         let count = form.errors.len();
-        let noun = if count == 1 {
-            "field needs"
+        state.error(if count == 1 {
+            t!("status.invalid_one").to_string()
         } else {
-            "fields need"
-        };
-        state.error(format!("Not saved: {count} {noun} attention"));
+            t!("status.invalid_many", count = count)
+        });
         return Command::None;
     };
     if record == form.original {
         state.form = None;
         state.mode = Mode::Browse;
-        state.info("Nothing to save");
+        state.info(t!("status.nothing_to_save"));
         return Command::None;
     }
     let has_warnings = !form.warnings(&record).is_empty();
@@ -1195,7 +1213,7 @@ pub fn bulk_review(state: &State, sample: usize) -> (usize, BulkSample) {
                 .filter(|f| old.field(f.id) != new.field(f.id))
                 .map(|f| {
                     (
-                        f.label,
+                        f.title(),
                         old.field(f.id).to_string(),
                         new.field(f.id).to_string(),
                     )
@@ -1218,7 +1236,7 @@ pub fn review_changes(form: &Form) -> Vec<(&'static str, String, String)> {
         .filter(|f| pending.field(f.id) != form.original.field(f.id))
         .map(|f| {
             (
-                f.label,
+                f.title(),
                 form.original.field(f.id).to_string(),
                 pending.field(f.id).to_string(),
             )
@@ -1251,7 +1269,7 @@ fn on_review(state: &mut State, intent: Intent) -> Command {
                 .as_mut()
                 .map(|f| std::mem::take(&mut f.pending_many))
                 .unwrap_or_default();
-            state.info(format!("Saving {} customers…", records.len()));
+            state.info(t!("status.saving_many", count = records.len()));
             Command::CommitMany {
                 action: AuditAction::Update,
                 records,
@@ -1262,7 +1280,7 @@ fn on_review(state: &mut State, intent: Intent) -> Command {
             let Some(record) = state.form.as_mut().and_then(|f| f.pending.take()) else {
                 return Command::None;
             };
-            state.info("Saving…");
+            state.info(t!("status.saving"));
             Command::Commit {
                 action: AuditAction::Update,
                 record: Box::new(record),
@@ -1311,7 +1329,7 @@ fn on_confirm_discard(state: &mut State, intent: Intent, then_quit: bool) -> Com
         Intent::Yes => {
             state.form = None;
             state.mode = Mode::Browse;
-            state.info("Changes discarded");
+            state.info(t!("status.discarded"));
             if then_quit {
                 return Command::Quit;
             }

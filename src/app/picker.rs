@@ -44,7 +44,11 @@ impl Picker {
         let country = countries().get(&record.billing.address.country)?;
         let (title, options): (String, Vec<PickOption>) = match field {
             FieldId::State if country.has_state_list() => (
-                format!("{} of {}", country.state_label, country.name),
+                crate::t!(
+                    "dialog.pick_state",
+                    label = country.state_title(),
+                    country = country.title()
+                ),
                 country
                     .states
                     .iter()
@@ -52,7 +56,7 @@ impl Picker {
                     .collect(),
             ),
             FieldId::Culture => (
-                format!("Culture for {}", country.name),
+                crate::t!("dialog.pick_culture", country = country.title()),
                 country
                     .cultures
                     .iter()

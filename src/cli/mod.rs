@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::ThemeName;
 use crate::demo::demo_customers;
 use crate::domain::{Access, Cloud, Role};
+use crate::i18n::{Lang, Locale, Zone};
 use crate::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
 use crate::validate::Policy;
 
@@ -60,6 +61,11 @@ pub struct Cli {
     /// turns colour off entirely.
     #[arg(long, global = true, env = "KONTO_THEME", value_enum, default_value_t = ThemeArg::Dark)]
     pub theme: ThemeArg,
+
+    /// Language of the app's texts: en or de (default: the config's
+    /// `language`, else LC_ALL, LC_MESSAGES or LANG: de_* is German).
+    #[arg(long, global = true, env = "KONTO_LANG", value_enum)]
+    pub lang: Option<LangArg>,
 
     /// sled's page cache in MiB (memory the store may use for caching).
     #[arg(long, global = true, env = "KONTO_CACHE_MB", value_name = "MIB", default_value_t = DEFAULT_CACHE_BYTES / (1024 * 1024))]
@@ -161,6 +167,28 @@ fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches, config: &crate::confi
     if config.mouse == Some(false) {
         cli.no_mouse = true;
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    En,
+    De,
+}
+
+/// The language konto speaks: `--lang`, the config, then the locale.
+fn language(cli: &Cli, config: &crate::config::Config) -> Lang {
+    let flag = cli.lang.map(|l| match l {
+        LangArg::En => Lang::En,
+        LangArg::De => Lang::De,
+    });
+    let env = |name: &str| std::env::var(name).ok();
+    crate::i18n::resolve(
+        flag,
+        config.language.as_deref(),
+        env("LC_ALL").as_deref(),
+        env("LC_MESSAGES").as_deref(),
+        env("LANG").as_deref(),
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -418,6 +446,13 @@ pub fn main() -> ExitCode {
         eprintln!("konto: warning: {warning}");
     }
     apply_config(&mut cli, &matches, &config);
+    // Texts (validation messages, store errors) in the operator's language,
+    // dates in local time.
+    let locale = Locale {
+        lang: language(&cli, &config),
+        zone: Zone::Local,
+    };
+    crate::i18n::set_locale(locale);
     let keymap = match crate::config::keymap(&config) {
         Ok(map) => map,
         Err(message) => return fail(exit::USAGE, message),
@@ -450,6 +485,7 @@ pub fn main() -> ExitCode {
                 access,
                 mouse: !cli.no_mouse,
                 keymap,
+                locale,
             },
         ),
         Some(Cmd::Export {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::domain::label_for_key;
+use crate::t;
 use crate::validate::FieldError;
 
 #[derive(Debug)]
@@ -66,91 +67,75 @@ fn labels(keys: &[String]) -> String {
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::InUse(path) => write!(
-                f,
-                "the store at {} is in use by another konto process",
-                path.display()
-            ),
-            StoreError::Unreadable { path, reason } => write!(
-                f,
-                "the store at {} cannot be read ({reason}); check the path and its permissions",
-                path.display()
-            ),
+        let text = match self {
+            StoreError::InUse(path) => t!("store.in_use", path = path.display()),
+            StoreError::Unreadable { path, reason } => {
+                t!("store.unreadable", path = path.display(), reason = reason)
+            }
             StoreError::Damaged {
                 path,
                 reason,
                 backup,
             } => {
-                write!(
-                    f,
-                    "the store at {} cannot be opened ({reason}); konto has not changed it. ",
-                    path.display()
-                )?;
-                match backup {
-                    Some(b) => write!(
-                        f,
-                        "The newest backup is {}: `konto restore {} --data-dir NEW_DIR` rebuilds a store from it",
-                        b.display(),
-                        b.display()
+                let what = t!("store.damaged", path = path.display(), reason = reason);
+                let next = match backup {
+                    Some(b) => t!("store.damaged_backup", backup = b.display()),
+                    None => t!(
+                        "store.damaged_no_backup",
+                        dir = path.join("backups").display()
                     ),
-                    None => write!(
-                        f,
-                        "There is no backup in {}",
-                        path.join("backups").display()
-                    ),
-                }
+                };
+                format!("{what}{next}")
             }
-            StoreError::TooNew { path, found } => write!(
-                f,
-                "the store at {} was written by a newer konto (schema {found}; this one knows up to {}); use that konto",
-                path.display(),
-                super::SCHEMA_VERSION
+            StoreError::TooNew { path, found } => t!(
+                "store.too_new",
+                path = path.display(),
+                found = found,
+                known = super::SCHEMA_VERSION
             ),
             StoreError::BadRecord { key, reason } => {
-                write!(f, "stored item {key} cannot be read: {reason}")
+                t!("store.bad_record", key = key, reason = reason)
             }
-            StoreError::NotFound(id) => write!(f, "no customer with id {id}"),
+            StoreError::NotFound(id) => t!("store.not_found", id = id),
             StoreError::Conflict {
                 id,
                 based_on,
                 stored,
                 fields,
             } => {
-                write!(
-                    f,
-                    "customer {id} changed meanwhile: your edit is based on version {based_on}, the store has version {stored}"
-                )?;
+                let mut text = t!(
+                    "store.conflict",
+                    id = id,
+                    based_on = based_on,
+                    stored = stored
+                );
                 if !fields.is_empty() {
-                    write!(f, " (changed since: {})", labels(fields))?;
+                    text.push_str(&t!("store.changed_since", fields = labels(fields)));
                 }
-                Ok(())
+                text
             }
             StoreError::Invalid(errors) => {
                 let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                write!(f, "invalid record: {}", list.join("; "))
+                t!("store.invalid", errors = list.join("; "))
             }
             StoreError::NoSuchChange { id, version } => {
-                write!(
-                    f,
-                    "customer {id} has no recorded change for version {version}"
-                )
+                t!("store.no_such_change", id = id, version = version)
             }
             StoreError::RevertBlocked {
                 version,
                 later,
                 fields,
-            } => write!(
-                f,
-                "cannot revert version {version}: the later version {later} changed {} too; revert that first",
-                labels(fields)
+            } => t!(
+                "store.revert_blocked",
+                version = version,
+                later = later,
+                fields = labels(fields)
             ),
-            StoreError::BadBackup { path, reason } => write!(
-                f,
-                "cannot restore {}: {reason}; nothing was written",
-                path.display()
-            ),
-        }
+            StoreError::BadBackup { path, reason } => {
+                t!("store.bad_backup", path = path.display(), reason = reason)
+            }
+        };
+        f.write_str(&text)
     }
 }
 

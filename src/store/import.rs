@@ -114,7 +114,7 @@ impl Store {
                         problems.push(ImportProblem {
                             location: location.clone(),
                             customer: who(&customer),
-                            field: Some(crate::domain::spec(e.field).label.to_string()),
+                            field: Some(crate::domain::spec(e.field).title().to_string()),
                             reason: e.message,
                         });
                     }

@@ -11,6 +11,7 @@ use crate::app::{Pane, State};
 use crate::countries::countries;
 use crate::domain::{Customer, FIELDS, FieldId, Permission, Section};
 use crate::listing::RowRef;
+use crate::t;
 use crate::text::{fit, safe, width};
 use crate::validate::phone_for_display;
 
@@ -18,31 +19,40 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let marked = if state.marked.is_empty() {
         String::new()
     } else {
-        format!("· {} marked ", state.marked.len())
+        format!("· {} ", t!("screen.marked", count = state.marked.len()))
     };
     let access = if state.access.read_only {
-        "· read-only ".to_string()
+        format!("· {} ", t!("screen.read_only"))
     } else if state.access.role != crate::domain::Role::Admin {
-        format!("· {} ", state.access.role.key())
+        format!("· {} ", state.access.role.title())
     } else {
         String::new()
     };
     // While rows stream in or a filter runs, the counts say so.
     let progress = match (&state.list.loading, &state.list.matching) {
         (Some(_), _) => format!(
-            "· loading {}% ",
-            state.list.listing.len() * 100 / state.list.total().max(1)
+            "· {} ",
+            t!(
+                "screen.loading",
+                percent = state.list.listing.len() * 100 / state.list.total().max(1)
+            )
         ),
         (None, Some(job)) => {
             let (done, all) = job.progress();
-            format!("· matching {}% ", done * 100 / all.max(1))
+            format!(
+                "· {} ",
+                t!("screen.matching", percent = done * 100 / all.max(1))
+            )
         }
         (None, None) => String::new(),
     };
     let counts = format!(
-        " {}/{} customers {progress}{marked}{access}",
-        state.visible().len(),
-        state.list.total()
+        " {} {progress}{marked}{access}",
+        t!(
+            "screen.customers",
+            shown = state.visible().len(),
+            total = state.list.total()
+        )
     );
     let left = vec![
         Span::styled(" konto ", theme().header_accent),
@@ -77,21 +87,23 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
     let filter = state.filter.value();
     let sorted = match state.sort {
         crate::app::SortBy::Name => String::new(),
-        other => format!(" · by {}", other.title()),
+        other => format!(" · {}", t!("list.sorted", order = other.title())),
     };
+    let customers = t!("list.title");
     let title = if filter.is_empty() {
-        format!(" Customers{sorted} ")
+        format!(" {customers}{sorted} ")
     } else {
-        format!(" Customers{sorted} · filter: {} ", safe(filter))
+        let filter = t!("list.filter", filter = safe(filter));
+        format!(" {customers}{sorted} · {filter} ")
     };
     let block = pane_block(title, state.focus == Pane::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if state.visible().is_empty() {
         let text = if state.list.total() == 0 {
-            "No customers in this cloud."
+            t!("list.empty_cloud")
         } else {
-            "No customer matches the filter. Esc clears it."
+            t!("list.no_match")
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme().dim)), inner);
         return;
@@ -183,7 +195,7 @@ fn fit_marked(
     spans
 }
 
-const LABEL_COLUMNS: usize = 20;
+const LABEL_COLUMNS: usize = 22;
 
 /// A field's value as operators read it: phones in the country's national
 /// format, state and country codes with their names.
@@ -198,7 +210,7 @@ fn display_value(customer: &Customer, id: FieldId) -> String {
             _ => value.to_string(),
         },
         FieldId::Country => match country {
-            Some(c) => format!("{} · {}", c.code, c.name),
+            Some(c) => format!("{} · {}", c.code, c.title()),
             None => value.to_string(),
         },
         _ => value.to_string(),
@@ -250,7 +262,7 @@ fn section_lines(
 }
 
 fn updated(customer: &Customer) -> String {
-    customer.updated.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::i18n::time(customer.updated)
 }
 
 /// Lines the detail needs with blank lines between sections.
@@ -286,14 +298,14 @@ pub fn detail_lines(
         gap(&mut lines);
     }
     lines.push(Line::from(Span::styled(
-        "Purchase permissions",
+        t!("section.permissions"),
         theme().section,
     )));
     for p in Permission::ALL {
         let (text, style) = if customer.permissions.get(p) {
-            ("✓ allowed", theme().on)
+            (t!("permission.allowed"), theme().on)
         } else {
-            ("✗ not allowed", theme().off)
+            (t!("permission.not_allowed"), theme().off)
         };
         lines.push(field_line(p.title(), text, style, columns));
     }
@@ -310,9 +322,14 @@ pub fn detail_lines(
     // border (see `detail`).
     if roomy {
         let version = customer.version.to_string();
-        lines.push(field_line("Version", &version, theme().value, columns));
         lines.push(field_line(
-            "Last updated",
+            t!("detail.version"),
+            &version,
+            theme().value,
+            columns,
+        ));
+        lines.push(field_line(
+            t!("detail.updated"),
             &updated(customer),
             theme().value,
             columns,
@@ -322,7 +339,10 @@ pub fn detail_lines(
 }
 
 pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
-    let block = pane_block(" Account ".to_string(), state.focus == Pane::Detail);
+    let block = pane_block(
+        format!(" {} ", t!("detail.title")),
+        state.focus == Pane::Detail,
+    );
     let Some(customer) = state.selected_customer() else {
         frame.render_widget(block, area);
         return;
@@ -338,9 +358,12 @@ pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         block.title_bottom(Span::styled(
             format!(
-                " version {} · updated {} ",
-                customer.version,
-                updated(customer)
+                " {} ",
+                t!(
+                    "detail.border",
+                    version = customer.version,
+                    time = updated(customer)
+                )
             ),
             theme().label,
         ))

@@ -6,25 +6,22 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::theme;
-use crate::app::Form;
-use crate::domain::Section;
-use crate::text::{fit, safe, skip_columns, width};
+use crate::app::{Form, FormLine};
+use crate::t;
+use crate::text::{fit, safe, skip_columns};
 
-const LABEL_COLUMNS: usize = 22;
-const INPUT_COLUMNS: usize = 44;
+use crate::layout::{self, FORM_LABEL_COLUMNS as LABEL_COLUMNS};
 
 pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
     let title = if form.is_bulk() {
-        format!(
-            " Bulk update · {} customers · only the fields you fill are applied ",
-            form.bulk.len()
-        )
+        format!(" {} ", t!("form.bulk_title", count = form.bulk.len()))
     } else {
-        format!(
-            " Update account · {} · version {} ",
-            safe(&form.original.company.name),
-            form.original.version
-        )
+        let title = t!(
+            "form.title",
+            company = safe(&form.original.company.name),
+            version = form.original.version
+        );
+        format!(" {title} ")
     };
     let block = Block::bordered()
         .border_style(theme().border_focused)
@@ -36,25 +33,35 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
     }
 
     // Margin (2) + label + input; what is left holds the field's message.
-    let input_columns =
-        INPUT_COLUMNS.min(usize::from(inner.width).saturating_sub(LABEL_COLUMNS + 2));
-    let message_columns =
-        usize::from(inner.width).saturating_sub(LABEL_COLUMNS + 2 + input_columns + 1);
-
+    let (input_columns, _) = layout::form_columns(inner.width);
+    let plan = form.lines(inner.width);
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(usize, usize)> = None;
-    let mut section: Option<Section> = None;
-    for (i, field) in form.fields.iter().enumerate() {
-        if section != Some(field.spec.section) {
-            if section.is_some() {
-                lines.push(Line::from(""));
+    for (n, line) in plan.iter().enumerate() {
+        let i = match *line {
+            FormLine::Section(section) => {
+                lines.push(Line::from(Span::styled(section.title(), theme().section)));
+                continue;
             }
-            section = Some(field.spec.section);
-            lines.push(Line::from(Span::styled(
-                field.spec.section.title(),
-                theme().section,
-            )));
-        }
+            FormLine::Gap => {
+                lines.push(Line::from(""));
+                continue;
+            }
+            FormLine::Message(i) => {
+                let message = form.errors.get(&form.fields[i].spec.id);
+                let indent = LABEL_COLUMNS + 2;
+                let room = usize::from(inner.width).saturating_sub(indent);
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(fit(message.map_or("", String::as_str), room), theme().error),
+                ]));
+                continue;
+            }
+            FormLine::Field(i) => i,
+        };
+        let Some(field) = form.fields.get(i) else {
+            continue;
+        };
         let id = field.spec.id;
         let focused = i == form.focus;
         let changed = form.is_changed(id);
@@ -84,7 +91,7 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
                 theme().input,
             )
         } else if form.is_bulk() {
-            (fit("(kept per customer)", input_columns), theme().dim)
+            (fit(t!("form.kept"), input_columns), theme().dim)
         } else {
             (fit(value, input_columns), theme().dim)
         };
@@ -99,32 +106,18 @@ pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
             ),
             Span::styled(shown, style),
         ];
-        // The message stands beside the field, or under it where it does not fit.
-        let message = form.errors.get(&id);
-        match message {
-            Some(m) if width(m) <= message_columns => {
-                spans.push(Span::raw(" "));
-                spans.push(Span::styled(safe(m).into_owned(), theme().error));
-                lines.push(Line::from(spans));
-            }
-            Some(m) => {
-                lines.push(Line::from(spans));
-                let indent = LABEL_COLUMNS + 2;
-                let room = usize::from(inner.width).saturating_sub(indent);
-                lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(indent)),
-                    Span::styled(fit(m, room), theme().error),
-                ]));
-            }
-            None => lines.push(Line::from(spans)),
+        // The message stands beside the field, or on the next line (above).
+        if let Some(m) = form.errors.get(&id)
+            && plan.get(n + 1) != Some(&FormLine::Message(i))
+        {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(safe(m).into_owned(), theme().error));
         }
+        lines.push(Line::from(spans));
     }
 
-    // Scroll just enough to keep the focused field in view.
     let height = usize::from(inner.height);
-    let focus_line = cursor.map_or(0, |(_, y)| y);
-    // (One line below it too, for a message under the field, when there is room.)
-    let scroll = (focus_line + 2).saturating_sub(height).min(focus_line);
+    let scroll = form.scroll(&plan, inner.height);
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
     if let Some((x, y)) = cursor {
         let x = inner.x + (x.min(usize::from(inner.width).saturating_sub(1))) as u16;

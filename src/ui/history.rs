@@ -8,29 +8,48 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme;
 use crate::app::HistoryView;
 use crate::domain::{AuditEntry, label_for_key};
-use crate::text::{fit, safe};
+use crate::t;
+use crate::text::{fit, safe, wrap};
 
 /// The header line of an entry: version, local time, operator, action.
 fn entry_title(entry: &AuditEntry) -> String {
-    let local = entry.time.with_timezone(&chrono::Local);
     let mut title = format!(
         "v{}  {}  {}  {}",
         entry.version,
-        local.format("%Y-%m-%d %H:%M"),
+        crate::i18n::time(entry.time),
         safe(&entry.operator),
         entry.action.title()
     );
     if let Some(v) = entry.reverts {
-        title.push_str(&format!(" of v{v}"));
+        title.push(' ');
+        title.push_str(&t!("history.reverts", version = v));
     }
     title
+}
+
+/// A recorded value as the operator reads it: a permission's stored
+/// on/off in the operator's language.
+fn shown<'a>(field: &str, value: &'a str) -> &'a str {
+    match (field.starts_with("permissions."), value) {
+        (true, "on") => t!("common.on"),
+        (true, "off") => t!("common.off"),
+        _ => value,
+    }
+}
+
+/// A note in the pane, wrapped at its width (German runs long).
+fn dim_lines(text: &str, columns: usize) -> Vec<Line<'static>> {
+    wrap(text, columns)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, theme().dim)))
+        .collect()
 }
 
 pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let block = Block::bordered()
         .border_style(theme().border_focused)
         .title(Span::styled(
-            format!(" History · {} ", safe(&view.company)),
+            format!(" {} ", t!("history.title", company = safe(&view.company))),
             theme().title,
         ));
     let inner = block.inner(area);
@@ -38,10 +57,7 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
     let columns = usize::from(inner.width);
     if view.entries.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                "No changes recorded since this customer was created.",
-                theme().dim,
-            )),
+            Paragraph::new(dim_lines(t!("history.empty"), columns)),
             inner,
         );
         return;
@@ -63,31 +79,17 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
             let text = format!(
                 "  {}: {} → {}",
                 label_for_key(&change.field),
-                if change.old.is_empty() {
-                    "(empty)"
-                } else {
-                    &change.old
-                },
-                if change.new.is_empty() {
-                    "(empty)"
-                } else {
-                    &change.new
-                },
+                super::or_empty(shown(&change.field, &change.old)),
+                super::or_empty(shown(&change.field, &change.new)),
             );
             lines.push(Line::from(Span::styled(fit(&text, columns), theme().value)));
         }
     }
     if let Some(first) = view.entries.last().filter(|e| e.version > 1) {
-        lines.push(Line::from(Span::styled(
-            fit(
-                &format!(
-                    "v1–v{}: before konto kept this record's history",
-                    first.version - 1
-                ),
-                columns,
-            ),
-            theme().dim,
-        )));
+        lines.extend(dim_lines(
+            &t!("history.before", version = first.version - 1),
+            columns,
+        ));
     }
     // Keep the selected entry's title on screen, with some of what follows.
     let height = usize::from(inner.height);

@@ -17,11 +17,13 @@ use crate::app::{
 use crate::countries::countries;
 use crate::domain::{Customer, FieldId, FieldSpec, spec};
 use crate::layout::{MIN_HEIGHT, MIN_WIDTH, screen, too_small};
+use crate::t;
 use crate::text::{fit, safe, skip_columns, width, wrap};
 pub use theme::theme;
 
 pub fn draw(frame: &mut Frame, state: &State) {
     theme::set_current(state.theme);
+    crate::i18n::set_locale(state.locale);
     let area = frame.area();
     if too_small(area) {
         too_small_notice(frame, area);
@@ -51,7 +53,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
                 confirm(
                     frame,
                     area,
-                    "Purchase permission",
+                    t!("dialog.permission_title"),
                     &question,
                     dialog_keys(state),
                 );
@@ -71,11 +73,14 @@ pub fn draw(frame: &mut Frame, state: &State) {
                             .join(", ")
                     })
                     .unwrap_or_default();
-                let question = format!(
-                    "Revert version {version} of {}? konto writes a new version with {fields} as before that change.",
-                    view.company
+                let question = t!(
+                    "dialog.revert",
+                    version = version,
+                    company = view.company,
+                    fields = fields
                 );
-                confirm(frame, area, "Revert", &question, dialog_keys(state));
+                let title = t!("dialog.revert_title");
+                confirm(frame, area, title, &question, dialog_keys(state));
             }
         }
         Mode::Conflict => {
@@ -97,11 +102,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
         },
         Mode::ConfirmRestoreDraft => {
             if let Some(draft) = &state.draft {
-                let question = format!(
-                    "Restore your unsaved edit of {}? konto kept it when it last had to stop.",
-                    draft.company
-                );
-                confirm(frame, area, "Unsaved edit", &question, dialog_keys(state));
+                let question = t!("dialog.draft", company = draft.company);
+                let title = t!("dialog.draft_title");
+                confirm(frame, area, title, &question, dialog_keys(state));
             }
         }
         Mode::Help => {
@@ -127,8 +130,8 @@ pub fn draw(frame: &mut Frame, state: &State) {
             confirm(
                 frame,
                 area,
-                "Unsaved changes",
-                &format!("Discard your changes to {company}?"),
+                t!("dialog.discard_title"),
+                &t!("dialog.discard", company = company),
                 dialog_keys(state),
             );
         }
@@ -140,16 +143,19 @@ pub fn draw(frame: &mut Frame, state: &State) {
 /// record's country calls it (State, Province, …).
 fn field_label(spec: &FieldSpec, record: &Customer) -> String {
     match countries().get(&record.billing.address.country) {
-        Some(country) if spec.id == FieldId::State => country.state_label.clone(),
-        _ => spec.label.to_string(),
+        Some(country) if spec.id == FieldId::State => country.state_title().to_string(),
+        _ => spec.title().to_string(),
     }
 }
 
 /// Instead of a broken layout: how large the terminal needs to be.
 fn too_small_notice(frame: &mut Frame, area: Rect) {
-    let text = format!(
-        "konto needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.",
-        area.width, area.height
+    let text = t!(
+        "screen.too_small",
+        min_width = MIN_WIDTH,
+        min_height = MIN_HEIGHT,
+        width = area.width,
+        height = area.height
     );
     let lines: Vec<Line> = wrap(&text, usize::from(area.width))
         .into_iter()
@@ -161,14 +167,14 @@ fn too_small_notice(frame: &mut Frame, area: Rect) {
 /// The line above the key bar: the filter being typed, or the last message.
 fn status_line(frame: &mut Frame, area: Rect, state: &State) {
     if state.mode == Mode::Filter {
-        let prompt = "Filter: ";
-        let room = usize::from(area.width).saturating_sub(prompt.len() + 1);
+        let prompt = t!("screen.filter_prompt");
+        let room = usize::from(area.width).saturating_sub(width(prompt) + 1);
         let scroll = state.filter.visual_scroll(room);
         let shown = safe(skip_columns(state.filter.value(), scroll)).into_owned();
         let line = Line::from(vec![Span::styled(prompt, theme().key), Span::raw(shown)]);
         frame.render_widget(Paragraph::new(line), area);
         let x =
-            area.x + (prompt.len() + state.filter.visual_cursor().saturating_sub(scroll)) as u16;
+            area.x + (width(prompt) + state.filter.visual_cursor().saturating_sub(scroll)) as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
@@ -182,7 +188,11 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
             let field = form.focused()?;
             let message = form.errors.get(&field.spec.id)?;
             Some(Status {
-                text: format!("{} {message}", field.spec.label),
+                text: t!(
+                    "form.field_message",
+                    field = field_label(field.spec, &form.original),
+                    message = message
+                ),
                 kind: StatusKind::Error,
             })
         });
@@ -209,7 +219,7 @@ fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
         .bindings(state.mode.key_mode())
         .iter()
         .filter(|b| b.in_bar)
-        .map(|b| (b.keys_text.as_str(), b.label))
+        .map(|b| (b.keys_text.as_str(), b.label()))
         .collect();
     let total = |entries: &[(&str, &str)]| -> usize {
         entries
@@ -270,7 +280,7 @@ fn dialog_keys(state: &State) -> Line<'static> {
             spans.push(Span::raw("   "));
         }
         spans.push(Span::styled(b.keys_text.clone(), theme().popup_key));
-        spans.push(Span::raw(format!(" {}", b.label)));
+        spans.push(Span::raw(format!(" {}", b.label())));
     }
     Line::from(spans)
 }
@@ -291,17 +301,20 @@ fn warnings_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static
     let Some(pending) = &form.pending else {
         return;
     };
-    let mut lines = vec![Line::from("Please check before saving:"), Line::from("")];
+    let mut lines = vec![Line::from(t!("dialog.warnings_intro")), Line::from("")];
     for (id, message) in form.warnings(pending) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", spec(id).label), theme().popup_key),
+            Span::styled(
+                format!("{}: ", field_label(spec(id), &form.original)),
+                theme().popup_key,
+            ),
             Span::raw(safe(&message).into_owned()),
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from("Save anyway?"));
+    lines.push(Line::from(t!("dialog.save_anyway")));
     lines.push(keys);
-    popup(frame, area, "Warnings", lines);
+    popup(frame, area, t!("dialog.warnings_title"), lines);
 }
 
 fn review_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static>) {
@@ -309,25 +322,22 @@ fn review_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static>)
     let label_columns = changes.iter().map(|(l, _, _)| width(l)).max().unwrap_or(0) + 2;
     let value_columns = usize::from(area.width).saturating_sub(label_columns + 12) / 2;
     let mut lines = vec![
-        Line::from(format!(
-            "{} · {} change{}",
-            safe(&form.original.company.name),
-            changes.len(),
-            if changes.len() == 1 { "" } else { "s" }
-        )),
+        Line::from(if changes.len() == 1 {
+            t!(
+                "dialog.review_one",
+                company = safe(&form.original.company.name)
+            )
+        } else {
+            t!(
+                "dialog.review_many",
+                company = safe(&form.original.company.name),
+                count = changes.len()
+            )
+        }),
         Line::from(""),
     ];
     for (label, old, new) in &changes {
-        let old = if old.is_empty() {
-            "(empty)"
-        } else {
-            old.as_str()
-        };
-        let new = if new.is_empty() {
-            "(empty)"
-        } else {
-            new.as_str()
-        };
+        let (old, new) = (or_empty(old), or_empty(new));
         lines.push(Line::from(vec![
             Span::styled(fit(label, label_columns), theme().popup_key),
             Span::raw(fit(old, value_columns.min(width(old)))),
@@ -337,7 +347,16 @@ fn review_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static>)
     }
     lines.push(Line::from(""));
     lines.push(keys);
-    popup(frame, area, "Review changes", lines);
+    popup(frame, area, t!("dialog.review_title"), lines);
+}
+
+/// A value as the review shows it: "(empty)" for nothing.
+fn or_empty(value: &str) -> &str {
+    if value.is_empty() {
+        t!("common.empty")
+    } else {
+        value
+    }
 }
 
 /// Theirs vs yours for every field either side changed.
@@ -346,9 +365,11 @@ fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static
         return;
     };
     let theirs = &conflict.theirs;
-    let intro = format!(
-        "{} changed while you were editing: you started from version {}, the store has version {}.",
-        theirs.company.name, form.original.version, theirs.version
+    let intro = t!(
+        "dialog.conflict",
+        company = theirs.company.name,
+        mine = form.original.version,
+        theirs = theirs.version
     );
     let mut lines: Vec<Line> = wrap(&intro, 72).into_iter().map(Line::from).collect();
     lines.push(Line::from(""));
@@ -356,17 +377,17 @@ fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static
         .iter()
         .filter(|f| conflict.fields.iter().any(|k| k == f.key) || form.is_changed(f.id))
         .collect();
-    let label_columns = changed.iter().map(|f| width(f.label)).max().unwrap_or(0) + 2;
+    let label_columns = changed.iter().map(|f| width(f.title())).max().unwrap_or(0) + 2;
     let value_columns = (usize::from(area.width).saturating_sub(label_columns + 10) / 2).min(30);
     lines.push(Line::from(vec![
         Span::raw(fit("", label_columns)),
-        Span::styled(fit("theirs (stored)", value_columns), theme().popup_key),
+        Span::styled(fit(t!("dialog.theirs"), value_columns), theme().popup_key),
         Span::raw("  "),
-        Span::styled("yours", theme().popup_key),
+        Span::styled(t!("dialog.yours"), theme().popup_key),
     ]));
     for f in changed {
         lines.push(Line::from(vec![
-            Span::styled(fit(f.label, label_columns), theme().popup_key),
+            Span::styled(fit(f.title(), label_columns), theme().popup_key),
             Span::raw(fit(theirs.field(f.id), value_columns)),
             Span::raw("  "),
             Span::raw(fit(form.value(f.id), value_columns)),
@@ -377,14 +398,14 @@ fn conflict_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'static
         .iter()
         .filter(|k| k.starts_with("permissions."))
     {
-        lines.push(Line::from(format!(
-            "{}: changed by someone else",
-            crate::domain::label_for_key(key)
+        lines.push(Line::from(t!(
+            "dialog.changed_by_other",
+            field = crate::domain::label_for_key(key)
         )));
     }
     lines.push(Line::from(""));
     lines.push(keys);
-    popup(frame, area, "Changed meanwhile", lines);
+    popup(frame, area, t!("dialog.conflict_title"), lines);
 }
 
 /// How many customers a bulk change touches, with a sample of the diffs.
@@ -394,9 +415,7 @@ fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State, keys: Line<'s
     let marked = state.form.as_ref().map_or(0, |f| f.bulk.len());
     let columns = usize::from(area.width).saturating_sub(8).min(90);
     let mut lines = vec![
-        Line::from(format!(
-            "{count} of {marked} marked customers change, each as a new version."
-        )),
+        Line::from(t!("dialog.bulk_review", count = count, marked = marked)),
         Line::from(""),
     ];
     for (company, changes) in &sample {
@@ -412,11 +431,11 @@ fn bulk_review_popup(frame: &mut Frame, area: Rect, state: &State, keys: Line<'s
         }
     }
     if count > sample.len() {
-        lines.push(Line::from(format!("… and {} more", count - sample.len())));
+        lines.push(Line::from(t!("common.more", count = count - sample.len())));
     }
     lines.push(Line::from(""));
     lines.push(keys);
-    popup(frame, area, "Review bulk change", lines);
+    popup(frame, area, t!("dialog.bulk_review_title"), lines);
 }
 
 /// Who a bulk change would make invalid, and why.
@@ -424,24 +443,21 @@ fn bulk_failed_popup(frame: &mut Frame, area: Rect, form: &Form, keys: Line<'sta
     let columns = usize::from(area.width).saturating_sub(8).min(100);
     let room = usize::from(area.height).saturating_sub(8).max(1);
     let mut lines = vec![
-        Line::from(format!(
-            "Nothing was saved: the change would make {} customers invalid.",
-            form.bulk_failures.len()
-        )),
+        Line::from(t!("dialog.bulk_failed", count = form.bulk_failures.len())),
         Line::from(""),
     ];
     for failure in form.bulk_failures.iter().take(room) {
         lines.push(Line::from(fit(failure, columns)));
     }
     if form.bulk_failures.len() > room {
-        lines.push(Line::from(format!(
-            "… and {} more",
-            form.bulk_failures.len() - room
+        lines.push(Line::from(t!(
+            "common.more",
+            count = form.bulk_failures.len() - room
         )));
     }
     lines.push(Line::from(""));
     lines.push(keys);
-    popup(frame, area, "Bulk change refused", lines);
+    popup(frame, area, t!("dialog.bulk_failed_title"), lines);
 }
 
 /// Every key of the mode the help was opened from; typing narrows it.
@@ -464,12 +480,9 @@ fn help_popup(frame: &mut Frame, area: Rect, help: &HelpView, keymap: &crate::ke
         ]));
     }
     if entries.is_empty() {
-        lines.push(Line::from("no key matches"));
+        lines.push(Line::from(t!("dialog.help_none")));
     }
-    let title = format!(
-        "Keys · {} · type to search",
-        help.previous.key_mode().title()
-    );
+    let title = t!("dialog.help_title", mode = help.previous.key_mode().title());
     let inner = popup(frame, area, &title, lines);
     let x = inner.x + 2 + help.query.visual_cursor() as u16;
     if inner.height > 0 && x < inner.right() {
@@ -501,7 +514,7 @@ fn picker_popup(frame: &mut Frame, area: Rect, picker: &Picker) {
         lines.push(Line::from(Span::styled(fit(&option.label, 36), style)));
     }
     if picker.matches.is_empty() {
-        lines.push(Line::from("nothing matches"));
+        lines.push(Line::from(t!("dialog.pick_none")));
     }
     let inner = popup(frame, area, &picker.title, lines);
     let x = inner.x + 2 + picker.query.visual_cursor() as u16;

@@ -109,3 +109,25 @@ pub fn selected_name(state: &State) -> String {
         .map(|c| c.company.name.clone())
         .unwrap_or_default()
 }
+
+/// Draws the state into a TestBackend; the screen as lines of text.
+pub fn render(state: &State, width: u16, height: u16) -> Vec<String> {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| konto::ui::draw(f, state)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..height)
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = 0;
+            while x < width {
+                let cell = &buffer[(x, y)];
+                line.push_str(cell.symbol());
+                // A wide character covers the next cell too.
+                x += unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1) as u16;
+            }
+            line
+        })
+        .collect()
+}
