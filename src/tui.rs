@@ -346,10 +346,7 @@ fn open_list(
     let total = store.count(cloud)?;
     let mut rows = store.rows(cloud);
     let mut listing = Listing::new(cloud);
-    for row in rows.by_ref().take(FIRST_PAGE) {
-        listing.push_sorted(&row?);
-    }
-    let more = listing.len() == FIRST_PAGE;
+    let more = rows.fill(&mut listing, FIRST_PAGE)? == FIRST_PAGE;
     let loaded = Action::Loaded {
         cloud,
         listing,
@@ -361,29 +358,20 @@ fn open_list(
     }
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut chunk = Vec::with_capacity(ROWS_CHUNK);
-        for row in rows {
-            match row {
-                Ok(row) => chunk.push(row),
-                Err(e) => {
-                    let _ = sender.send(Action::LoadFailed(e.to_string()));
-                    return;
-                }
-            }
-            if chunk.len() == ROWS_CHUNK {
-                let rows = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_CHUNK));
-                if sender
-                    .send(Action::RowsLoaded { rows, done: false })
-                    .is_err()
-                {
-                    return;
-                }
+        loop {
+            let mut chunk = Listing::new(cloud);
+            let action = match rows.fill(&mut chunk, ROWS_CHUNK) {
+                Ok(n) => Action::RowsLoaded {
+                    rows: chunk,
+                    done: n < ROWS_CHUNK,
+                },
+                Err(e) => Action::LoadFailed(e.to_string()),
+            };
+            let last = !matches!(action, Action::RowsLoaded { done: false, .. });
+            if sender.send(action).is_err() || last {
+                return;
             }
         }
-        let _ = sender.send(Action::RowsLoaded {
-            rows: chunk,
-            done: true,
-        });
     });
     Ok((loaded, Some(receiver)))
 }

@@ -1040,3 +1040,49 @@ fn the_filter_takes_several_words_and_field_prefixes() {
     );
     assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH");
 }
+
+#[test]
+fn rows_streamed_in_after_the_first_page_join_the_list_and_the_filter() {
+    use konto::listing::{Listing, Row};
+    let all = customers();
+    let rows: Vec<Row> = all.iter().map(Row::of).collect();
+    let sorted = Listing::of_rows(konto::domain::Cloud::Commercial, &rows);
+    let in_order: Vec<Row> = sorted
+        .by_name()
+        .iter()
+        .map(|&i| sorted.get(i as usize).unwrap().to_row())
+        .collect();
+    let (page, rest) = in_order.split_at(2);
+    let mut s = konto::app::State::new(konto::domain::Cloud::Commercial, "t".into(), Vec::new());
+    update(
+        &mut s,
+        Action::Loaded {
+            cloud: konto::domain::Cloud::Commercial,
+            listing: Listing::of_rows(konto::domain::Cloud::Commercial, page),
+            records: Vec::new(),
+            loading: Some(all.len()),
+        },
+    );
+    assert_eq!(
+        s.list.total(),
+        all.len(),
+        "the count is known before the rows"
+    );
+    assert_eq!(s.visible().len(), 2);
+    // The selected customer's record is asked for, not assumed.
+    assert_eq!(s.wanted_records(), vec![page[0].id.clone()]);
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    type_text(&mut s, "zeppelin");
+    assert!(s.visible().is_empty(), "not streamed in yet");
+    update(
+        &mut s,
+        Action::RowsLoaded {
+            rows: Listing::of_rows(konto::domain::Cloud::Commercial, rest),
+            done: true,
+        },
+    );
+    assert!(s.list.loading.is_none());
+    assert_eq!(s.list.total(), all.len());
+    assert_eq!(s.visible().len(), 1, "the filter covers the new rows");
+    assert_eq!(s.list.row(0).unwrap().name(), "Zeppelin Logistik AG");
+}

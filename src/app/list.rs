@@ -121,26 +121,34 @@ impl State {
     /// Replaces the list (a new cloud, or the first rows of a large one).
     pub fn set_list(&mut self, listing: Listing, records: Vec<Customer>) {
         self.list.listing = listing;
+        if let Some(loading) = &self.list.loading {
+            self.list.listing.reserve_for(loading.total);
+        }
         self.list.records = records.into_iter().map(|c| (c.id.clone(), c)).collect();
         self.list.sort(self.sort);
         self.apply_filter(None);
     }
 
-    /// Rows streamed in after the first page, in name order.
-    pub fn add_rows(&mut self, rows: Vec<Row>, done: bool) {
+    /// Rows streamed in after the first page, in name order. A customer
+    /// changed here meanwhile is listed already, newer: its streamed row
+    /// is left out.
+    pub fn add_rows(&mut self, rows: Listing, done: bool) {
         let keep = self.selected_index();
-        for row in &rows {
-            let changed_here = self
-                .list
-                .loading
-                .as_ref()
-                .is_some_and(|l| l.changed.contains(&row.id));
-            if !changed_here {
-                self.list.listing.push_sorted(row);
+        let changed = self.list.loading.as_ref().map(|l| &l.changed);
+        if changed.is_some_and(|c| !c.is_empty()) {
+            for &index in rows.by_name() {
+                if let Some(row) = rows.get(index as usize)
+                    && !changed.is_some_and(|c| c.contains(row.id()))
+                {
+                    self.list.listing.push_sorted(&row.to_row().as_text());
+                }
             }
+        } else {
+            self.list.listing.append(rows);
         }
         if done {
             self.list.loading = None;
+            self.list.listing.shrink_to_fit();
         }
         self.list.sort(self.sort);
         self.refilter(keep);

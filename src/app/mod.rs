@@ -166,7 +166,7 @@ pub enum Action {
     },
     /// More rows of the list, in name order; `done` with the last ones.
     RowsLoaded {
-        rows: Vec<crate::listing::Row>,
+        rows: crate::listing::Listing,
         done: bool,
     },
     /// Full records the screen needs (see `State::wanted_records`).
@@ -496,6 +496,8 @@ pub fn update(state: &mut State, action: Action) -> Command {
             Command::None
         }
         Action::LoadFailed(message) => {
+            // Rows that stopped streaming will not come.
+            state.list.loading = None;
             state.error(message);
             Command::None
         }

@@ -9,7 +9,7 @@ mod filter;
 mod row;
 
 pub use filter::{Matching, reference};
-pub use row::Row;
+pub use row::{Row, RowText};
 
 use crate::domain::{Cloud, fold_name};
 use crate::query::{Fields, SEPARATOR};
@@ -147,7 +147,7 @@ impl Listing {
         let mut sorted: Vec<&Row> = rows.iter().collect();
         sorted.sort_by_cached_key(|r| (fold_name(&r.name), r.id.clone()));
         for row in sorted {
-            listing.push_sorted(row);
+            listing.push_sorted(&row.as_text());
         }
         listing
     }
@@ -179,7 +179,7 @@ impl Listing {
         &self.by_name
     }
 
-    fn store_text(&mut self, row: &Row) -> Slot {
+    fn store_text(&mut self, row: &RowText) -> Slot {
         // Rewritten rows leave their old text behind; past half garbage the
         // arena is rebuilt, so it stays within twice its live size.
         if self.text.len() > 1 << 20 && self.garbage > self.text.len() / 2 {
@@ -188,13 +188,13 @@ impl Listing {
         let start = self.text.len();
         let mut ends = [0u16; 7];
         let fields = [
-            &row.name,
-            &row.domain,
-            &row.contact,
-            &row.email,
-            &row.city,
-            &row.id,
-            &row.country,
+            row.name,
+            row.domain,
+            row.contact,
+            row.email,
+            row.city,
+            row.id,
+            row.country,
         ];
         for (n, field) in fields.into_iter().enumerate() {
             if n > 0 {
@@ -224,7 +224,7 @@ impl Listing {
     }
 
     fn replace_slot(&mut self, index: usize, row: &Row) {
-        let slot = self.store_text(row);
+        let slot = self.store_text(&row.as_text());
         if let Some(old) = self.slots.get_mut(index) {
             self.garbage += usize::from(old.ends[6]);
             *old = slot;
@@ -233,11 +233,45 @@ impl Listing {
 
     /// Appends a row that sorts after every row already listed (the store
     /// hands rows over in name order).
-    pub fn push_sorted(&mut self, row: &Row) {
+    pub fn push_sorted(&mut self, row: &RowText) {
         let slot = self.store_text(row);
         let index = self.slots.len() as u32;
         self.slots.push(slot);
         self.by_name.push(index);
+    }
+
+    /// Makes room for `rows` rows in all, their text estimated from the
+    /// rows already here, so a streamed list does not grow by doubling
+    /// (which leaves up to half of a large arena unused).
+    pub fn reserve_for(&mut self, rows: usize) {
+        let more = rows.saturating_sub(self.slots.len());
+        let average = self.text.len() / self.slots.len().max(1) + 1;
+        self.slots.reserve_exact(more);
+        self.by_name.reserve_exact(more);
+        self.text
+            .reserve_exact(more * average + more / 10 * average);
+    }
+
+    /// Gives back what `reserve_for` over-estimated.
+    pub fn shrink_to_fit(&mut self) {
+        self.slots.shrink_to_fit();
+        self.by_name.shrink_to_fit();
+        self.text.shrink_to_fit();
+    }
+
+    /// Appends rows that all sort after the ones listed (the next chunk of
+    /// a list streamed in name order).
+    pub fn append(&mut self, mut more: Listing) {
+        let offset = self.text.len();
+        let base = self.slots.len() as u32;
+        self.text.push_str(&more.text);
+        self.garbage += more.garbage;
+        for slot in &mut more.slots {
+            slot.start += offset;
+        }
+        self.slots.append(&mut more.slots);
+        self.by_name
+            .extend(more.by_name.into_iter().map(|index| index + base));
     }
 
     fn name_key(&self, index: u32) -> (String, &str) {
@@ -288,7 +322,7 @@ impl Listing {
                 index
             }
             None => {
-                let slot = self.store_text(row);
+                let slot = self.store_text(&row.as_text());
                 let index = self.slots.len();
                 self.slots.push(slot);
                 let to = self.name_position(&row.name, &row.id);
@@ -362,6 +396,24 @@ mod tests {
         assert_eq!(names(&l), ["Beta", "Delta", "Gamma", "Omega"]);
         assert_eq!(l.len(), 4);
         assert_eq!(l.get(new).unwrap().id(), "4");
+    }
+
+    #[test]
+    fn chunks_streamed_in_name_order_append_to_one_list() {
+        let mut first = Listing::of_rows(Cloud::Commercial, &[row("1", "Alpha"), row("2", "Beta")]);
+        first.reserve_for(4);
+        let more = Listing::of_rows(Cloud::Commercial, &[row("3", "Gamma"), row("4", "Delta")]);
+        first.append(more);
+        first.shrink_to_fit();
+        assert_eq!(names(&first), ["Alpha", "Beta", "Delta", "Gamma"]);
+        assert_eq!(
+            first
+                .find("Gamma", "3")
+                .and_then(|i| first.get(i))
+                .unwrap()
+                .domain(),
+            "3.example"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, Role, sort_key};
-use crate::listing::Row;
+use crate::listing::{Row, RowText};
 
 use super::StoreError;
 use super::error::{damaged, encoding};
@@ -29,7 +29,7 @@ pub fn encode_row(row: &Row) -> Result<Vec<u8>, StoreError> {
     postcard::to_allocvec(row).map_err(encoding)
 }
 
-pub fn decode_row(key: &[u8], bytes: &[u8]) -> Result<Row, StoreError> {
+pub fn decode_row<'a>(key: &[u8], bytes: &'a [u8]) -> Result<RowText<'a>, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| damaged(key, e))
 }
 

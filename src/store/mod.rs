@@ -29,7 +29,7 @@ pub use error::StoreError;
 pub use import::{ImportPlan, ImportRefused};
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
-use crate::listing::Row;
+use crate::listing::Listing;
 use crate::validate::{Policy, check_record};
 use keys::{INDEXES, audit_key, audit_prefix, decode, encode, index_key, index_value};
 
@@ -693,15 +693,18 @@ pub struct Rows {
     dir: PathBuf,
 }
 
-impl Iterator for Rows {
-    type Item = Result<Row, StoreError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let item = self.iter.next()?;
-        Some(match item {
-            Ok((key, value)) => keys::decode_row(&key, &value),
-            Err(e) => Err(error::unreadable(&self.dir, e)),
-        })
+impl Rows {
+    /// Adds up to `max` more rows to `listing`; returns how many it added
+    /// (fewer than `max`: the list is complete).
+    pub fn fill(&mut self, listing: &mut Listing, max: usize) -> Result<usize, StoreError> {
+        for added in 0..max {
+            let Some(item) = self.iter.next() else {
+                return Ok(added);
+            };
+            let (key, value) = item.map_err(|e| error::unreadable(&self.dir, e))?;
+            listing.push_sorted(&keys::decode_row(&key, &value)?);
+        }
+        Ok(max)
     }
 }
 
