@@ -3,8 +3,9 @@
 //! A query is words, all of which must match. A plain word is matched
 //! fuzzily (nucleo, helix's matcher: the letters in order, gaps allowed,
 //! accents and case ignored) against the company name, domain, contact name,
-//! email and city; a plain word of four or more characters also matches a
-//! customer id that starts with it. nucleo's syntax works too: `'exact`,
+//! email and city (the `.onmicrosoft.com` every domain ends in is left out
+//! unless the word has a dot); a plain word of four or more characters also
+//! matches a customer id that starts with it. nucleo's syntax works too: `'exact`,
 //! `^prefix`, `suffix$`, `!not`. `field:word` narrows a word to one field:
 //! `country:de`, `cloud:usgov`, `name:`, `domain:`, `email:`, `contact:`,
 //! `city:` (fuzzy within that field) and `id:` (a part of the id).
@@ -14,12 +15,13 @@ use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::domain::{Cloud, Customer};
-use crate::listing::Row;
+use crate::listing::{Listing, Row};
 
 /// The text of one customer a query looks at.
 #[derive(Clone, Copy, Debug)]
 pub struct Fields<'a> {
-    /// Name, domain, contact, email and city, separated by `|`.
+    /// Name, contact, email, city and domain (without the ending every
+    /// domain shares), separated by `|`.
     pub haystack: &'a str,
     pub name: &'a str,
     pub domain: &'a str,
@@ -81,6 +83,9 @@ impl Field {
 struct Word {
     atom: Atom,
     id_prefix: Option<String>,
+    /// A word with a dot may be a whole domain: it is also tried against
+    /// the full domain (the haystack leaves its common ending out).
+    domain_like: bool,
 }
 
 /// A filter query, prepared once.
@@ -127,7 +132,12 @@ impl Query {
                         && !atom.negative
                         && word.chars().count() >= ID_PREFIX_MIN)
                         .then(|| word.to_lowercase());
-                    query.words.push(Word { atom, id_prefix });
+                    let domain_like = word.contains('.');
+                    query.words.push(Word {
+                        atom,
+                        id_prefix,
+                        domain_like,
+                    });
                 }
             }
         }
@@ -163,15 +173,20 @@ impl Query {
         let mut total: u32 = 0;
         let mut field_buf = Vec::new();
         for (field, atom) in &self.fields {
-            let score = atom.score(Utf32Str::new(field.value(f), &mut field_buf), matcher)?;
+            let score = atom.score(utf32(field.value(f), &mut field_buf), matcher)?;
             total += u32::from(score);
         }
         if self.words.is_empty() {
             return Some(total);
         }
-        let haystack = Utf32Str::new(f.haystack, buf);
+        let haystack = utf32(f.haystack, buf);
         for word in &self.words {
-            match word.atom.score(haystack, matcher) {
+            let mut score = word.atom.score(haystack, matcher);
+            if score.is_none() && word.domain_like {
+                let mut chars = Vec::new();
+                score = word.atom.score(utf32(f.domain, &mut chars), matcher);
+            }
+            match score {
                 Some(score) => total += u32::from(score),
                 None => {
                     let prefix = word.id_prefix.as_deref()?;
@@ -195,11 +210,7 @@ impl Query {
         if text.is_empty() {
             return indices;
         }
-        let haystack = Utf32Str::new(text, &mut buf);
-        // Grapheme clusters of more than one char would shift the indices.
-        if haystack.len() != text.chars().count() {
-            return indices;
-        }
+        let haystack = utf32(text, &mut buf);
         for word in self.words.iter().filter(|w| !w.atom.negative) {
             word.atom.indices(haystack, matcher, &mut indices);
         }
@@ -208,39 +219,31 @@ impl Query {
         indices
     }
 
-    /// For the CLI and small lists: whether a whole customer matches.
+    /// For the CLI and small lists: whether a whole customer matches
+    /// (looked at exactly as the app's list looks at it).
     pub fn matches(&self, c: &Customer) -> bool {
         if self.is_empty() {
             return true;
         }
-        let row = Row::of(c);
-        let haystack = haystack_of(&row);
-        let fields = Fields {
-            haystack: &haystack,
-            name: &row.name,
-            domain: &row.domain,
-            contact: &row.contact,
-            email: &row.email,
-            city: &row.city,
-            id: &row.id,
-            country: &row.country,
-            cloud: c.cloud,
-        };
-        self.score(&fields, &mut new_matcher(), &mut Vec::new())
-            .is_some()
+        let listing = Listing::of_rows(c.cloud, &[Row::of(c)]);
+        listing.get(0).is_some_and(|row| {
+            self.score(&row.fields(), &mut new_matcher(), &mut Vec::new())
+                .is_some()
+        })
     }
 }
 
-/// The text plain words are matched against.
-pub fn haystack_of(row: &Row) -> String {
-    [
-        row.name.as_str(),
-        &row.domain,
-        &row.contact,
-        &row.email,
-        &row.city,
-    ]
-    .join(&SEPARATOR.to_string())
+/// `text` as nucleo takes it: bytes when ASCII, else one `char` each.
+/// (nucleo's own `Utf32Str::new` splits grapheme clusters, which costs
+/// microseconds a row; by chars, a match index is a char index too.)
+fn utf32<'a>(text: &'a str, buf: &'a mut Vec<char>) -> Utf32Str<'a> {
+    if text.is_ascii() {
+        Utf32Str::Ascii(text.as_bytes())
+    } else {
+        buf.clear();
+        buf.extend(text.chars());
+        Utf32Str::Unicode(buf)
+    }
 }
 
 pub fn new_matcher() -> Matcher {
@@ -307,19 +310,8 @@ mod tests {
             ..Row::default()
         };
         let score = |q: &Query, r: &Row| {
-            let h = haystack_of(r);
-            let f = Fields {
-                haystack: &h,
-                name: &r.name,
-                domain: "",
-                contact: "",
-                email: "",
-                city: "",
-                id: "",
-                country: "",
-                cloud: Cloud::Commercial,
-            };
-            q.score(&f, &mut new_matcher(), &mut Vec::new())
+            let l = Listing::of_rows(Cloud::Commercial, std::slice::from_ref(r));
+            q.score(&l.get(0)?.fields(), &mut new_matcher(), &mut Vec::new())
         };
         let q = Query::new("fabrik");
         let exact = score(&q, &row("Fabrikam Ltd")).unwrap();

@@ -90,6 +90,23 @@ proptest! {
     }
 
     #[test]
+    fn narrowing_a_running_job_equals_the_reference(
+        rows in rows_strategy(),
+        first in "[abcde]{1,3}",
+        more in "[abcde]{1,3}",
+        done in 0usize..60,
+    ) {
+        let listing = Listing::of_rows(Cloud::Commercial, &rows);
+        let order = listing.by_name().to_vec();
+        let mut job = Matching::new(Query::new(&first), order.clone());
+        job.step(&listing, done);
+        let q2 = Query::new(&format!("{first}{more}"));
+        prop_assert!(q2.narrows(job.query()));
+        let found = run(&listing, q2.clone(), job.into_candidates(), 3);
+        prop_assert_eq!(found, reference(&listing, &order, &q2));
+    }
+
+    #[test]
     fn typing_a_query_lists_exactly_the_matches_best_first(
         rows in rows_strategy(),
         text in "[abcdeu]{1,5}",

@@ -15,8 +15,33 @@ pub struct Matching {
     next: usize,
     /// (score, row) of every match so far.
     hits: Vec<(u32, u32)>,
-    matcher: Matcher,
-    buf: Vec<char>,
+    /// One matcher (and buffer) per thread a step uses.
+    matchers: Vec<(Matcher, Vec<char>)>,
+}
+
+/// Below this many rows a step stays on the calling thread: starting threads
+/// costs more than it saves.
+const PARALLEL_MIN: usize = 4_000;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+fn score_rows(
+    query: &Query,
+    listing: &Listing,
+    rows: &[u32],
+    (matcher, buf): &mut (Matcher, Vec<char>),
+) -> Vec<(u32, u32)> {
+    let mut hits = Vec::new();
+    for &row in rows {
+        if let Some(r) = listing.get(row as usize)
+            && let Some(score) = query.score(&r.fields(), matcher, buf)
+        {
+            hits.push((score, row));
+        }
+    }
+    hits
 }
 
 impl std::fmt::Debug for Matching {
@@ -38,8 +63,9 @@ impl Matching {
             candidates,
             next: 0,
             hits: Vec::new(),
-            matcher: new_matcher(),
-            buf: Vec::new(),
+            matchers: (0..threads())
+                .map(|_| (new_matcher(), Vec::new()))
+                .collect(),
         }
     }
 
@@ -56,21 +82,45 @@ impl Matching {
         (self.next, self.candidates.len())
     }
 
-    /// Looks at up to `rows` more rows.
+    /// Looks at up to `rows` more rows, on every core when there are many.
     pub fn step(&mut self, listing: &Listing, rows: usize) {
         let end = self.next.saturating_add(rows).min(self.candidates.len());
-        for &row in self.candidates.get(self.next..end).unwrap_or_default() {
-            let Some(r) = listing.get(row as usize) else {
-                continue;
-            };
-            if let Some(score) = self
-                .query
-                .score(&r.fields(), &mut self.matcher, &mut self.buf)
-            {
-                self.hits.push((score, row));
+        let slice = self.candidates.get(self.next..end).unwrap_or_default();
+        let query = &self.query;
+        if slice.len() < PARALLEL_MIN || self.matchers.len() < 2 {
+            if let Some(matcher) = self.matchers.first_mut() {
+                self.hits.extend(score_rows(query, listing, slice, matcher));
+            }
+        } else {
+            let part = slice.len().div_ceil(self.matchers.len());
+            let found: Vec<Vec<(u32, u32)>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = slice
+                    .chunks(part)
+                    .zip(self.matchers.iter_mut())
+                    .map(|(rows, matcher)| {
+                        scope.spawn(move || score_rows(query, listing, rows, matcher))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            for hits in found {
+                self.hits.extend(hits);
             }
         }
         self.next = end;
+    }
+
+    /// For a query that narrows this one: the rows it still has to look
+    /// at (what matched so far, and what was not looked at yet).
+    pub fn into_candidates(self) -> Vec<u32> {
+        let rest = self.candidates.get(self.next..).unwrap_or_default();
+        let mut rows: Vec<u32> = Vec::with_capacity(self.hits.len() + rest.len());
+        rows.extend(self.hits.iter().map(|&(_, row)| row));
+        rows.extend_from_slice(rest);
+        rows
     }
 
     /// The matching rows, best first; equal scores in list order (`rank`

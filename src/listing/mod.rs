@@ -19,7 +19,10 @@ use crate::query::{Fields, SEPARATOR};
 const FIELD_MAX: usize = 4096;
 
 /// Where a row's text lives in the arena. Its fields, in order: name,
-/// domain, contact, email, city, id, country, each followed by `SEPARATOR`.
+/// contact, email, city, domain, id, country, separated by `SEPARATOR`. The
+/// first five are what plain filter words look at (`hay_end`), without the
+/// `.onmicrosoft.com` every domain ends in: letters every row has would
+/// only make every row a candidate for the (costly) fuzzy match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
     updated: i64,
@@ -27,7 +30,12 @@ struct Slot {
     start: usize,
     /// End of each field, relative to `start`.
     ends: [u16; 7],
+    /// End of the haystack, relative to `start`.
+    hay_end: u16,
 }
+
+/// Domain endings every customer of a cloud shares.
+const COMMON_DOMAIN_ENDINGS: [&str; 2] = [".onmicrosoft.com", ".onmicrosoft.us"];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Listing {
@@ -63,16 +71,16 @@ impl<'a> RowRef<'a> {
     pub fn name(&self) -> &'a str {
         self.field(0)
     }
-    pub fn domain(&self) -> &'a str {
+    pub fn contact(&self) -> &'a str {
         self.field(1)
     }
-    pub fn contact(&self) -> &'a str {
+    pub fn email(&self) -> &'a str {
         self.field(2)
     }
-    pub fn email(&self) -> &'a str {
+    pub fn city(&self) -> &'a str {
         self.field(3)
     }
-    pub fn city(&self) -> &'a str {
+    pub fn domain(&self) -> &'a str {
         self.field(4)
     }
     pub fn id(&self) -> &'a str {
@@ -93,7 +101,7 @@ impl<'a> RowRef<'a> {
         Fields {
             haystack: self
                 .text
-                .get(..usize::from(self.slot.ends[4]))
+                .get(..usize::from(self.slot.hay_end))
                 .unwrap_or(""),
             name: self.name(),
             domain: self.domain(),
@@ -189,10 +197,10 @@ impl Listing {
         let mut ends = [0u16; 7];
         let fields = [
             row.name,
-            row.domain,
             row.contact,
             row.email,
             row.city,
+            row.domain,
             row.id,
             row.country,
         ];
@@ -203,11 +211,17 @@ impl Listing {
             self.text.push_str(clip(field));
             ends[n] = u16::try_from(self.text.len() - start).unwrap_or(u16::MAX);
         }
+        let domain = clip(row.domain).to_ascii_lowercase();
+        let common = COMMON_DOMAIN_ENDINGS
+            .iter()
+            .find(|e| domain.ends_with(*e))
+            .map_or(0, |e| e.len() as u16);
         Slot {
             updated: row.updated,
             version: row.version,
             start,
             ends,
+            hay_end: ends[4].saturating_sub(common),
         }
     }
 
