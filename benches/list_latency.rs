@@ -139,12 +139,7 @@ fn filter_key_to_frame(bencher: divan::Bencher, n: usize) {
         start_filter(b);
         let mut typed = false;
         bencher.bench_local(|| {
-            b.key(if typed {
-                KeyCode::Backspace
-            } else {
-                KeyCode::Char('r')
-            });
-            typed = !typed;
+            filter_key(b, &mut typed);
             b.frame();
         });
         finish(b);
@@ -158,16 +153,21 @@ fn filter_key_to_complete_result(bencher: divan::Bencher, n: usize) {
         start_filter(b);
         let mut typed = false;
         bencher.bench_local(|| {
-            b.key(if typed {
-                KeyCode::Backspace
-            } else {
-                KeyCode::Char('r')
-            });
-            typed = !typed;
+            filter_key(b, &mut typed);
             finish(b);
             b.frame();
         });
     });
+}
+
+/// "r" after "mulle", or Backspace after "muller".
+fn filter_key(b: &mut Bench, typed: &mut bool) {
+    b.key(if *typed {
+        KeyCode::Backspace
+    } else {
+        KeyCode::Char('r')
+    });
+    *typed = !*typed;
 }
 
 fn start_filter(b: &mut Bench) {
