@@ -322,3 +322,11 @@ pub fn gen_customers(
     );
     Ok(())
 }
+
+/// `konto compact`: the store rewritten; prints the sizes.
+pub fn compact(store: Store) -> Result<(), ExitCode> {
+    let (before, after) = store.compact().map_err(|e| fail(store_error_code(&e), e))?;
+    let mb = |b: u64| b as f64 / 1_000_000.0;
+    println!("compacted: {:.1} MB -> {:.1} MB", mb(before), mb(after));
+    Ok(())
+}

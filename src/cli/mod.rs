@@ -347,6 +347,9 @@ pub enum Cmd {
     /// Add N generated, realistic customers to the cloud (deterministic:
     /// the same seed gives the same customers), for trying konto out and
     /// for benchmarks.
+    /// Rewrite the store to give back the space sled keeps after large
+    /// imports (a rewrite in key order; the store is locked meanwhile).
+    Compact,
     Gen {
         #[arg(long, default_value_t = 1000)]
         count: usize,
@@ -528,6 +531,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Gen { count, seed }) => allowed(access.may_change_permissions())
             .and_then(|()| data::gen_customers(&store, cloud, &operator, count, seed)),
         Some(Cmd::Config { action }) => Err(config_command(action)),
+        Some(Cmd::Compact) => allowed(access.may_edit()).and_then(|()| data::compact(store)),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
