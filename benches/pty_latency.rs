@@ -264,6 +264,15 @@ impl Session {
         }
     }
 
+    /// The peak resident set (VmHWM) of konto so far, in MiB (Linux).
+    fn peak_rss_mib(&self) -> Option<u64> {
+        let pid = self.child.process_id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024)
+    }
+
     fn first_output(&self) -> Option<Instant> {
         self.shared.0.lock().ok().and_then(|s| s.first_output)
     }
@@ -670,6 +679,9 @@ fn measure_starts(cfg: &Config, total: u64, first: &Customer) -> Result<(Stats, 
         if let Some(t) = app.first_output() {
             output.samples.push(t.saturating_duration_since(started));
         }
+        if let Some(mib) = app.peak_rss_mib() {
+            eprintln!("  konto VmHWM after the first frame: {mib} MiB");
+        }
         app.stop()?;
         eprintln!(
             "  start {}: {:.1} ms",
@@ -862,6 +874,7 @@ fn run() -> Result<()> {
         rows.push(output);
         rows.push(full);
     }
+    let mut peak_rss = None;
     let keys = ["nav", "filter", "submit"];
     if keys.iter().any(|k| cfg.runs(k)) {
         let expected = if cfg.runs("filter") {
@@ -890,6 +903,7 @@ fn run() -> Result<()> {
             rows.push(review);
             rows.push(saved);
         }
+        peak_rss = app.peak_rss_mib();
         app.stop()?;
     }
     let args: Vec<String> = std::env::args()
@@ -911,6 +925,10 @@ fn run() -> Result<()> {
     println!("|---|---|---|---|---|---|---|");
     for r in &rows {
         println!("{}", r.row());
+    }
+    if let Some(mib) = peak_rss {
+        println!();
+        println!("konto's VmHWM at the end of the key phases: {mib} MiB");
     }
     Ok(())
 }

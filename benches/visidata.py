@@ -183,10 +183,11 @@ def interactive(vd, path, args, n, m_col, m_all, home):
         t.wait("the column prompt", lambda l: "regex" in l, time.monotonic())
         t.keys("^" + re.escape(args.column) + "$")
         t.enter()
-        time.sleep(0.5)
-        header = t.screen().splitlines()[1] if len(t.screen().splitlines()) > 1 else ""
-        if args.column[:10] not in header:
-            sys.exit(f"did not reach column {args.column}; screen:\n{t.screen()}")
+        deadline = time.monotonic() + args.timeout
+        while not any(args.column[:12] in line for line in t.screen().splitlines()[:2]):
+            if time.monotonic() > deadline:
+                sys.exit(f"did not reach column {args.column}; screen:\n{t.screen()}")
+            time.sleep(0.05)
         select("|", m_col, f"`|` on {args.column}")
         select("g|", m_all, "`g|` over all columns")
         results["VmHWM at the end (MiB)"] = vm(pid, "VmHWM")
