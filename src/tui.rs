@@ -165,6 +165,7 @@ pub fn run(
         },
     );
     let mut redraw = true;
+    let mut phones_shown = crate::validate::phones_ready();
     loop {
         provide_records(&mut state, store);
         if redraw {
@@ -191,7 +192,13 @@ pub fn run(
                 app::update(&mut state, Action::FilterStep);
                 continue;
             }
-            if loader.is_some() && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
+            if !phones_shown && crate::validate::phones_ready() {
+                // The phone rules are loaded: draw the phone formatted.
+                phones_shown = true;
+                continue;
+            }
+            let busy = loader.is_some() || !phones_shown;
+            if busy && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
                 redraw = false;
                 continue;
             }

@@ -243,27 +243,67 @@ fn check_phone(value: &str, country: &Country) -> Result<String, String> {
 }
 
 /// The E.164 form of a phone number typed for a country, or None when it is
-/// not a valid number there. Memoised: every commit re-checks the whole
-/// record, and parsing is slow when numbers of many countries alternate
-/// (phonenumber keeps only 100 compiled patterns), while a record's phone
-/// rarely changes. Bounded by clearing; the function is pure, so the memo
-/// changes nothing but time.
+/// not a valid number there.
 fn phone_e164(country: &str, value: &str) -> Option<String> {
+    phone_memo(PhoneForm::E164, country, value, || {
+        phonenumber::parse(country.parse().ok(), value)
+            .ok()
+            .filter(phonenumber::is_valid)
+            .map(|n| n.format().mode(phonenumber::Mode::E164).to_string())
+    })
+}
+
+/// A stored (E.164) phone number as people in its country write it; the
+/// value as it is when it is no valid number.
+pub fn phone_for_display(value: &str, country_code: &str) -> String {
+    if PHONES.load(std::sync::atomic::Ordering::Acquire) == PHONES_LOADING {
+        // Shown as stored until the rules are loaded (see `warm_up_phones`).
+        return value.to_string();
+    }
+    phone_memo(PhoneForm::Display, country_code, value, || {
+        let region = country_code.parse().ok();
+        let number = phonenumber::parse(region, value)
+            .ok()
+            .filter(phonenumber::is_valid)?;
+        let mode = if number.country().id() == region {
+            phonenumber::Mode::National
+        } else {
+            phonenumber::Mode::International
+        };
+        Some(number.format().mode(mode).to_string())
+    })
+    .unwrap_or_else(|| value.to_string())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum PhoneForm {
+    E164,
+    Display,
+}
+
+/// Phone parsing, memoised: every commit re-checks the whole record and
+/// every frame shows the selected customer's phone, while parsing is slow
+/// when numbers of many countries alternate (phonenumber keeps only 100
+/// compiled patterns) and a record's phone rarely changes. Bounded by
+/// clearing; the functions are pure, so the memo changes nothing but time.
+fn phone_memo(
+    form: PhoneForm,
+    country: &str,
+    value: &str,
+    parse: impl FnOnce() -> Option<String>,
+) -> Option<String> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     const LIMIT: usize = 50_000;
-    /// (country, as typed) → E.164, or None when invalid.
-    type Memo = HashMap<(String, String), Option<String>>;
+    /// (form, country, as typed) → the result.
+    type Memo = HashMap<(PhoneForm, String, String), Option<String>>;
     static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
     let memo = MEMO.get_or_init(Default::default);
-    let key = (country.to_string(), value.to_string());
+    let key = (form, country.to_string(), value.to_string());
     if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
         return hit;
     }
-    let parsed = phonenumber::parse(country.parse().ok(), value)
-        .ok()
-        .filter(phonenumber::is_valid)
-        .map(|n| n.format().mode(phonenumber::Mode::E164).to_string());
+    let parsed = parse();
     if let Ok(mut m) = memo.lock() {
         if m.len() >= LIMIT {
             m.clear();
@@ -273,21 +313,28 @@ fn phone_e164(country: &str, value: &str) -> Option<String> {
     parsed
 }
 
-/// A stored (E.164) phone number as people in its country write it; the
-/// stored value unchanged when it does not parse.
-pub fn phone_for_display(value: &str, country_code: &str) -> String {
-    let region = country_code.parse().ok();
-    match phonenumber::parse(region, value) {
-        Ok(number) if phonenumber::is_valid(&number) => {
-            let mode = if number.country().id() == region {
-                phonenumber::Mode::National
-            } else {
-                phonenumber::Mode::International
-            };
-            number.format().mode(mode).to_string()
-        }
-        _ => value.to_string(),
-    }
+/// Whether phonenumber's metadata is loaded: unknown (loaded on first use,
+/// blocking), loading on its own thread (phones are shown as stored), ready.
+static PHONES: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(PHONES_ON_USE);
+const PHONES_ON_USE: u8 = 0;
+const PHONES_LOADING: u8 = 1;
+const PHONES_READY: u8 = 2;
+
+/// Loads phonenumber's metadata (~70 ms, once per process) on a thread of
+/// its own, so the first frame does not wait for it: until it is loaded,
+/// phones are drawn as stored, and `phones_ready` tells when to redraw.
+pub fn warm_up_phones() {
+    use std::sync::atomic::Ordering;
+    PHONES.store(PHONES_LOADING, Ordering::Release);
+    std::thread::spawn(|| {
+        let _ = phonenumber::parse(None, "+49 30 1234567");
+        PHONES.store(PHONES_READY, Ordering::Release);
+    });
+}
+
+/// False only while `warm_up_phones` is still loading.
+pub fn phones_ready() -> bool {
+    PHONES.load(std::sync::atomic::Ordering::Acquire) != PHONES_LOADING
 }
 
 fn check_culture(value: &str, country: &Country) -> Result<String, String> {

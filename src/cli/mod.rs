@@ -470,6 +470,10 @@ pub fn main() -> ExitCode {
         partner_domain: cli.partner_domain.clone(),
     };
     set_private_umask();
+    if cli.command.is_none() {
+        // The app's first frame shows a phone: load its rules meanwhile.
+        crate::validate::warm_up_phones();
+    }
     crate::logging::init(&crate::logging::log_dir(&dir));
     let store = match Store::open(&dir, cli.cache_mb.saturating_mul(1024 * 1024)) {
         Ok(store) => store.with_policy(policy).with_role(cli.access().role),
