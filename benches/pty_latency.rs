@@ -385,7 +385,7 @@ fn first_frame_check(total: u64, first: &Customer) -> Check {
     let name = prefix(&first.name, 20);
     let id = prefix(&first.id, 23);
     Box::new(move |s| {
-        if !header_counts(s).is_some_and(|(_, y, _)| y == total) {
+        if header_counts(s).is_none_or(|(_, y, _)| y != total) {
             return false;
         }
         let text = s.contents();
