@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::keymap::{KeyMode, Keymap};
+use crate::t;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Config {
@@ -55,22 +56,29 @@ pub fn load(path: &Path) -> Result<(Config, Vec<String>), String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok((Config::default(), Vec::new()));
         }
-        Err(e) => return Err(format!("config {}: {e}", path.display())),
+        Err(e) => return Err(t!("config.error", path = path.display(), reason = e)),
     };
-    let fail =
-        |e: toml::de::Error| format!("config {}: {}", path.display(), e.to_string().trim_end());
+    let fail = |e: toml::de::Error| {
+        t!(
+            "config.error",
+            path = path.display(),
+            reason = e.to_string().trim_end()
+        )
+    };
     let table: toml::Table = toml::from_str(&text).map_err(fail)?;
     let warnings: Vec<String> = table
         .keys()
         .filter(|k| !KNOWN.contains(&k.as_str()))
-        .map(|k| format!("config {}: unknown key \"{k}\" is ignored", path.display()))
+        .map(|k| t!("config.unknown_key", path = path.display(), key = k))
         .collect();
     let config: Config = toml::from_str(&text).map_err(fail)?;
     let check = |key: &str, value: &Option<String>, allowed: &[&str]| match value {
-        Some(v) if !allowed.contains(&v.as_str()) => Err(format!(
-            "config {}: {key} = \"{v}\" is not one of {}",
-            path.display(),
-            allowed.join(", ")
+        Some(v) if !allowed.contains(&v.as_str()) => Err(t!(
+            "config.not_one_of",
+            path = path.display(),
+            key = key,
+            value = v,
+            allowed = allowed.join(", ")
         )),
         _ => Ok(()),
     };
@@ -79,7 +87,7 @@ pub fn load(path: &Path) -> Result<(Config, Vec<String>), String> {
     check("role", &config.role, &["admin", "sales", "helpdesk"])?;
     check("language", &config.language, &["en", "de"])?;
     // The key map must build, or konto does not start.
-    keymap(&config).map_err(|e| format!("config {}: {e}", path.display()))?;
+    keymap(&config).map_err(|e| t!("config.error", path = path.display(), reason = e))?;
     Ok((config, warnings))
 }
 
@@ -89,14 +97,15 @@ pub fn keymap(config: &Config) -> Result<Keymap, String> {
     for (mode_name, actions) in &config.keys {
         let Some(mode) = KeyMode::ALL.iter().find(|m| m.config_name() == mode_name) else {
             let names: Vec<&str> = KeyMode::ALL.iter().map(|m| m.config_name()).collect();
-            return Err(format!(
-                "[keys.{mode_name}] is not a mode; the modes are: {}",
-                names.join(", ")
+            return Err(t!(
+                "config.not_a_mode",
+                mode = mode_name,
+                modes = names.join(", ")
             ));
         };
         for (action, keys) in actions {
             map.rebind(*mode, action, keys)
-                .map_err(|e| format!("[keys.{mode_name}] {e}"))?;
+                .map_err(|e| t!("config.in_mode", mode = mode_name, reason = e))?;
         }
     }
     Ok(map)

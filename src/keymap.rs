@@ -444,7 +444,7 @@ impl Keymap {
             .map(|k| parse_key(k))
             .collect::<Result<_, _>>()?;
         if parsed.is_empty() {
-            return Err(format!("{action}: give at least one key"));
+            return Err(crate::t!("config.no_keys", action = action));
         }
         let Some((_, bindings)) = self.modes.iter_mut().find(|(m, _)| *m == mode) else {
             return Err(format!("no mode {mode:?}"));
@@ -454,9 +454,10 @@ impl Keymap {
             .position(|b| intent_name(b.intent) == action)
         else {
             let known: Vec<&str> = bindings.iter().map(|b| intent_name(b.intent)).collect();
-            return Err(format!(
-                "\"{action}\" is not an action here; the actions are: {}",
-                known.join(", ")
+            return Err(crate::t!(
+                "config.not_an_action",
+                action = action,
+                actions = known.join(", ")
             ));
         };
         for b in bindings.iter_mut() {
@@ -564,9 +565,7 @@ pub fn parse_key(text: &str) -> Result<Key, String> {
                     c.to_ascii_lowercase()
                 }),
                 _ => {
-                    return Err(format!(
-                        "\"{text}\" is not a key (try u, Enter, Ctrl-S, F2, Space)"
-                    ));
+                    return Err(crate::t!("config.not_a_key", key = text));
                 }
             }
         }

@@ -13,6 +13,7 @@ use crate::demo::demo_customers;
 use crate::domain::{Access, Cloud, Role};
 use crate::i18n::{Lang, Locale, Zone};
 use crate::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
+use crate::t;
 use crate::validate::Policy;
 
 #[derive(Parser, Debug)]
@@ -100,17 +101,16 @@ pub enum ConfigAction {
 
 fn config_command(action: ConfigAction) -> ExitCode {
     let Some(path) = crate::config::path() else {
-        return fail(exit::USAGE, "no config directory; set KONTO_CONFIG");
+        return fail(exit::USAGE, t!("cli.no_config_dir"));
     };
     match action {
         ConfigAction::Path => {
             println!("{}", path.display());
             ExitCode::from(exit::OK)
         }
-        ConfigAction::Init if path.exists() => fail(
-            exit::USAGE,
-            format!("{} exists already; it was left as it is", path.display()),
-        ),
+        ConfigAction::Init if path.exists() => {
+            fail(exit::USAGE, t!("cli.config_exists", path = path.display()))
+        }
         ConfigAction::Init => {
             let written = path
                 .parent()
@@ -118,7 +118,7 @@ fn config_command(action: ConfigAction) -> ExitCode {
                 .and_then(|()| std::fs::write(&path, crate::config::DEFAULT_TEXT));
             match written {
                 Ok(()) => {
-                    println!("wrote {}", path.display());
+                    println!("{}", t!("cli.wrote", path = path.display()));
                     ExitCode::from(exit::OK)
                 }
                 Err(e) => fail(exit::USAGE, format!("{}: {e}", path.display())),
@@ -175,8 +175,9 @@ pub enum LangArg {
     De,
 }
 
-/// The language konto speaks: `--lang`, the config, then the locale.
-fn language(cli: &Cli, config: &crate::config::Config) -> Lang {
+/// The language konto speaks: `--lang`, the config, then the locale. Before
+/// the config is read, `language(cli, None)`: the flag, then the locale.
+fn language(cli: &Cli, config: Option<&crate::config::Config>) -> Lang {
     let flag = cli.lang.map(|l| match l {
         LangArg::En => Lang::En,
         LangArg::De => Lang::De,
@@ -184,7 +185,7 @@ fn language(cli: &Cli, config: &crate::config::Config) -> Lang {
     let env = |name: &str| std::env::var(name).ok();
     crate::i18n::resolve(
         flag,
-        config.language.as_deref(),
+        config.and_then(|c| c.language.as_deref()),
         env("LC_ALL").as_deref(),
         env("LC_MESSAGES").as_deref(),
         env("LANG").as_deref(),
@@ -214,7 +215,7 @@ impl Cli {
 
 /// Refuses a command the operator's role (or --read-only) does not allow.
 pub(crate) fn allowed(verdict: Result<(), String>) -> Result<(), ExitCode> {
-    verdict.map_err(|why| fail(exit::USAGE, format!("not allowed: {why}")))
+    verdict.map_err(|why| fail(exit::USAGE, t!("cli.not_allowed", reason = why)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -435,6 +436,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage(e),
     };
+    // The config's own messages can only follow the flag and the locale.
+    crate::i18n::set_locale(Locale {
+        lang: language(&cli, None),
+        zone: Zone::Local,
+    });
     if let Some(Cmd::Config { action }) = cli.command {
         return config_command(action);
     }
@@ -446,13 +452,13 @@ pub fn main() -> ExitCode {
         None => Default::default(),
     };
     for warning in warnings {
-        eprintln!("konto: warning: {warning}");
+        eprintln!("konto: {}", t!("cli.warning", message = warning));
     }
     apply_config(&mut cli, &matches, &config);
     // Texts (validation messages, store errors) in the operator's language,
     // dates in local time.
     let locale = Locale {
-        lang: language(&cli, &config),
+        lang: language(&cli, Some(&config)),
         zone: Zone::Local,
     };
     crate::i18n::set_locale(locale);
@@ -461,10 +467,7 @@ pub fn main() -> ExitCode {
         Err(message) => return fail(exit::USAGE, message),
     };
     let Some(dir) = data_dir(&cli) else {
-        return fail(
-            exit::USAGE,
-            "no home directory to keep the store in; pass --data-dir DIR",
-        );
+        return fail(exit::USAGE, t!("cli.no_home"));
     };
     let policy = Policy {
         partner_domain: cli.partner_domain.clone(),
@@ -544,7 +547,7 @@ pub fn main() -> ExitCode {
 }
 
 pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
-    let demo = demo_customers().map_err(|e| fail(exit::STORE, format!("demo data: {e}")))?;
+    let demo = demo_customers().map_err(|e| fail(exit::STORE, t!("cli.demo_data", reason = e)))?;
     store
         .seed_if_new(&demo)
         .map_err(|e| fail(store_error_code(&e), e))?;
@@ -561,7 +564,7 @@ fn run_app(
     crate::tui::run(store, cloud, operator, settings).map_err(|e| fail(exit::STORE, e))?;
     // A clean exit: today's backup, if there is none yet.
     if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
-        eprintln!("konto: the daily backup was not written: {e}");
+        eprintln!("konto: {}", t!("cli.backup_failed", reason = e));
     }
     Ok(())
 }
