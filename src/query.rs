@@ -31,6 +31,38 @@ pub struct Fields<'a> {
     pub id: &'a str,
     pub country: &'a str,
     pub cloud: Cloud,
+    /// `letters(haystack)`, kept with the row (see `letters`).
+    pub letters: u64,
+}
+
+/// The letters and digits a text holds (accents and case folded), one bit
+/// each: a word can only match a haystack that holds all of its letters, and
+/// one AND answers that for most rows before nucleo is asked.
+pub fn letters(text: &str) -> u64 {
+    use nucleo_matcher::chars::{normalize, to_lower_case};
+    let bit = |c: char| match c.to_ascii_lowercase() {
+        c @ 'a'..='z' => 1u64 << (c as u32 - 'a' as u32),
+        c @ '0'..='9' => 1u64 << (26 + c as u32 - '0' as u32),
+        _ => 0,
+    };
+    let mut mask = 0;
+    for c in text.chars() {
+        if c.is_ascii() {
+            mask |= bit(c);
+        } else {
+            // Every letter nucleo may read it as (its own case folding and
+            // accent stripping, ł → l, Ü → u), so no match is ruled out.
+            for variant in [
+                to_lower_case(c),
+                normalize(c),
+                to_lower_case(normalize(c)),
+                normalize(to_lower_case(c)),
+            ] {
+                mask |= bit(variant);
+            }
+        }
+    }
+    mask
 }
 
 /// Separates the fields in a haystack; nucleo gives a match right after it
@@ -86,6 +118,8 @@ struct Word {
     /// A word with a dot may be a whole domain: it is also tried against
     /// the full domain (the haystack leaves its common ending out).
     domain_like: bool,
+    /// Its letters: a haystack without all of them cannot match it.
+    letters: u64,
 }
 
 /// A filter query, prepared once.
@@ -133,10 +167,16 @@ impl Query {
                         && word.chars().count() >= ID_PREFIX_MIN)
                         .then(|| word.to_lowercase());
                     let domain_like = word.contains('.');
+                    // A negated word matches where its letters are missing.
+                    // (Its plain ASCII letters only: a non-ASCII one matches
+                    // by rules `letters` need not mirror.)
+                    let ascii: String = word.chars().filter(char::is_ascii).collect();
+                    let word_letters = if atom.negative { 0 } else { letters(&ascii) };
                     query.words.push(Word {
                         atom,
                         id_prefix,
                         domain_like,
+                        letters: word_letters,
                     });
                 }
             }
@@ -179,9 +219,14 @@ impl Query {
         if self.words.is_empty() {
             return Some(total);
         }
-        let haystack = utf32(f.haystack, buf);
+        // Letters first: most rows lack one of a word's letters, and then
+        // neither the conversion nor nucleo is needed.
+        let has = |w: &Word| f.letters & w.letters == w.letters;
+        let haystack = self.words.iter().any(has).then(|| utf32(f.haystack, buf));
         for word in &self.words {
-            let mut score = word.atom.score(haystack, matcher);
+            let mut score = haystack
+                .filter(|_| has(word))
+                .and_then(|h| word.atom.score(h, matcher));
             if score.is_none() && word.domain_like {
                 let mut chars = Vec::new();
                 score = word.atom.score(utf32(f.domain, &mut chars), matcher);

@@ -63,6 +63,11 @@ fn run(listing: &Listing, query: Query, candidates: Vec<u32>, slice: usize) -> V
     job.finish(&rank)
 }
 
+/// Text with the characters nucleo folds in ways worth checking.
+fn text() -> impl Strategy<Value = String> {
+    "[a-eA-EüÜłŁßøØæİı0-9 .-]{0,12}"
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
         std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128)
@@ -172,5 +177,36 @@ proptest! {
             }
             prop_assert_eq!(s.visible(), &expected[..]);
         }
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_letter_check_never_rules_out_a_match(
+        hay in text(),
+        picks in prop::collection::vec((any::<bool>(), any::<bool>()), 12),
+    ) {
+        use konto::query::{Fields, letters, new_matcher};
+        // A word made of the haystack's own letters (so it matches often),
+        // some as their plain ASCII letter, as a user would type them.
+        let plain = |c: char| match c {
+            'ü' => 'u', 'Ü' => 'U', 'ł' | 'Ł' => 'l', 'ß' => 's', 'ø' | 'Ø' => 'o',
+            'æ' => 'a', 'İ' | 'ı' => 'i', c => c,
+        };
+        let word: String = hay
+            .chars()
+            .zip(&picks)
+            .filter(|(_, (take, _))| *take)
+            .map(|(c, (_, ascii))| if *ascii { plain(c) } else { c })
+            .collect();
+        let fields = |mask: u64| Fields {
+            haystack: &hay, name: &hay, domain: "", contact: "", email: "", city: "",
+            id: "", country: "", cloud: Cloud::Commercial, letters: mask,
+        };
+        let q = Query::new(&word);
+        let mut m = new_matcher();
+        let with = q.score(&fields(letters(&hay)), &mut m, &mut Vec::new());
+        let without = q.score(&fields(u64::MAX), &mut m, &mut Vec::new());
+        prop_assert_eq!(with, without);
     }
 }

@@ -2,7 +2,7 @@
 //! order, and the fuzzy filter that runs over them a slice at a time.
 //!
 //! A million customers as `Customer` values would take gigabytes; here a row
-//! is its searchable text in one shared `String` plus 32 bytes, so a million
+//! is its searchable text in one shared `String` plus 48 bytes, so a million
 //! fit in about 200 MB, and full records are read only for what is on screen.
 
 mod filter;
@@ -32,6 +32,8 @@ struct Slot {
     ends: [u16; 7],
     /// End of the haystack, relative to `start`.
     hay_end: u16,
+    /// `query::letters` of the haystack.
+    letters: u64,
 }
 
 /// Domain endings every customer of a cloud shares.
@@ -111,6 +113,7 @@ impl<'a> RowRef<'a> {
             id: self.id(),
             country: self.country(),
             cloud: self.cloud,
+            letters: self.slot.letters,
         }
     }
 
@@ -216,12 +219,19 @@ impl Listing {
             .iter()
             .find(|e| domain.ends_with(*e))
             .map_or(0, |e| e.len() as u16);
+        let hay_end = ends[4].saturating_sub(common);
+        let letters = crate::query::letters(
+            self.text
+                .get(start..start + usize::from(hay_end))
+                .unwrap_or_default(),
+        );
         Slot {
             updated: row.updated,
             version: row.version,
             start,
             ends,
-            hay_end: ends[4].saturating_sub(common),
+            hay_end,
+            letters,
         }
     }
 
