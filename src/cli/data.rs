@@ -11,6 +11,7 @@ use crate::domain::{Access, Cloud, Customer, FIELDS, Permission, sort_key};
 use crate::exchange::{self, ImportProblem};
 use crate::query::Query;
 use crate::store::{ImportRefused, Store};
+use crate::t;
 use crate::text::{fit, safe, width};
 
 /// The cloud's customers matching `filter`, sorted by company name.
@@ -48,9 +49,12 @@ pub fn export(
     result.map_err(|e| fail(exit::STORE, e))?;
     if let Some(path) = out {
         eprintln!(
-            "exported {} customers to {}",
-            customers.len(),
-            path.display()
+            "{}",
+            t!(
+                "cli.exported",
+                count = customers.len(),
+                path = path.display()
+            )
         );
     }
     Ok(())
@@ -63,9 +67,10 @@ fn print_problems(problems: &[ImportProblem]) {
 }
 
 fn problems_in(problems: &[ImportProblem], file: &Path) -> String {
-    let n = problems.len();
-    let noun = if n == 1 { "problem" } else { "problems" };
-    format!("{n} {noun} in {}; nothing was imported", file.display())
+    match problems.len() {
+        1 => t!("cli.problems_one", file = file.display()),
+        n => t!("cli.problems_many", count = n, file = file.display()),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -111,10 +116,7 @@ pub fn import(
             print_problems(&problems);
             return Err(fail(
                 exit::CONFLICT,
-                format!(
-                    "{} records are based on older versions; nothing was imported",
-                    problems.len()
-                ),
+                t!("cli.conflicts", count = problems.len()),
             ));
         }
         Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
@@ -132,7 +134,7 @@ pub fn import(
         super::allowed(access.may_change_permissions())?;
     }
     if dry_run {
-        println!("{} (dry run: nothing written)", plan.summary());
+        println!("{}", t!("cli.dry_run", summary = plan.summary()));
         if verbose {
             for (who, changes) in plan.diffs() {
                 println!("{}", safe(&who));
@@ -146,7 +148,8 @@ pub fn import(
                 }
             }
             for c in &plan.new {
-                println!("{} ({}): new", safe(&c.company.name), c.id);
+                let company = safe(&c.company.name);
+                println!("{}", t!("cli.new_customer", company = company, id = c.id));
             }
         }
         return Ok(());
@@ -154,12 +157,15 @@ pub fn import(
     store
         .apply_import(operator, &plan)
         .map_err(|e| fail(store_error_code(&e), e))?;
-    let forced = if plan.forced > 0 {
-        format!(" ({} over newer versions, --force)", plan.forced)
+    if plan.forced > 0 {
+        let summary = plan.summary();
+        println!(
+            "{}",
+            t!("cli.forced", summary = summary, count = plan.forced)
+        );
     } else {
-        String::new()
-    };
-    println!("{}{forced}", plan.summary());
+        println!("{}", plan.summary());
+    }
     Ok(())
 }
 
@@ -244,10 +250,7 @@ pub fn show(
     let Some(c) = found else {
         return Err(fail(
             exit::INVALID,
-            format!(
-                "no customer with id or domain {id_or_domain} in the {} cloud",
-                cloud.key()
-            ),
+            t!("cli.no_customer", key = id_or_domain, cloud = cloud.key()),
         ));
     };
     let out = std::io::stdout().lock();
@@ -305,20 +308,17 @@ pub fn gen_customers(
         Ok(plan) => plan,
         Err(ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems)) => {
             print_problems(&problems);
-            return Err(fail(
-                exit::INVALID,
-                "generated customers were refused; nothing was written (try another --seed)",
-            ));
+            return Err(fail(exit::INVALID, t!("cli.gen_refused")));
         }
         Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
     };
     store
         .apply_import(operator, &plan)
         .map_err(|e| fail(store_error_code(&e), e))?;
+    let count = plan.new.len();
     println!(
-        "{} customers added to the {} cloud",
-        plan.new.len(),
-        cloud.key()
+        "{}",
+        t!("cli.generated", count = count, cloud = cloud.key())
     );
     Ok(())
 }
@@ -327,6 +327,7 @@ pub fn gen_customers(
 pub fn compact(store: Store) -> Result<(), ExitCode> {
     let (before, after) = store.compact().map_err(|e| fail(store_error_code(&e), e))?;
     let mb = |b: u64| b as f64 / 1_000_000.0;
-    println!("compacted: {:.1} MB -> {:.1} MB", mb(before), mb(after));
+    let (before, after) = (format!("{:.1}", mb(before)), format!("{:.1}", mb(after)));
+    println!("{}", t!("cli.compacted", before = before, after = after));
     Ok(())
 }

@@ -6,6 +6,7 @@ use super::{OnOff, PermissionArg, allowed, exit, fail, seed, store_error_code};
 use crate::domain::{Access, AuditAction, Cloud, Customer, Permission};
 use crate::exchange::columns;
 use crate::store::{Committed, Store, StoreError};
+use crate::t;
 
 fn load(store: &Store, cloud: Cloud, id: &str) -> Result<Customer, ExitCode> {
     match store.get(cloud, id) {
@@ -28,13 +29,15 @@ fn resolve_field(name: &str) -> Result<&'static str, String> {
         .collect();
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(format!(
-            "unknown field \"{name}\"; fields are: {}",
-            cols.join(", ")
+        [] => Err(t!(
+            "cli.unknown_field",
+            name = name,
+            fields = cols.join(", ")
         )),
-        many => Err(format!(
-            "\"{name}\" is ambiguous: {}",
-            many.iter().map(|c| **c).collect::<Vec<_>>().join(", ")
+        many => Err(t!(
+            "cli.ambiguous_field",
+            name = name,
+            fields = many.iter().map(|c| **c).collect::<Vec<_>>().join(", ")
         )),
     }
 }
@@ -42,18 +45,18 @@ fn resolve_field(name: &str) -> Result<&'static str, String> {
 fn report(outcome: Result<Committed, StoreError>) -> Result<(), ExitCode> {
     match outcome {
         Ok(Committed::Saved(c)) => {
+            let company = crate::text::safe(&c.company.name);
             println!(
-                "Saved {} (version {})",
-                crate::text::safe(&c.company.name),
-                c.version
+                "{}",
+                t!("status.saved", company = company, version = c.version)
             );
             Ok(())
         }
         Ok(Committed::Unchanged(c)) => {
+            let company = crate::text::safe(&c.company.name);
             println!(
-                "Nothing to save: {} is unchanged (version {})",
-                crate::text::safe(&c.company.name),
-                c.version
+                "{}",
+                t!("cli.unchanged", company = company, version = c.version)
             );
             Ok(())
         }
@@ -77,7 +80,7 @@ pub fn update(
     }
     for set in sets {
         let Some((name, value)) = set.split_once('=') else {
-            return Err(fail(exit::USAGE, format!("--set {set}: write FIELD=VALUE")));
+            return Err(fail(exit::USAGE, t!("cli.set_syntax", set = set)));
         };
         let key = resolve_field(name).map_err(|e| fail(exit::USAGE, e))?;
         let fixed = [
@@ -91,7 +94,7 @@ pub fn update(
             "billing.address.country",
         ];
         if fixed.contains(&key) {
-            return Err(fail(exit::INVALID, format!("{key} cannot be changed")));
+            return Err(fail(exit::INVALID, t!("cli.fixed_field", key = key)));
         }
         let value = if key.starts_with("permissions.") {
             match value.trim() {
@@ -100,7 +103,7 @@ pub fn update(
                 other => {
                     return Err(fail(
                         exit::INVALID,
-                        format!("{key}: \"{other}\" is not on or off"),
+                        t!("cli.not_on_off", key = key, value = other),
                     ));
                 }
             }
@@ -172,7 +175,7 @@ pub fn history(store: &Store, cloud: Cloud, id: &str, json: bool) -> Result<(), 
         }
     }
     if entries.is_empty() {
-        println!("no changes recorded since the customer was created");
+        println!("{}", t!("cli.no_history"));
     }
     Ok(())
 }
@@ -181,7 +184,8 @@ pub fn restore(store: &Store, file: &std::path::Path) -> Result<(), ExitCode> {
     let n = store
         .restore(file)
         .map_err(|e| fail(store_error_code(&e), e))?;
-    println!("restored {n} customers into {}", store.dir().display());
+    let dir = store.dir().display();
+    println!("{}", t!("cli.restored", count = n, dir = dir));
     Ok(())
 }
 
@@ -194,7 +198,7 @@ pub fn commit_loop(store: &Store, operator: &str, count: u64) -> Result<(), Exit
         .customers(Cloud::Commercial)
         .map_err(|e| fail(store_error_code(&e), e))?;
     if customers.is_empty() {
-        return Err(fail(exit::INVALID, "no customers to change"));
+        return Err(fail(exit::INVALID, t!("cli.no_customers")));
     }
     let mut out = std::io::stdout().lock();
     for i in 0..count {

@@ -29,11 +29,11 @@ pub struct ImportPlan {
 
 impl ImportPlan {
     pub fn summary(&self) -> String {
-        format!(
-            "{} new, {} updated, {} unchanged",
-            self.new.len(),
-            self.updated.len(),
-            self.unchanged
+        crate::t!(
+            "import.summary",
+            new = self.new.len(),
+            updated = self.updated.len(),
+            unchanged = self.unchanged
         )
     }
 
