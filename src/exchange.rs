@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Cloud, Customer, FIELDS, Permission, label_for_key};
+use crate::t;
 
 /// Where a record came from in an import file, for error messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,8 +22,8 @@ pub enum Location {
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Location::Line(n) => write!(f, "line {n}"),
-            Location::Record(n) => write!(f, "record {n}"),
+            Location::Line(n) => f.write_str(&t!("import.line", n = n)),
+            Location::Record(n) => f.write_str(&t!("import.record", n = n)),
         }
     }
 }
@@ -135,10 +136,7 @@ fn from_columns(
     };
     let known = columns();
     if let Some(unknown) = values.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(problem(
-            None,
-            format!("unknown column \"{unknown}\" (see `konto export --format csv` for the names)"),
-        ));
+        return Err(problem(None, t!("import.unknown_column", column = unknown)));
     }
     let mut c = Customer {
         cloud: default_cloud,
@@ -153,18 +151,16 @@ fn from_columns(
                     "commercial" => Cloud::Commercial,
                     "usgov" => Cloud::Usgov,
                     other => {
-                        return Err(problem(
-                            None,
-                            format!("cloud \"{other}\" is neither commercial nor usgov"),
-                        ));
+                        return Err(problem(None, t!("import.bad_cloud", value = other)));
                     }
                 }
             }
             "version" => {
                 if !value.trim().is_empty() {
-                    c.version = value.trim().parse().map_err(|_| {
-                        problem(None, format!("version \"{value}\" is not a whole number"))
-                    })?;
+                    c.version = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| problem(None, t!("import.bad_version", value = value)))?;
                     version_given = true;
                 }
             }
@@ -172,7 +168,7 @@ fn from_columns(
                 if !value.trim().is_empty() {
                     let time: DateTime<Utc> = DateTime::parse_from_rfc3339(value.trim())
                         .map_err(|_| {
-                            problem(None, format!("{key} \"{value}\" is not an RFC 3339 time"))
+                            problem(None, t!("import.bad_time", column = key, value = value))
                         })?
                         .to_utc();
                     if key == "created" {
@@ -183,9 +179,8 @@ fn from_columns(
                 }
             }
             _ if key.starts_with("permissions.") => {
-                let allowed = parse_bool(value).ok_or_else(|| {
-                    problem(Some(key), format!("is \"{value}\"; use true or false"))
-                })?;
+                let allowed = parse_bool(value)
+                    .ok_or_else(|| problem(Some(key), t!("import.bad_bool", value = value)))?;
                 c.set_by_key(key, if allowed { "on" } else { "off" });
             }
             _ => {
@@ -222,9 +217,7 @@ pub fn read_csv(
         .map(|h| h.trim().to_string())
         .collect();
     if !headers.iter().any(|h| h == "company.name") {
-        return Err(header_problem(
-            "the header has no company.name column (see `konto export --format csv`)".into(),
-        ));
+        return Err(header_problem(t!("import.no_name_column").to_string()));
     }
     let mut rows = Vec::new();
     let mut problems = Vec::new();
@@ -309,7 +302,7 @@ pub fn read_json(
             location: Location::Record(0),
             customer: String::new(),
             field: None,
-            reason: format!("not a JSON array of customers: {e}"),
+            reason: t!("import.not_json_array", reason = e),
         }]
     })?;
     let rows = values

@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::{Store, StoreError, Tx, TxResult, keys};
 use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
 use crate::exchange::{ImportProblem, Incoming};
+use crate::t;
 use crate::validate::check_record;
 
 /// Records per transaction: large enough to be fast, small enough that
@@ -29,7 +30,7 @@ pub struct ImportPlan {
 
 impl ImportPlan {
     pub fn summary(&self) -> String {
-        crate::t!(
+        t!(
             "import.summary",
             new = self.new.len(),
             updated = self.updated.len(),
@@ -102,7 +103,7 @@ impl Store {
             if !seen_ids.insert((customer.cloud, customer.id.clone())) {
                 problems.push(problem(
                     None,
-                    "the same customer id appears twice in the file".into(),
+                    t!("import.duplicate_id").to_string(),
                     &customer,
                 ));
                 continue;
@@ -127,7 +128,7 @@ impl Store {
                     if domain.is_empty() {
                         problems.push(problem(
                             Some("company.domain"),
-                            "is required for a new customer".into(),
+                            t!("import.domain_required").to_string(),
                             &normalised,
                         ));
                         continue;
@@ -140,7 +141,7 @@ impl Store {
                     if let Some(other) = taken {
                         problems.push(problem(
                             Some("company.domain"),
-                            format!("\"{domain}\" already belongs to customer {other}"),
+                            t!("import.domain_taken", domain = domain, other = other),
                             &normalised,
                         ));
                         continue;
@@ -165,11 +166,11 @@ impl Store {
                         } else {
                             conflicts.push(problem(
                                 None,
-                                format!(
-                                    "is based on version {}, the store has version {} (changed since: {}); export again or use --force",
-                                    next.version,
-                                    stored.version,
-                                    self.changed_since(&stored, next.version)
+                                t!(
+                                    "import.based_on",
+                                    based_on = next.version,
+                                    stored = stored.version,
+                                    fields = self.changed_since(&stored, next.version)
                                 ),
                                 &next,
                             ));
@@ -211,7 +212,7 @@ impl Store {
         fields.sort();
         fields.dedup();
         if fields.is_empty() {
-            "unknown".into()
+            t!("import.unknown_fields").to_string()
         } else {
             fields.join(", ")
         }
