@@ -546,3 +546,53 @@ fn gen_adds_deterministic_valid_customers() {
     let out = konto(dir.path(), &["gen", "--count", "100", "--seed", "4"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn the_commands_messages_follow_the_language_and_the_exit_codes_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let refused = ["--role", "helpdesk", "update", "c-1", "--set", "city=Bonn"];
+    let en = konto(dir.path(), &refused);
+    let de = konto(dir.path(), &[&["--lang", "de"][..], &refused].concat());
+    assert_eq!(de.status.code(), en.status.code());
+    assert_eq!(de.status.code(), Some(1));
+    assert!(
+        stderr(&de).contains("konto: nicht erlaubt: die Rolle Helpdesk darf nur lesen"),
+        "{}",
+        stderr(&de)
+    );
+    // Import problems: where (Zeile), what, and the summary line.
+    let file = dir.path().join("bad.csv");
+    std::fs::write(&file, "id,company.name,billing.citty\nc-1,Contoso,Ulm\n").unwrap();
+    let import = ["--lang", "de", "import", file.to_str().unwrap()];
+    let out = konto(dir.path(), &import);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Zeile 2 (Contoso, c-1): unbekannte Spalte „billing.citty“"),
+        "{err}"
+    );
+    assert!(err.contains("1 Problem in "), "{err}");
+    assert!(err.contains("nichts wurde importiert"), "{err}");
+    // The config is read before its `language` is known: its messages
+    // follow the locale (here LANG, with neither --lang nor KONTO_LANG).
+    std::fs::write(dir.path().join("config.toml"), "role = admin\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["list", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("KONTO_DATA_DIR")
+        .env_remove("KONTO_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "de_DE.UTF-8")
+        .env("KONTO_STATE_DIR", dir.path().join("state"))
+        .env("KONTO_CONFIG", dir.path().join("config.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("konto: Konfiguration "),
+        "{}",
+        stderr(&out)
+    );
+}

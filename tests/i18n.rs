@@ -165,43 +165,87 @@ fn the_key_map_and_the_help_are_all_in_the_catalogue() {
     }
 }
 
-/// What may stand in a literal of the ui and app code: the product's name
-/// and formats without words (`" {} · {} "`, `"v{}"`).
-#[test]
-fn the_ui_and_app_code_hold_no_words_of_their_own() {
+/// Whether a literal holds a word (two letters or more) outside its
+/// `{placeholders}`.
+fn has_words(literal: &str) -> bool {
+    let mut words = String::new();
+    let mut depth = 0;
+    for c in literal.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            c if depth == 0 => words.push(c),
+            _ => {}
+        }
+    }
+    words
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| w.chars().count() >= 2)
+}
+
+/// The literals with words under the `dirs` that `allowed` does not let
+/// pass, as `path:line: "literal"`.
+fn words_outside_the_catalogue(dirs: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<String> {
     let mut found = Vec::new();
-    for under in ["src/ui", "src/app"] {
+    for under in dirs {
         for (path, code) in src_files(under) {
             for (line, literal) in literals(&code) {
-                // Keys, the product's name, stored values (a data key's
-                // prefix, a permission's on/off in the audit trail).
-                let stored = ["permissions.", "on", "off"];
-                if is_key(&literal) || literal == " konto " || stored.contains(&literal.as_str()) {
-                    continue;
-                }
-                // Placeholders are not words.
-                let mut words = String::new();
-                let mut depth = 0;
-                for c in literal.chars() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => depth -= 1,
-                        c if depth == 0 => words.push(c),
-                        _ => {}
-                    }
-                }
-                let has_word = words
-                    .split(|c: char| !c.is_alphabetic())
-                    .any(|w| w.chars().count() >= 2);
-                if has_word {
+                if !is_key(&literal) && !allowed(&literal) && has_words(&literal) {
                     found.push(format!("{}:{line}: {literal:?}", path.display()));
                 }
             }
         }
     }
+    found
+}
+
+/// What may stand in a literal of the ui and app code: the product's name
+/// and formats without words (`" {} · {} "`, `"v{}"`).
+#[test]
+fn the_ui_and_app_code_hold_no_words_of_their_own() {
+    // The product's name, stored values (a data key's prefix, a
+    // permission's on/off in the audit trail).
+    let stored = [" konto ", "permissions.", "on", "off"];
+    let found = words_outside_the_catalogue(&["src/ui", "src/app"], |l| stored.contains(&l));
     assert!(
         found.is_empty(),
         "texts outside the catalogue:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The headless commands: their messages come from the catalogue; what
+/// stays are names (environment variables, column and config values, all
+/// one token) and data formats that are the same in every language.
+#[test]
+fn the_cli_code_holds_no_messages_of_its_own() {
+    let token = |l: &str| {
+        let lower = l
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || "._-".contains(c));
+        let upper = l
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || "_=".contains(c));
+        lower || upper
+    };
+    let formats = [
+        // Every message's prefix.
+        "konto: {message}",
+        "konto: {}",
+        // clap's --help (English, see the README).
+        "Keep customers' account information up to date, from the terminal.",
+        // `konto show --format table`: row labels and values are data.
+        "not allowed",
+        "Version",
+        "Last updated",
+        // The crash test's change and its machine-read acknowledgement.
+        "Crashtown {}-{i}",
+        "ack {} {} {}",
+    ];
+    let found = words_outside_the_catalogue(&["src/cli"], |l| token(l) || formats.contains(&l));
+    assert!(
+        found.is_empty(),
+        "messages outside the catalogue:\n{}",
         found.join("\n")
     );
 }
