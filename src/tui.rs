@@ -3,7 +3,7 @@
 //! every way out (normal exit, error, panic).
 
 use std::io::{self, stdout};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +22,7 @@ use crate::app::{self, Action, Command, State, ThemeName};
 use crate::domain::{AuditAction, Cloud, Customer};
 use crate::draft::Draft;
 use crate::listing::Listing;
-use crate::store::{Committed, Store, StoreError};
+use crate::store::{Committed, Head, Store, StoreError};
 use crate::ui;
 
 /// Leaves raw mode and the alternate screen; safe to call more than once.
@@ -116,35 +116,102 @@ pub struct Settings {
     pub locale: crate::i18n::Locale,
 }
 
-/// Runs the interactive app until the operator quits.
+/// Why the app stopped with an error: the store (with its exit code), or
+/// the terminal.
+#[derive(Debug)]
+pub enum RunError {
+    Store(StoreError),
+    Terminal(Box<dyn std::error::Error>),
+}
+
+impl<E: Into<Box<dyn std::error::Error>>> From<E> for RunError {
+    fn from(e: E) -> RunError {
+        RunError::Terminal(e.into())
+    }
+}
+
+/// Runs the interactive app until the operator quits; returns the store
+/// for what comes after (the daily backup).
+///
+/// With a head of the list kept from the last run (`store::read_head`),
+/// the terminal and a first frame come before the store is opened, which at
+/// a million customers takes longer than a frame should; the store's own
+/// list replaces it as soon as it is open, before any key is read.
 pub fn run(
-    store: &Store,
+    open: impl FnOnce() -> Result<Store, StoreError>,
+    dir: &Path,
     cloud: Cloud,
     operator: &str,
     settings: Settings,
+) -> Result<Store, RunError> {
+    let mut state = State::new(cloud, dir.display().to_string(), Vec::new());
+    state.theme = settings.theme;
+    state.access = settings.access;
+    state.keymap = settings.keymap.clone();
+    state.locale = settings.locale;
+    // The draft a signal would keep: the open form's changes, if any.
+    let draft_slot = Arc::new(Mutex::new(None));
+    stop_on_signals(dir.to_path_buf(), Arc::clone(&draft_slot))?;
+    let early = match crate::store::read_head(dir, cloud) {
+        Some(head) => {
+            app::update(&mut state, head_action(cloud, head));
+            let (mut terminal, guard) =
+                init_terminal(crate::logging::log_dir(dir), settings.mouse)?;
+            fit_to(&terminal, &mut state)?;
+            terminal.draw(|frame| ui::draw(frame, &state))?;
+            Some((terminal, guard))
+        }
+        None => None,
+    };
+    let store = open().map_err(RunError::Store)?;
+    run_with(&store, state, early, draft_slot, operator, settings.mouse)?;
+    Ok(store)
+}
+
+/// Tells the state the terminal's size.
+fn fit_to(terminal: &DefaultTerminal, state: &mut State) -> io::Result<()> {
+    let size = terminal.size()?;
+    app::update(
+        state,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    Ok(())
+}
+
+/// The kept head as the list's first page.
+fn head_action(cloud: Cloud, head: Head) -> Action {
+    let loading = (head.rows.len() < head.total).then_some(head.total);
+    Action::Loaded {
+        cloud,
+        listing: Listing::of_rows(cloud, &head.rows),
+        records: head.first.into_iter().collect(),
+        loading,
+    }
+}
+
+fn run_with(
+    store: &Store,
+    mut state: State,
+    early: Option<(DefaultTerminal, TerminalGuard)>,
+    draft_slot: Arc<Mutex<Option<Draft>>>,
+    operator: &str,
+    mouse: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let Settings {
-        theme,
-        access,
-        mouse,
-        keymap,
-        locale,
-    } = settings;
-    let mut state = State::new(cloud, store.dir().display().to_string(), Vec::new());
+    let cloud = state.cloud;
+    state.store_path = store.dir().display().to_string();
     let (loaded, mut loader) = open_list(store, cloud)?;
     app::update(&mut state, loaded);
     state.policy = store.policy().clone();
-    state.theme = theme;
-    state.access = access;
-    state.keymap = keymap;
-    state.locale = locale;
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }
-    // The draft a signal would keep: the open form's changes, if any.
-    let draft_slot = Arc::new(Mutex::new(None));
-    stop_on_signals(store.dir().to_path_buf(), Arc::clone(&draft_slot))?;
-    let (mut terminal, _guard) = init_terminal(crate::logging::log_dir(store.dir()), mouse)?;
+    let (mut terminal, _guard) = match early {
+        Some(early) => early,
+        None => init_terminal(crate::logging::log_dir(store.dir()), mouse)?,
+    };
     tracing::info!(
         cloud = cloud.key(),
         customers = state.list.total(),
@@ -156,14 +223,7 @@ pub fn run(
         #[allow(clippy::panic)] // the one deliberate panic, for that test
         std::panic::panic_any("KONTO_TEST_PANIC is set");
     }
-    let size = terminal.size()?;
-    app::update(
-        &mut state,
-        Action::Resize {
-            width: size.width,
-            height: size.height,
-        },
-    );
+    fit_to(&terminal, &mut state)?;
     let mut redraw = true;
     let mut phones_shown = crate::validate::phones_ready();
     loop {
@@ -257,7 +317,14 @@ pub fn run(
         }
         match run_command(&mut state, command, store, operator) {
             Flow::Continue => {}
-            Flow::Quit => return Ok(()),
+            Flow::Quit => {
+                // For the next start's first frame (see `run`).
+                let head = head_of(&state, store);
+                if let Err(e) = store.keep_head(state.cloud, &head) {
+                    tracing::warn!(kind = e.kind(), "the list's head was not kept");
+                }
+                return Ok(());
+            }
             Flow::Suspend => {
                 suspend(mouse)?;
                 terminal.clear()?;
@@ -335,6 +402,25 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
             }
         };
         command = app::update(state, result);
+    }
+}
+
+/// The head of the list as it is now: its first page and first record.
+fn head_of(state: &State, store: &Store) -> Head {
+    let listing = &state.list.listing;
+    let rows: Vec<crate::listing::Row> = listing
+        .by_name()
+        .iter()
+        .take(FIRST_PAGE)
+        .filter_map(|&i| listing.get(i as usize).map(|r| r.to_row()))
+        .collect();
+    let first = rows
+        .first()
+        .and_then(|r| store.get(state.cloud, &r.id).ok().flatten());
+    Head {
+        total: state.list.total(),
+        rows,
+        first,
     }
 }
 

@@ -524,3 +524,28 @@ fn a_compaction_cut_short_leaves_the_old_or_the_new_store() {
     assert!(!dir.path().join("sled.replaced").exists());
     assert!(!dir.path().join("sled.compacting").exists());
 }
+
+#[test]
+fn a_kept_head_of_the_list_is_forgotten_by_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let head = konto::store::Head {
+        total: 5,
+        rows: store
+            .customers(Cloud::Commercial)
+            .unwrap()
+            .iter()
+            .map(konto::listing::Row::of)
+            .collect(),
+        first: None,
+    };
+    store.keep_head(Cloud::Commercial, &head).unwrap();
+    assert_eq!(
+        konto::store::read_head(dir.path(), Cloud::Commercial),
+        Some(head)
+    );
+    let mut c = store.customers(Cloud::Commercial).unwrap().remove(0);
+    c.billing.address.city = "Ulm".into();
+    store.commit("ops", AuditAction::Update, &c).unwrap();
+    assert_eq!(konto::store::read_head(dir.path(), Cloud::Commercial), None);
+}

@@ -480,3 +480,46 @@ fn a_key_bound_in_the_config_file_works_and_the_keys_shown_follow() {
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
 }
+
+#[test]
+fn the_next_start_draws_from_the_kept_head_until_something_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = dir.path().join("list-head.commercial");
+    let mut app = Session::start(dir.path(), 100, 30);
+    app.wait_for("q quit");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    assert!(head.exists(), "a clean quit keeps the head of the list");
+    // Started again, it shows the same first screen (from the head, then
+    // from the store).
+    let mut again = Session::start(dir.path(), 100, 30);
+    again.wait_for("q quit");
+    again.wait_for("Aare Consulting GmbH");
+    again.send("q");
+    assert_eq!(again.wait_exit(), 0);
+    // A change from the command line forgets it.
+    let out = Command::new(BIN)
+        .args(["--data-dir", dir.path().to_str().unwrap()])
+        .args(["list", "--format", "csv"])
+        .env("KONTO_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut lines = text.lines();
+    let column = lines
+        .next()
+        .and_then(|h| h.split(',').position(|c| c == "id"))
+        .expect("an id column");
+    let first_id = lines
+        .next()
+        .and_then(|l| l.split(',').nth(column).map(str::to_string))
+        .unwrap();
+    let status = Command::new(BIN)
+        .args(["--data-dir", dir.path().to_str().unwrap()])
+        .args(["update", &first_id, "--set", "city=Ulm"])
+        .env("KONTO_CONFIG", dir.path().join("none.toml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(!head.exists(), "a write forgets the kept head");
+}

@@ -478,6 +478,41 @@ pub fn main() -> ExitCode {
         crate::validate::warm_up_phones();
     }
     crate::logging::init(&crate::logging::log_dir(&dir));
+    if cli.command.is_none() {
+        let settings = crate::tui::Settings {
+            theme: theme_name(cli.theme),
+            access: cli.access(),
+            mouse: !cli.no_mouse,
+            keymap,
+            locale,
+        };
+        let cache = cli.cache_mb.saturating_mul(1024 * 1024);
+        let role = cli.access().role;
+        // The lock first, so a store in use is refused before anything is
+        // drawn; sled opens once the first frame is up.
+        let lock = match Store::lock(&dir) {
+            Ok(lock) => lock,
+            Err(e) => return fail(store_error_code(&e), e),
+        };
+        let open = move || {
+            let store = lock.open(cache)?.with_policy(policy).with_role(role);
+            store.seed_if_new(&demo_customers().map_err(|e| StoreError::BadRecord {
+                key: "demo".into(),
+                reason: e.to_string(),
+            })?)?;
+            Ok(store)
+        };
+        return match run_app(
+            open,
+            &dir,
+            Cloud::from(cli.cloud),
+            &operator(&cli),
+            settings,
+        ) {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(code) => code,
+        };
+    }
     let store = match Store::open(&dir, cli.cache_mb.saturating_mul(1024 * 1024)) {
         Ok(store) => store.with_policy(policy).with_role(cli.access().role),
         Err(e) => return fail(store_error_code(&e), e),
@@ -486,18 +521,8 @@ pub fn main() -> ExitCode {
     let operator = operator(&cli);
     let access = cli.access();
     let result = match cli.command {
-        None => run_app(
-            &store,
-            cloud,
-            &operator,
-            crate::tui::Settings {
-                theme: theme_name(cli.theme),
-                access,
-                mouse: !cli.no_mouse,
-                keymap,
-                locale,
-            },
-        ),
+        // Handled above: the app opens the store itself.
+        None => Ok(()),
         Some(Cmd::Export {
             format,
             filter,
@@ -555,13 +580,16 @@ pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
 }
 
 fn run_app(
-    store: &Store,
+    open: impl FnOnce() -> Result<Store, StoreError>,
+    dir: &std::path::Path,
     cloud: Cloud,
     operator: &str,
     settings: crate::tui::Settings,
 ) -> Result<(), ExitCode> {
-    seed(store)?;
-    crate::tui::run(store, cloud, operator, settings).map_err(|e| fail(exit::STORE, e))?;
+    let store = crate::tui::run(open, dir, cloud, operator, settings).map_err(|e| match e {
+        crate::tui::RunError::Store(e) => fail(store_error_code(&e), e),
+        crate::tui::RunError::Terminal(e) => fail(exit::STORE, e),
+    })?;
     // A clean exit: today's backup, if there is none yet.
     if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
         eprintln!("konto: {}", t!("cli.backup_failed", reason = e));

@@ -14,6 +14,7 @@
 
 mod backup;
 mod error;
+mod head;
 mod import;
 mod keys;
 
@@ -26,6 +27,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
+pub use head::{Head, read_head};
 pub use import::{ImportPlan, ImportRefused};
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
@@ -157,6 +159,12 @@ impl Store {
     /// Opens (creating if needed) the store in `dir`, refusing if another konto
     /// process has it open, migrating an older layout, refusing a newer one.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        Store::lock(dir)?.open(cache_bytes)
+    }
+
+    /// Takes the store's lock (quick); `StoreLock::open` then opens sled
+    /// (slow for a large store).
+    pub fn lock(dir: &Path) -> Result<StoreLock, StoreError> {
         create_private_dir(dir).map_err(|e| error::unreadable(dir, e))?;
         let lock = OpenOptions::new()
             .create(true)
@@ -181,6 +189,28 @@ impl Store {
                 Err(fs::TryLockError::Error(e)) => return Err(error::unreadable(dir, e)),
             }
         }
+        Ok(StoreLock {
+            dir: dir.to_path_buf(),
+            lock,
+        })
+    }
+}
+
+/// A store's lock, held: no other konto process has the store open.
+pub struct StoreLock {
+    dir: PathBuf,
+    lock: File,
+}
+
+impl StoreLock {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Opens the locked store, migrating an older layout, refusing a newer.
+    pub fn open(self, cache_bytes: u64) -> Result<Store, StoreError> {
+        let StoreLock { dir, lock } = self;
+        let dir = dir.as_path();
         finish_compaction(dir).map_err(|e| error::unreadable(dir, e))?;
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.
@@ -228,7 +258,9 @@ impl Store {
         make_private(dir).map_err(|e| error::unreadable(dir, e))?;
         Ok(store)
     }
+}
 
+impl Store {
     /// Sets the validation policy (e.g. the partner's own domain) that every
     /// commit must pass.
     pub fn with_policy(mut self, policy: Policy) -> Store {
@@ -263,6 +295,8 @@ impl Store {
 
     /// Runs `f` as one transaction over every tree.
     fn transact<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+        // Before anything changes: a kept head of the list would be stale.
+        head::forget_heads(&self.dir);
         let t = &self.trees;
         (
             &t.commercial,
