@@ -15,7 +15,7 @@ use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::domain::{Cloud, Customer};
-use crate::listing::{Listing, Row};
+use crate::listing::{Listing, Row, RowText};
 
 /// The text of one customer a query looks at.
 #[derive(Clone, Copy, Debug)]
@@ -23,13 +23,7 @@ pub struct Fields<'a> {
     /// Name, contact, email, city and domain (without the ending every
     /// domain shares), separated by `|`.
     pub haystack: &'a str,
-    pub name: &'a str,
-    pub domain: &'a str,
-    pub contact: &'a str,
-    pub email: &'a str,
-    pub city: &'a str,
-    pub id: &'a str,
-    pub country: &'a str,
+    pub row: RowText<'a>,
     pub cloud: Cloud,
     /// `letters(haystack)`, kept with the row (see `letters`).
     pub letters: u64,
@@ -98,14 +92,14 @@ impl Field {
 
     fn value<'a>(self, f: &Fields<'a>) -> &'a str {
         match self {
-            Field::Country => f.country,
+            Field::Country => f.row.country,
             Field::Cloud => f.cloud.key(),
-            Field::Name => f.name,
-            Field::Domain => f.domain,
-            Field::Email => f.email,
-            Field::Contact => f.contact,
-            Field::City => f.city,
-            Field::Id => f.id,
+            Field::Name => f.row.name,
+            Field::Domain => f.row.domain,
+            Field::Email => f.row.email,
+            Field::Contact => f.row.contact,
+            Field::City => f.row.city,
+            Field::Id => f.row.id,
         }
     }
 }
@@ -229,13 +223,13 @@ impl Query {
                 .and_then(|h| word.atom.score(h, matcher));
             if score.is_none() && word.domain_like {
                 let mut chars = Vec::new();
-                score = word.atom.score(utf32(f.domain, &mut chars), matcher);
+                score = word.atom.score(utf32(f.row.domain, &mut chars), matcher);
             }
             match score {
                 Some(score) => total += u32::from(score),
                 None => {
                     let prefix = word.id_prefix.as_deref()?;
-                    let id = f.id.get(..prefix.len())?;
+                    let id = f.row.id.get(..prefix.len())?;
                     if !id.eq_ignore_ascii_case(prefix) {
                         return None;
                     }

@@ -144,19 +144,25 @@ pub fn run(
     operator: &str,
     settings: Settings,
 ) -> Result<Store, RunError> {
+    let Settings {
+        theme,
+        access,
+        mouse,
+        keymap,
+        locale,
+    } = settings;
     let mut state = State::new(cloud, dir.display().to_string(), Vec::new());
-    state.theme = settings.theme;
-    state.access = settings.access;
-    state.keymap = settings.keymap.clone();
-    state.locale = settings.locale;
+    state.theme = theme;
+    state.access = access;
+    state.keymap = keymap;
+    state.locale = locale;
     // The draft a signal would keep: the open form's changes, if any.
     let draft_slot = Arc::new(Mutex::new(None));
     stop_on_signals(dir.to_path_buf(), Arc::clone(&draft_slot))?;
     let early = match crate::store::read_head(dir, cloud) {
         Some(head) => {
             app::update(&mut state, head_action(cloud, head));
-            let (mut terminal, guard) =
-                init_terminal(crate::logging::log_dir(dir), settings.mouse)?;
+            let (mut terminal, guard) = init_terminal(crate::logging::log_dir(dir), mouse)?;
             fit_to(&terminal, &mut state)?;
             terminal.draw(|frame| ui::draw(frame, &state))?;
             Some((terminal, guard))
@@ -164,7 +170,7 @@ pub fn run(
         None => None,
     };
     let store = open().map_err(RunError::Store)?;
-    run_with(&store, state, early, draft_slot, operator, settings.mouse)?;
+    run_with(&store, state, early, draft_slot, operator, mouse)?;
     Ok(store)
 }
 
@@ -227,8 +233,8 @@ fn run_with(
     let mut redraw = true;
     let mut phones_shown = crate::validate::phones_ready();
     loop {
-        provide_records(&mut state, store);
         if redraw {
+            provide_records(&mut state, store);
             terminal.draw(|frame| ui::draw(frame, &state))?;
             if let Ok(mut slot) = draft_slot.lock() {
                 *slot = state.form.as_ref().and_then(Draft::of);

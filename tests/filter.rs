@@ -199,9 +199,9 @@ proptest! {
             .filter(|(_, (take, _))| *take)
             .map(|(c, (_, ascii))| if *ascii { plain(c) } else { c })
             .collect();
+        let row = Row { name: hay.clone(), ..Row::default() };
         let fields = |mask: u64| Fields {
-            haystack: &hay, name: &hay, domain: "", contact: "", email: "", city: "",
-            id: "", country: "", cloud: Cloud::Commercial, letters: mask,
+            haystack: &hay, row: row.as_text(), cloud: Cloud::Commercial, letters: mask,
         };
         let q = Query::new(&word);
         let mut m = new_matcher();

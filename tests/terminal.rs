@@ -472,6 +472,11 @@ fn a_key_bound_in_the_config_file_works_and_the_keys_shown_follow() {
         "u no longer opens the form"
     );
     app.send("\x1b");
+    // Closed: only then "e" (an Esc and a letter read together are Alt-e).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while app.contents().contains("Keys · Customer list") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     app.wait_for("e update");
     app.send("e");
     app.wait_for("Update account");

@@ -88,33 +88,23 @@ impl ListState {
     }
 
     fn sort(&mut self, sort: SortBy) {
+        if sort == SortBy::Name {
+            self.order = None;
+            return;
+        }
+        // A stable sort of the name order: ties stay by name.
         let l = &self.listing;
-        self.order = match sort {
-            SortBy::Name => None,
-            // Stable sorts of the name order: ties stay by name.
-            SortBy::Country => {
-                let mut order = l.by_name().to_vec();
-                order.sort_by(|&a, &b| {
-                    let country = |i: u32| l.get(i as usize).map(|r| r.country());
-                    country(a).cmp(&country(b))
-                });
-                Some(order)
-            }
-            SortBy::Updated => {
-                let mut order = l.by_name().to_vec();
-                order.sort_by_key(|&i| {
-                    std::cmp::Reverse(l.get(i as usize).map_or(0, |r| r.updated()))
-                });
-                Some(order)
-            }
-            SortBy::Version => {
-                let mut order = l.by_name().to_vec();
-                order.sort_by_key(|&i| {
-                    std::cmp::Reverse(l.get(i as usize).map_or(0, |r| r.version()))
-                });
-                Some(order)
-            }
-        };
+        let mut order = l.by_name().to_vec();
+        order.sort_by(|&a, &b| match (l.get(a as usize), l.get(b as usize)) {
+            (Some(a), Some(b)) => match sort {
+                SortBy::Country => a.country().cmp(b.country()),
+                SortBy::Updated => b.updated().cmp(&a.updated()),
+                SortBy::Version => b.version().cmp(&a.version()),
+                SortBy::Name => std::cmp::Ordering::Equal,
+            },
+            _ => std::cmp::Ordering::Equal,
+        });
+        self.order = Some(order);
     }
 }
 
@@ -141,7 +131,7 @@ impl State {
                 if let Some(row) = rows.get(index as usize)
                     && !changed.is_some_and(|c| c.contains(row.id()))
                 {
-                    self.list.listing.push_sorted(&row.to_row().as_text());
+                    self.list.listing.push_sorted(&row.text());
                 }
             }
         } else {
@@ -185,12 +175,19 @@ impl State {
         self.list.records.get(id)
     }
 
-    /// Ids whose full records the screen needs and the state lacks: the
-    /// selected customer, the marked ones (for a bulk change) and a draft's.
+    /// Ids whose full records the state must hold: the selected customer,
+    /// the marked ones (for a bulk change), a draft's and the one in the form.
+    fn needed_records(&self) -> Vec<String> {
+        let mut needed: Vec<String> = self.selected_id().into_iter().collect();
+        needed.extend(self.marked.iter().cloned());
+        needed.extend(self.draft.as_ref().map(|d| d.id.clone()));
+        needed.extend(self.form.as_ref().map(|f| f.original.id.clone()));
+        needed
+    }
+
+    /// The needed records the state lacks, for the runtime to read.
     pub fn wanted_records(&self) -> Vec<String> {
-        let mut wanted: Vec<String> = self.selected_id().into_iter().collect();
-        wanted.extend(self.marked.iter().cloned());
-        wanted.extend(self.draft.as_ref().map(|d| d.id.clone()));
+        let mut wanted = self.needed_records();
         wanted.retain(|id| !self.list.records.contains_key(id));
         wanted
     }
@@ -198,17 +195,10 @@ impl State {
     /// Records read for `wanted_records`; records nothing needs any more
     /// are let go, so memory stays bounded however far one scrolls.
     pub fn put_records(&mut self, records: Vec<Customer>) {
-        let needed = self.marked.len() + 1;
-        if self.list.records.len() > needed + 256 {
-            let keep = self.selected_id();
-            let draft = self.draft.as_ref().map(|d| d.id.clone());
-            let editing = self.form.as_ref().map(|f| f.original.id.clone());
-            self.list.records.retain(|id, _| {
-                self.marked.contains(id)
-                    || keep.as_deref() == Some(id)
-                    || draft.as_deref() == Some(id)
-                    || editing.as_deref() == Some(id)
-            });
+        if self.list.records.len() > self.marked.len() + 256 {
+            let needed: std::collections::HashSet<String> =
+                self.needed_records().into_iter().collect();
+            self.list.records.retain(|id, _| needed.contains(id));
         }
         for c in records {
             self.list.records.insert(c.id.clone(), c);

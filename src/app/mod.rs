@@ -194,11 +194,9 @@ pub enum Action {
 impl Action {
     /// A whole cloud's list from full records (small lists, tests).
     pub fn loaded(cloud: Cloud, customers: Vec<Customer>) -> Action {
-        let rows: Vec<crate::listing::Row> =
-            customers.iter().map(crate::listing::Row::of).collect();
         Action::Loaded {
             cloud,
-            listing: crate::listing::Listing::of_rows(cloud, &rows),
+            listing: crate::listing::Listing::of_customers(cloud, &customers),
             records: customers,
             loading: None,
         }
@@ -359,9 +357,10 @@ impl State {
             sort: SortBy::Name,
             locale: crate::i18n::Locale::default(),
         };
-        let rows: Vec<crate::listing::Row> =
-            customers.iter().map(crate::listing::Row::of).collect();
-        state.set_list(crate::listing::Listing::of_rows(cloud, &rows), customers);
+        state.set_list(
+            crate::listing::Listing::of_customers(cloud, &customers),
+            customers,
+        );
         state
     }
 

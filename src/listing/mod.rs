@@ -11,7 +11,7 @@ mod row;
 pub use filter::{Matching, reference};
 pub use row::{Row, RowText};
 
-use crate::domain::{Cloud, fold_name};
+use crate::domain::{Cloud, Customer, fold_name};
 use crate::query::{Fields, SEPARATOR};
 
 /// Longest text a list field keeps (validation allows far less; this only
@@ -98,6 +98,21 @@ impl<'a> RowRef<'a> {
         self.slot.version
     }
 
+    /// The row's text, borrowed.
+    pub fn text(&self) -> RowText<'a> {
+        RowText {
+            id: self.id(),
+            name: self.name(),
+            domain: self.domain(),
+            contact: self.contact(),
+            email: self.email(),
+            city: self.city(),
+            country: self.country(),
+            updated: self.updated(),
+            version: self.version(),
+        }
+    }
+
     /// What the filter looks at.
     pub fn fields(&self) -> Fields<'a> {
         Fields {
@@ -105,30 +120,14 @@ impl<'a> RowRef<'a> {
                 .text
                 .get(..usize::from(self.slot.hay_end))
                 .unwrap_or(""),
-            name: self.name(),
-            domain: self.domain(),
-            contact: self.contact(),
-            email: self.email(),
-            city: self.city(),
-            id: self.id(),
-            country: self.country(),
+            row: self.text(),
             cloud: self.cloud,
             letters: self.slot.letters,
         }
     }
 
     pub fn to_row(&self) -> Row {
-        Row {
-            id: self.id().into(),
-            name: self.name().into(),
-            domain: self.domain().into(),
-            contact: self.contact().into(),
-            email: self.email().into(),
-            city: self.city().into(),
-            country: self.country().into(),
-            updated: self.updated(),
-            version: self.version(),
-        }
+        self.text().to_row()
     }
 }
 
@@ -150,6 +149,12 @@ impl Listing {
             cloud,
             ..Listing::default()
         }
+    }
+
+    /// A list of these customers, in any order.
+    pub fn of_customers(cloud: Cloud, customers: &[Customer]) -> Listing {
+        let rows: Vec<Row> = customers.iter().map(Row::of).collect();
+        Listing::of_rows(cloud, &rows)
     }
 
     /// A list of these rows, in any order.

@@ -58,6 +58,22 @@ pub struct RowText<'a> {
     pub version: u64,
 }
 
+impl RowText<'_> {
+    pub fn to_row(&self) -> Row {
+        Row {
+            id: self.id.into(),
+            name: self.name.into(),
+            domain: self.domain.into(),
+            contact: self.contact.into(),
+            email: self.email.into(),
+            city: self.city.into(),
+            country: self.country.into(),
+            updated: self.updated,
+            version: self.version,
+        }
+    }
+}
+
 impl Row {
     pub fn as_text(&self) -> RowText<'_> {
         RowText {
