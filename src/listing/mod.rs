@@ -219,10 +219,14 @@ impl Listing {
             self.text.push_str(clip(field));
             ends[n] = u16::try_from(self.text.len() - start).unwrap_or(u16::MAX);
         }
-        let domain = clip(row.domain).to_ascii_lowercase();
+        // (Compared in place: this runs for every row loaded.)
+        let domain = clip(row.domain).as_bytes();
         let common = COMMON_DOMAIN_ENDINGS
             .iter()
-            .find(|e| domain.ends_with(*e))
+            .find(|e| {
+                domain.len() >= e.len()
+                    && domain[domain.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+            })
             .map_or(0, |e| e.len() as u16);
         let hay_end = ends[4].saturating_sub(common);
         let letters = crate::query::letters(
