@@ -6,7 +6,7 @@ use std::io::{self, stdout};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{
@@ -232,10 +232,12 @@ fn run_with(
     fit_to(&terminal, &mut state)?;
     let mut redraw = true;
     let mut phones_shown = crate::validate::phones_ready();
+    let mut drawn_at = Instant::now();
     loop {
         if redraw {
             provide_records(&mut state, store);
             terminal.draw(|frame| ui::draw(frame, &state))?;
+            drawn_at = Instant::now();
             if let Ok(mut slot) = draft_slot.lock() {
                 *slot = state.form.as_ref().and_then(Draft::of);
             }
@@ -256,6 +258,9 @@ fn run_with(
             }
             if state.filter_pending() {
                 app::update(&mut state, Action::FilterStep);
+                // Drawn when done, and now and then for its progress: a
+                // frame after every slice would cost as much as matching.
+                redraw = !state.filter_pending() || drawn_at.elapsed() >= PROGRESS_EVERY;
                 continue;
             }
             if !phones_shown && crate::validate::phones_ready() {
@@ -429,6 +434,9 @@ fn head_of(state: &State, store: &Store) -> Head {
         first,
     }
 }
+
+/// How often a running filter's progress is drawn.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Rows read before the first frame: a page of the tallest terminals.
 const FIRST_PAGE: usize = 300;

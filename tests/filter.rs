@@ -186,7 +186,7 @@ proptest! {
         hay in text(),
         picks in prop::collection::vec((any::<bool>(), any::<bool>()), 12),
     ) {
-        use konto::query::{Fields, letters, new_matcher};
+        use konto::query::{Fields, Scratch, letters, new_matcher};
         // A word made of the haystack's own letters (so it matches often),
         // some as their plain ASCII letter, as a user would type them.
         let plain = |c: char| match c {
@@ -201,12 +201,34 @@ proptest! {
             .collect();
         let row = Row { name: hay.clone(), ..Row::default() };
         let fields = |mask: u64| Fields {
-            haystack: &hay, row: row.as_text(), cloud: Cloud::Commercial, letters: mask,
+            searched: [&hay, "", "", "", ""], folded: "", row: row.as_text(), cloud: Cloud::Commercial,
+            letters: mask,
         };
         let q = Query::new(&word);
         let mut m = new_matcher();
-        let with = q.score(&fields(letters(&hay)), &mut m, &mut Vec::new());
-        let without = q.score(&fields(u64::MAX), &mut m, &mut Vec::new());
+        let with = q.score(&fields(letters(&hay)), &mut m, &mut Scratch::default());
+        let without = q.score(&fields(u64::MAX), &mut m, &mut Scratch::default());
         prop_assert_eq!(with, without);
+    }
+}
+
+proptest! {
+    /// Rows with accents keep their searched text folded in the list; a
+    /// score read from that copy is the score of folding as it matches.
+    #[test]
+    fn the_kept_folded_text_scores_as_folding_on_the_fly(
+        rows in rows_strategy(),
+        query in "[abcdeuü ]{1,5}|!u|ub\\$|\\^ü",
+    ) {
+        use konto::query::{Scratch, new_matcher};
+        let listing = Listing::of_rows(Cloud::Commercial, &rows);
+        let q = Query::new(&query);
+        let mut m = new_matcher();
+        for index in 0..listing.len() {
+            let fields = listing.get(index).unwrap().fields();
+            let kept = q.score(&fields, &mut m, &mut Scratch::default());
+            let on_the_fly = q.score(&konto::query::Fields { folded: "", ..fields }, &mut m, &mut Scratch::default());
+            prop_assert_eq!(kept, on_the_fly, "row {:?}", fields.searched);
+        }
     }
 }

@@ -6,7 +6,7 @@
 use nucleo_matcher::Matcher;
 
 use super::Listing;
-use crate::query::{Query, new_matcher};
+use crate::query::{Query, Scratch, new_matcher};
 
 pub struct Matching {
     query: Query,
@@ -16,7 +16,7 @@ pub struct Matching {
     /// (score, row) of every match so far.
     hits: Vec<(u32, u32)>,
     /// One matcher (and buffer) per thread a step uses.
-    matchers: Vec<(Matcher, Vec<char>)>,
+    matchers: Vec<(Matcher, Scratch)>,
 }
 
 /// Below this many rows a step stays on the calling thread: starting threads
@@ -31,12 +31,12 @@ fn score_rows(
     query: &Query,
     listing: &Listing,
     rows: &[u32],
-    (matcher, buf): &mut (Matcher, Vec<char>),
+    (matcher, scratch): &mut (Matcher, Scratch),
 ) -> Vec<(u32, u32)> {
     let mut hits = Vec::new();
     for &row in rows {
         if let Some(r) = listing.get(row as usize)
-            && let Some(score) = query.score(&r.fields(), matcher, buf)
+            && let Some(score) = query.score(&r.fields(), matcher, scratch)
         {
             hits.push((score, row));
         }
@@ -64,7 +64,7 @@ impl Matching {
             next: 0,
             hits: Vec::new(),
             matchers: (0..threads())
-                .map(|_| (new_matcher(), Vec::new()))
+                .map(|_| (new_matcher(), Scratch::default()))
                 .collect(),
         }
     }
@@ -137,12 +137,12 @@ impl Matching {
 /// by score.
 pub fn reference(listing: &Listing, order: &[u32], query: &Query) -> Vec<u32> {
     let mut matcher = new_matcher();
-    let mut buf = Vec::new();
+    let mut scratch = Scratch::default();
     let mut scored: Vec<(u32, u32)> = order
         .iter()
         .filter_map(|&row| {
             let r = listing.get(row as usize)?;
-            Some((query.score(&r.fields(), &mut matcher, &mut buf)?, row))
+            Some((query.score(&r.fields(), &mut matcher, &mut scratch)?, row))
         })
         .collect();
     scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));

@@ -23,17 +23,27 @@ const FIELD_MAX: usize = 4096;
 /// first five are what plain filter words look at (`hay_end`), without the
 /// `.onmicrosoft.com` every domain ends in: letters every row has would
 /// only make every row a candidate for the (costly) fuzzy match.
+///
+/// A row whose searched text is not ASCII also keeps it folded (ü → u, as
+/// nucleo normalises it) after its fields, when that makes it ASCII: the
+/// filter then takes nucleo's fast path for it without folding each time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
     updated: i64,
-    version: u64,
     start: usize,
+    /// `query::letters` of the searched text.
+    letters: u64,
+    /// (Saturated: no customer reaches four billion versions.)
+    version: u32,
     /// End of each field, relative to `start`.
     ends: [u16; 7],
-    /// End of the haystack, relative to `start`.
+    /// End of the searched text (the first five fields, the domain
+    /// without its common ending), relative to `start`.
     hay_end: u16,
-    /// `query::letters` of the haystack.
-    letters: u64,
+    /// Start of the folded searched text, relative to `start` (0: none).
+    folded_at: u16,
+    /// End of the row's text (the folded copy included), relative to `start`.
+    end: u16,
 }
 
 /// Domain endings every customer of a cloud shares.
@@ -95,7 +105,7 @@ impl<'a> RowRef<'a> {
         self.slot.updated
     }
     pub fn version(&self) -> u64 {
-        self.slot.version
+        u64::from(self.slot.version)
     }
 
     /// The row's text, borrowed.
@@ -115,12 +125,21 @@ impl<'a> RowRef<'a> {
 
     /// What the filter looks at.
     pub fn fields(&self) -> Fields<'a> {
+        let row = self.text();
+        // The domain without the ending every domain shares.
+        let domain_start = usize::from(self.slot.ends[3]) + 1;
+        let domain = self
+            .text
+            .get(domain_start..usize::from(self.slot.hay_end).max(domain_start))
+            .unwrap_or("");
+        let folded = match self.slot.folded_at {
+            0 => "",
+            at => self.text.get(usize::from(at)..).unwrap_or(""),
+        };
         Fields {
-            haystack: self
-                .text
-                .get(..usize::from(self.slot.hay_end))
-                .unwrap_or(""),
-            row: self.text(),
+            searched: [row.name, row.contact, row.email, row.city, domain],
+            folded,
+            row,
             cloud: self.cloud,
             letters: self.slot.letters,
         }
@@ -182,7 +201,7 @@ impl Listing {
 
     pub fn get(&self, index: usize) -> Option<RowRef<'_>> {
         let slot = *self.slots.get(index)?;
-        let end = slot.start + usize::from(slot.ends[6]);
+        let end = slot.start + usize::from(slot.end);
         Some(RowRef {
             text: self.text.get(slot.start..end).unwrap_or(""),
             slot,
@@ -229,25 +248,39 @@ impl Listing {
             })
             .map_or(0, |e| e.len() as u16);
         let hay_end = ends[4].saturating_sub(common);
-        let letters = crate::query::letters(
-            self.text
-                .get(start..start + usize::from(hay_end))
-                .unwrap_or_default(),
-        );
+        let searched = self
+            .text
+            .get(start..start + usize::from(hay_end))
+            .unwrap_or_default();
+        let letters = crate::query::letters(searched);
+        let mut folded_at = 0;
+        if !searched.is_ascii() {
+            let folded: Option<String> = searched
+                .chars()
+                .map(|c| Some(nucleo_matcher::chars::normalize(c)).filter(char::is_ascii))
+                .collect();
+            if let Some(folded) = folded {
+                self.text.push(SEPARATOR);
+                folded_at = u16::try_from(self.text.len() - start).unwrap_or(0);
+                self.text.push_str(&folded);
+            }
+        }
         Slot {
             updated: row.updated,
-            version: row.version,
             start,
+            letters,
+            version: u32::try_from(row.version).unwrap_or(u32::MAX),
             ends,
             hay_end,
-            letters,
+            folded_at,
+            end: u16::try_from(self.text.len() - start).unwrap_or(u16::MAX),
         }
     }
 
     fn compact(&mut self) {
         let mut text = String::with_capacity(self.text.len() / 2);
         for slot in &mut self.slots {
-            let end = slot.start + usize::from(slot.ends[6]);
+            let end = slot.start + usize::from(slot.end);
             let start = text.len();
             text.push_str(self.text.get(slot.start..end).unwrap_or(""));
             slot.start = start;
@@ -259,7 +292,7 @@ impl Listing {
     fn replace_slot(&mut self, index: usize, row: &Row) {
         let slot = self.store_text(&row.as_text());
         if let Some(old) = self.slots.get_mut(index) {
-            self.garbage += usize::from(old.ends[6]);
+            self.garbage += usize::from(old.end);
             *old = slot;
         }
     }
