@@ -25,31 +25,45 @@ pub struct Fields<'a> {
     /// What plain words look at, each field on its own: name, contact,
     /// email, city and domain (without the ending every domain shares).
     pub searched: [&'a str; SEARCHED],
-    /// The same folded to ASCII as nucleo normalises each char (ü → u),
-    /// separated by `SEPARATOR`, if they are not ASCII already and the list
-    /// keeps them folded; else empty.
-    pub folded: &'a str,
+    /// Whether they are ASCII, or kept folded to ASCII.
+    pub folded: Folded<'a>,
     pub row: RowText<'a>,
     pub cloud: Cloud,
     /// `letters` of all the searched fields, kept with the row.
     pub letters: u64,
 }
 
+/// How the searched fields of a row are kept for matching.
+#[derive(Clone, Copy, Debug)]
+pub enum Folded<'a> {
+    /// They are ASCII: matched as they are.
+    Ascii,
+    /// Folded to ASCII as nucleo normalises each char (ü → u), separated by
+    /// `SEPARATOR`.
+    Kept(&'a str),
+    /// Not kept folded: folded while matching, where that gives ASCII.
+    No,
+}
+
 impl<'a> Fields<'a> {
-    /// The searched fields, folded, if the row keeps them so. Each char
-    /// folds to one byte, so a field's folded length is its char count.
-    fn folded_fields(&self) -> Option<[&'a str; SEARCHED]> {
-        if self.folded.is_empty() {
-            return None;
+    /// The fields a word looks at, folded for a plain (ASCII) word, and
+    /// whether they are all ASCII.
+    fn source(&self, fold: bool) -> ([&'a str; SEARCHED], bool) {
+        match self.folded {
+            Folded::Ascii => (self.searched, true),
+            Folded::Kept(text) if fold => {
+                let mut out = [""; SEARCHED];
+                let mut parts = text.split(SEPARATOR);
+                for slot in &mut out {
+                    match parts.next() {
+                        Some(part) => *slot = part,
+                        None => return (self.searched, false),
+                    }
+                }
+                (out, true)
+            }
+            _ => (self.searched, false),
         }
-        let mut at = 0;
-        let mut out = [""; SEARCHED];
-        for (out, field) in out.iter_mut().zip(&self.searched) {
-            let len = field.chars().count();
-            *out = self.folded.get(at..at + len)?;
-            at += len + 1;
-        }
-        Some(out)
     }
 }
 
@@ -251,33 +265,34 @@ impl Query {
         // Letters first: most rows lack one of a word's letters, and then
         // neither folding nor nucleo is needed.
         let has = |w: &Word| f.letters & w.letters == w.letters;
+        // Per flavour (as they are, folded): the fields, whether all ASCII,
+        // and whether `scratch` holds them prepared.
+        let mut sources: [Option<([&str; SEARCHED], bool)>; 2] = [None, None];
         let mut prepared = [false; 2];
-        let mut folded = None;
         for word in &self.words {
             let mut score = None;
             if has(word) {
                 let flavour = usize::from(word.folded);
-                if word.folded && folded.is_none() {
-                    folded = Some(f.folded_fields());
-                }
-                let source = match folded {
-                    Some(Some(ref folded)) if word.folded => folded,
-                    _ => &f.searched,
-                };
-                if !prepared[flavour] {
-                    scratch.texts[flavour].fill(source, word.folded);
+                let (source, ascii) =
+                    *sources[flavour].get_or_insert_with(|| f.source(word.folded));
+                if !ascii && !prepared[flavour] {
+                    scratch.texts[flavour].fill(&source, word.folded);
                     prepared[flavour] = true;
                 }
                 let texts = &scratch.texts[flavour];
+                let text = |n: usize| match ascii {
+                    true => Utf32Str::Ascii(source[n].as_bytes()),
+                    false => texts.get(&source, n),
+                };
                 if word.atom.negative {
                     // Not in any field.
                     for n in 0..SEARCHED {
-                        word.atom.score(texts.get(source, n), matcher)?;
+                        word.atom.score(text(n), matcher)?;
                     }
                     score = Some(0);
                 } else {
                     for n in 0..SEARCHED {
-                        if let Some(s) = word.atom.score(texts.get(source, n), matcher) {
+                        if let Some(s) = word.atom.score(text(n), matcher) {
                             score = Some(score.map_or(s, |best: u16| best.max(s)));
                         }
                     }

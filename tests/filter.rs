@@ -201,7 +201,7 @@ proptest! {
             .collect();
         let row = Row { name: hay.clone(), ..Row::default() };
         let fields = |mask: u64| Fields {
-            searched: [&hay, "", "", "", ""], folded: "", row: row.as_text(), cloud: Cloud::Commercial,
+            searched: [&hay, "", "", "", ""], folded: konto::query::Folded::No, row: row.as_text(), cloud: Cloud::Commercial,
             letters: mask,
         };
         let q = Query::new(&word);
@@ -227,7 +227,7 @@ proptest! {
         for index in 0..listing.len() {
             let fields = listing.get(index).unwrap().fields();
             let kept = q.score(&fields, &mut m, &mut Scratch::default());
-            let on_the_fly = q.score(&konto::query::Fields { folded: "", ..fields }, &mut m, &mut Scratch::default());
+            let on_the_fly = q.score(&konto::query::Fields { folded: konto::query::Folded::No, ..fields }, &mut m, &mut Scratch::default());
             prop_assert_eq!(kept, on_the_fly, "row {:?}", fields.searched);
         }
     }

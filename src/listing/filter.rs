@@ -124,13 +124,55 @@ impl Matching {
     }
 
     /// The matching rows, best first; equal scores in list order (`rank`
-    /// is each row's position in it).
-    pub fn finish(mut self, rank: &[u32]) -> Vec<u32> {
-        let rank_of = |row: u32| rank.get(row as usize).copied().unwrap_or(u32::MAX);
-        self.hits
-            .sort_unstable_by_key(|&(score, row)| (std::cmp::Reverse(score), rank_of(row)));
-        self.hits.into_iter().map(|(_, row)| row).collect()
+    /// is each row's position in it, for every row of the listing).
+    pub fn finish(self, rank: &[u32]) -> Vec<u32> {
+        by_score_then_rank(self.hits, rank)
     }
+}
+
+/// Highest score a hit may have for the counting sort; nucleo's scores
+/// stay far below it (a higher one takes the comparison sort).
+const COUNTING_MAX: u32 = 1 << 16;
+
+/// (score, row) pairs sorted best first, ties in `rank` order. Scores are
+/// small numbers and ranks a permutation, so both sorts are counting ones:
+/// at a million hits that is a few milliseconds, a comparison sort tens.
+fn by_score_then_rank(mut hits: Vec<(u32, u32)>, rank: &[u32]) -> Vec<u32> {
+    let rank_of = |row: u32| rank.get(row as usize).copied();
+    let max_score = hits.iter().map(|&(score, _)| score).max().unwrap_or(0);
+    let countable = max_score < COUNTING_MAX
+        && hits
+            .iter()
+            .all(|&(_, row)| rank_of(row).is_some_and(|r| (r as usize) < rank.len()));
+    if !countable {
+        hits.sort_unstable_by_key(|&(score, row)| {
+            (std::cmp::Reverse(score), rank_of(row).unwrap_or(u32::MAX))
+        });
+        return hits.into_iter().map(|(_, row)| row).collect();
+    }
+    // List order: each hit into its row's place (none shares one).
+    let mut in_place = vec![u32::MAX; rank.len()];
+    for (n, &(_, row)) in hits.iter().enumerate() {
+        if let Some(place) = rank_of(row).and_then(|r| in_place.get_mut(r as usize)) {
+            *place = n as u32;
+        }
+    }
+    // Then stably by score, best first: count, then place.
+    let mut starts = vec![0usize; max_score as usize + 2];
+    for &(score, _) in &hits {
+        starts[(max_score - score) as usize + 1] += 1;
+    }
+    for n in 1..starts.len() {
+        starts[n] += starts[n - 1];
+    }
+    let mut sorted = vec![0u32; hits.len()];
+    for n in in_place.into_iter().filter(|&n| n != u32::MAX) {
+        let (score, row) = hits[n as usize];
+        let at = &mut starts[(max_score - score) as usize];
+        sorted[*at] = row;
+        *at += 1;
+    }
+    sorted
 }
 
 /// The plain way, for tests to compare with: every row scored, stably sorted

@@ -12,7 +12,7 @@ pub use filter::{Matching, reference};
 pub use row::{Row, RowText};
 
 use crate::domain::{Cloud, Customer, fold_name};
-use crate::query::{Fields, SEPARATOR};
+use crate::query::{Fields, Folded, SEARCHED, SEPARATOR};
 
 /// Longest text a list field keeps (validation allows far less; this only
 /// guards the arena's 16-bit offsets against a hand-edited store).
@@ -40,11 +40,18 @@ struct Slot {
     /// End of the searched text (the first five fields, the domain
     /// without its common ending), relative to `start`.
     hay_end: u16,
-    /// Start of the folded searched text, relative to `start` (0: none).
+    /// Start of the folded searched text, relative to `start`, or `ASCII`
+    /// or `NOT_FOLDED`.
     folded_at: u16,
     /// End of the row's text (the folded copy included), relative to `start`.
     end: u16,
 }
+
+/// `Slot::folded_at` of a row whose searched text is ASCII.
+const ASCII: u16 = 0;
+/// `Slot::folded_at` of a row whose searched text does not fold to ASCII
+/// (or holds the separator, which would blur where fields end).
+const NOT_FOLDED: u16 = 1;
 
 /// Domain endings every customer of a cloud shares.
 const COMMON_DOMAIN_ENDINGS: [&str; 2] = [".onmicrosoft.com", ".onmicrosoft.us"];
@@ -133,8 +140,9 @@ impl<'a> RowRef<'a> {
             .get(domain_start..usize::from(self.slot.hay_end).max(domain_start))
             .unwrap_or("");
         let folded = match self.slot.folded_at {
-            0 => "",
-            at => self.text.get(usize::from(at)..).unwrap_or(""),
+            ASCII => Folded::Ascii,
+            NOT_FOLDED => Folded::No,
+            at => Folded::Kept(self.text.get(usize::from(at)..).unwrap_or("")),
         };
         Fields {
             searched: [row.name, row.contact, row.email, row.city, domain],
@@ -253,16 +261,20 @@ impl Listing {
             .get(start..start + usize::from(hay_end))
             .unwrap_or_default();
         let letters = crate::query::letters(searched);
-        let mut folded_at = 0;
+        let mut folded_at = ASCII;
         if !searched.is_ascii() {
+            folded_at = NOT_FOLDED;
             let folded: Option<String> = searched
                 .chars()
                 .map(|c| Some(nucleo_matcher::chars::normalize(c)).filter(char::is_ascii))
                 .collect();
-            if let Some(folded) = folded {
+            if let Some(folded) = folded
+                && folded.matches(SEPARATOR).count() == SEARCHED - 1
+            {
                 self.text.push(SEPARATOR);
-                folded_at = u16::try_from(self.text.len() - start).unwrap_or(0);
+                let at = self.text.len() - start;
                 self.text.push_str(&folded);
+                folded_at = u16::try_from(at).unwrap_or(NOT_FOLDED);
             }
         }
         Slot {
