@@ -439,7 +439,7 @@ fn head_of(state: &State, store: &Store) -> Head {
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// Rows read before the first frame: a page of the tallest terminals.
-const FIRST_PAGE: usize = 300;
+const FIRST_PAGE: usize = crate::store::HEAD_ROWS;
 
 /// Rows per message from the loading thread.
 const ROWS_CHUNK: usize = 50_000;

@@ -487,7 +487,7 @@ fn a_key_bound_in_the_config_file_works_and_the_keys_shown_follow() {
 }
 
 #[test]
-fn the_next_start_draws_from_the_kept_head_until_something_changes() {
+fn the_next_start_draws_from_the_kept_head_renewed_after_every_change() {
     let dir = tempfile::tempdir().unwrap();
     let head = dir.path().join("list-head.commercial");
     let mut app = Session::start(dir.path(), 100, 30);
@@ -526,5 +526,14 @@ fn the_next_start_draws_from_the_kept_head_until_something_changes() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert!(!head.exists(), "a write forgets the kept head");
+    // …and keeps it anew from the store, with the change.
+    let kept = konto::store::read_head(dir.path(), konto::domain::Cloud::Commercial)
+        .expect("the command line keeps the head after a change");
+    let first = kept.first.expect("the first customer's record");
+    assert_eq!(first.id, first_id);
+    assert_eq!(first.billing.address.city, "Ulm");
+    let mut third = Session::start(dir.path(), 100, 30);
+    third.wait_for("Ulm");
+    third.send("q");
+    assert_eq!(third.wait_exit(), 0);
 }

@@ -520,6 +520,13 @@ pub fn main() -> ExitCode {
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(&cli);
     let access = cli.access();
+    if let Some(Cmd::Compact) = cli.command {
+        // It takes the store: rewritten and reopened.
+        return match allowed(access.may_edit()).and_then(|()| data::compact(store)) {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(e) => e,
+        };
+    }
     let result = match cli.command {
         // Handled above: the app opens the store itself.
         None => Ok(()),
@@ -563,8 +570,13 @@ pub fn main() -> ExitCode {
         Some(Cmd::Gen { count, seed }) => allowed(access.may_change_permissions())
             .and_then(|()| data::gen_customers(&store, cloud, &operator, count, seed)),
         Some(Cmd::Config { action }) => Err(config_command(action)),
-        Some(Cmd::Compact) => allowed(access.may_edit()).and_then(|()| data::compact(store)),
+        // Handled above.
+        Some(Cmd::Compact) => Ok(()),
     };
+    // After a change, the app's next start draws at once from this.
+    if let Err(e) = store.renew_heads() {
+        tracing::warn!(kind = e.kind(), "the list's head was not kept");
+    }
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => e,

@@ -2,8 +2,9 @@
 //! page of rows, the count and the first customer's record. The next start
 //! draws its first frame from it while sled opens (at a million customers
 //! opening takes longer than a frame should), then replaces it with the
-//! store's own. Every durable write to the store deletes it, so it only
-//! exists while nothing has changed since the app drew it.
+//! store's own. Every write to the store deletes it first, so it only
+//! exists while nothing has changed since: the app keeps its own at a clean
+//! exit, the command line writes it anew from the store after a change.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::{Store, StoreError, error};
 use crate::domain::{Cloud, Customer};
 use crate::listing::Row;
+
+/// Rows a head keeps: a page of the tallest terminals.
+pub const HEAD_ROWS: usize = 300;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Head {
@@ -42,6 +46,37 @@ pub(super) fn forget_heads(dir: &Path) {
 }
 
 impl Store {
+    /// After this store was written to: keeps every cloud's head, read
+    /// from the store, so the next start of the app need not wait for sled.
+    pub fn renew_heads(&self) -> Result<(), StoreError> {
+        if !self.written.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        for cloud in Cloud::ALL {
+            let mut rows = Vec::with_capacity(HEAD_ROWS);
+            for item in self
+                .trees
+                .name
+                .scan_prefix(super::keys::cloud_prefix(cloud))
+                .take(HEAD_ROWS)
+            {
+                let (key, value) = item.map_err(|e| self.fail(e))?;
+                rows.push(super::keys::decode_row(&key, &value)?.to_row());
+            }
+            let first = match rows.first() {
+                Some(row) => self.get(cloud, &row.id)?,
+                None => None,
+            };
+            let head = Head {
+                total: self.count(cloud)?,
+                rows,
+                first,
+            };
+            self.keep_head(cloud, &head)?;
+        }
+        Ok(())
+    }
+
     /// Keeps `head` for the next start (written whole, then renamed in).
     pub fn keep_head(&self, cloud: Cloud, head: &Head) -> Result<(), StoreError> {
         let bytes = postcard::to_allocvec(head).map_err(error::encoding)?;

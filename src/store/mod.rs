@@ -27,7 +27,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
-pub use head::{Head, read_head};
+pub use head::{HEAD_ROWS, Head, read_head};
 pub use import::{ImportPlan, ImportRefused};
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
@@ -67,6 +67,8 @@ pub struct Store {
     role: Role,
     /// Held for the store's lifetime; dropping it releases the lock.
     _lock: File,
+    /// Whether a transaction ran (and so deleted the kept heads).
+    written: std::sync::atomic::AtomicBool,
 }
 
 /// Every tree a write may touch, opened once.
@@ -247,6 +249,7 @@ impl StoreLock {
             policy: Policy::default(),
             role: Role::Admin,
             _lock: lock,
+            written: Default::default(),
         };
         if had_data && store.looks_empty()? {
             return Err(error::damaged_store(
@@ -297,6 +300,8 @@ impl Store {
     fn transact<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
         // Before anything changes: a kept head of the list would be stale.
         head::forget_heads(&self.dir);
+        self.written
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let t = &self.trees;
         (
             &t.commercial,
