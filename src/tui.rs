@@ -273,6 +273,12 @@ fn run_with(
                 redraw = false;
                 continue;
             }
+            if loader.is_none() && !store.has_head(state.cloud) {
+                // Idle, the list whole, and no head kept (a first start, or
+                // a save deleted it): keep it now, so that the next start
+                // draws at once even if this one ends by a signal or crash.
+                keep_head(&state, store);
+            }
         }
         let event = match event::read() {
             Ok(event) => event,
@@ -330,10 +336,7 @@ fn run_with(
             Flow::Continue => {}
             Flow::Quit => {
                 // For the next start's first frame (see `run`).
-                let head = head_of(&state, store);
-                if let Err(e) = store.keep_head(state.cloud, &head) {
-                    tracing::warn!(kind = e.kind(), "the list's head was not kept");
-                }
+                keep_head(&state, store);
                 return Ok(());
             }
             Flow::Suspend => {
@@ -413,6 +416,13 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
             }
         };
         command = app::update(state, result);
+    }
+}
+
+/// Keeps the head of the list for the next start (see `run`).
+fn keep_head(state: &State, store: &Store) {
+    if let Err(e) = store.keep_head(state.cloud, &head_of(state, store)) {
+        tracing::warn!(kind = e.kind(), "the list's head was not kept");
     }
 }
 

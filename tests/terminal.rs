@@ -492,6 +492,13 @@ fn the_next_start_draws_from_the_kept_head_renewed_after_every_change() {
     let head = dir.path().join("list-head.commercial");
     let mut app = Session::start(dir.path(), 100, 30);
     app.wait_for("q quit");
+    // Kept as soon as the list is whole and the app idle, so a start after
+    // a crash or a signal is quick too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !head.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(head.exists(), "the running app keeps the head of the list");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
     assert!(head.exists(), "a clean quit keeps the head of the list");

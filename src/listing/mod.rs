@@ -263,19 +263,7 @@ impl Listing {
         let letters = crate::query::letters(searched);
         let mut folded_at = ASCII;
         if !searched.is_ascii() {
-            folded_at = NOT_FOLDED;
-            let folded: Option<String> = searched
-                .chars()
-                .map(|c| Some(nucleo_matcher::chars::normalize(c)).filter(char::is_ascii))
-                .collect();
-            if let Some(folded) = folded
-                && folded.matches(SEPARATOR).count() == SEARCHED - 1
-            {
-                self.text.push(SEPARATOR);
-                let at = self.text.len() - start;
-                self.text.push_str(&folded);
-                folded_at = u16::try_from(at).unwrap_or(NOT_FOLDED);
-            }
+            folded_at = self.push_folded(start, usize::from(hay_end));
         }
         Slot {
             updated: row.updated,
@@ -287,6 +275,43 @@ impl Listing {
             folded_at,
             end: u16::try_from(self.text.len() - start).unwrap_or(u16::MAX),
         }
+    }
+
+    /// Appends the row's searched text (`start..start + len` of the arena)
+    /// folded, if that makes it ASCII and keeps its separators apart;
+    /// returns `Slot::folded_at`. (Straight into the arena: every row loaded
+    /// with an accent goes through here.)
+    fn push_folded(&mut self, start: usize, len: usize) -> u16 {
+        let end = self.text.len();
+        let Some(at) = u16::try_from(end + 1 - start)
+            .ok()
+            .filter(|&at| at > NOT_FOLDED)
+        else {
+            return NOT_FOLDED;
+        };
+        self.text.push(SEPARATOR);
+        let mut separators = 0;
+        for n in start..start + len {
+            let Some(&byte) = self.text.as_bytes().get(n) else {
+                break;
+            };
+            if byte < 0x80 {
+                separators += usize::from(char::from(byte) == SEPARATOR);
+                self.text.push(char::from(byte));
+            } else if let Some(c) = self.text.get(n..).and_then(|rest| rest.chars().next()) {
+                let plain = nucleo_matcher::chars::normalize(c);
+                if !plain.is_ascii() || plain == SEPARATOR {
+                    self.text.truncate(end);
+                    return NOT_FOLDED;
+                }
+                self.text.push(plain);
+            }
+        }
+        if separators != SEARCHED - 1 {
+            self.text.truncate(end);
+            return NOT_FOLDED;
+        }
+        at
     }
 
     fn compact(&mut self) {

@@ -46,6 +46,11 @@ pub(super) fn forget_heads(dir: &Path) {
 }
 
 impl Store {
+    /// Whether a head of `cloud`'s list is kept (none since the last write).
+    pub fn has_head(&self, cloud: Cloud) -> bool {
+        path(&self.dir, cloud).exists()
+    }
+
     /// After this store was written to: keeps every cloud's head, read
     /// from the store, so the next start of the app need not wait for sled.
     pub fn renew_heads(&self) -> Result<(), StoreError> {
