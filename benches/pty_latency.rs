@@ -845,6 +845,9 @@ fn measure_submits(cfg: &Config, app: &mut Session) -> Result<(Stats, Stats, Sta
             )],
             cfg.timeout,
         )?;
+        if took[0] > Duration::from_millis(10) {
+            eprintln!("  save {}: {:.1} ms", i + 1, took[0].as_secs_f64() * 1000.0);
+        }
         saved.samples.push(took[0]);
     }
     Ok((open, review, saved))
