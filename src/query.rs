@@ -70,6 +70,9 @@ impl<'a> Fields<'a> {
 /// How many fields plain words look at.
 pub const SEARCHED: usize = 5;
 
+/// Every searched field, a bit each (see `Query::score_in`).
+pub const ALL_FIELDS: u8 = (1 << SEARCHED) - 1;
+
 /// The letters and digits a text holds (accents and case folded), one bit
 /// each: a word can only match a haystack that holds all of its letters, and
 /// one AND answers that for most rows before nucleo is asked.
@@ -147,6 +150,8 @@ impl Field {
 /// A plain word: its atom, and the word itself for the id-prefix match.
 #[derive(Clone, Debug)]
 struct Word {
+    /// As typed.
+    text: String,
     atom: Atom,
     id_prefix: Option<String>,
     /// A word with a dot may be a whole domain: it is also tried against
@@ -211,6 +216,7 @@ impl Query {
                     let ascii: String = word.chars().filter(char::is_ascii).collect();
                     let word_letters = if atom.negative { 0 } else { letters(&ascii) };
                     query.words.push(Word {
+                        text: word.to_string(),
                         atom,
                         id_prefix,
                         domain_like,
@@ -246,6 +252,21 @@ impl Query {
             && !previous.text.ends_with(':')
     }
 
+    /// Whether the fields the last word of `previous` matched in a row are
+    /// the only ones this query's last word can match there: it narrows
+    /// `previous` with the same words, the last one grown (a fuzzy word's
+    /// match in a field means its start matches there too).
+    pub fn keeps_fields_of(&self, previous: &Query) -> bool {
+        self.narrows(previous)
+            && !self.words.is_empty()
+            && self.words.len() == previous.words.len()
+            && self
+                .words
+                .iter()
+                .zip(&previous.words)
+                .all(|(now, before)| now.text.starts_with(&before.text))
+    }
+
     /// The score of a customer (higher is better), or None if it does not
     /// match. The empty query matches everything with score 0.
     pub fn score(
@@ -254,14 +275,30 @@ impl Query {
         matcher: &mut Matcher,
         scratch: &mut Scratch,
     ) -> Option<u32> {
+        self.score_in(f, matcher, scratch, ALL_FIELDS)
+            .map(|(score, _)| score)
+    }
+
+    /// `score`, with the last word looking only at the fields in
+    /// `last_fields` (a bit each, `Fields::searched` order), and the fields
+    /// it matched.
+    pub fn score_in(
+        &self,
+        f: &Fields<'_>,
+        matcher: &mut Matcher,
+        scratch: &mut Scratch,
+        last_fields: u8,
+    ) -> Option<(u32, u8)> {
+        let mut matched_fields = 0;
         let mut total: u32 = 0;
         for (field, atom) in &self.fields {
             let text = scratch.one(field.value(f), true);
             total += u32::from(atom.score(text, matcher)?);
         }
         if self.words.is_empty() {
-            return Some(total);
+            return Some((total, matched_fields));
         }
+        let last = self.words.len() - 1;
         // Letters first: most rows lack one of a word's letters, and then
         // neither folding nor nucleo is needed.
         let has = |w: &Word| f.letters & w.letters == w.letters;
@@ -269,7 +306,12 @@ impl Query {
         // and whether `scratch` holds them prepared.
         let mut sources: [Option<([&str; SEARCHED], bool)>; 2] = [None, None];
         let mut prepared = [false; 2];
-        for word in &self.words {
+        for (n_word, word) in self.words.iter().enumerate() {
+            let fields = if n_word == last {
+                last_fields
+            } else {
+                ALL_FIELDS
+            };
             let mut score = None;
             if has(word) {
                 let flavour = usize::from(word.folded);
@@ -291,9 +333,12 @@ impl Query {
                     }
                     score = Some(0);
                 } else {
-                    for n in 0..SEARCHED {
+                    for n in (0..SEARCHED).filter(|n| fields & (1 << n) != 0) {
                         if let Some(s) = word.atom.score(text(n), matcher) {
                             score = Some(score.map_or(s, |best: u16| best.max(s)));
+                            if n_word == last {
+                                matched_fields |= 1 << n;
+                            }
                         }
                     }
                 }
@@ -315,7 +360,7 @@ impl Query {
                 }
             }
         }
-        Some(total)
+        Some((total, matched_fields))
     }
 
     /// Which characters (char indices) of `text` the query's words match,

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use konto::app::{SortBy, State};
 use konto::domain::Cloud;
-use konto::listing::{Listing, Matching, Row, reference};
+use konto::listing::{Candidates, Listing, Matching, Row, reference};
 use konto::query::Query;
 use proptest::prelude::*;
 use ratatui::crossterm::event::KeyCode;
@@ -51,7 +51,22 @@ fn query_strategy() -> impl Strategy<Value = String> {
 }
 
 /// Runs a job to its end in slices of `slice` rows.
-fn run(listing: &Listing, query: Query, candidates: Vec<u32>, slice: usize) -> Vec<u32> {
+fn run(
+    listing: &Listing,
+    query: Query,
+    candidates: impl Into<Candidates>,
+    slice: usize,
+) -> Vec<u32> {
+    run_with_fields(listing, query, candidates, slice).rows
+}
+
+/// `run`, with where each row's last word matched.
+fn run_with_fields(
+    listing: &Listing,
+    query: Query,
+    candidates: impl Into<Candidates>,
+    slice: usize,
+) -> Candidates {
     let mut job = Matching::new(query, candidates);
     while !job.is_done() {
         job.step(listing, slice);
@@ -60,7 +75,7 @@ fn run(listing: &Listing, query: Query, candidates: Vec<u32>, slice: usize) -> V
     for (position, &row) in listing.by_name().iter().enumerate() {
         rank[row as usize] = position as u32;
     }
-    job.finish(&rank)
+    job.finish_with_fields(&rank)
 }
 
 /// Text with the characters nucleo folds in ways worth checking.
@@ -83,11 +98,16 @@ proptest! {
         let listing = Listing::of_rows(Cloud::Commercial, &rows);
         let order = listing.by_name().to_vec();
         let q1 = Query::new(&first);
-        let found = run(&listing, q1.clone(), order.clone(), slice);
-        prop_assert_eq!(&found, &reference(&listing, &order, &q1));
-        // Typing on: the app looks only at what the shorter query found.
+        let found = run_with_fields(&listing, q1.clone(), order.clone(), slice);
+        prop_assert_eq!(&found.rows, &reference(&listing, &order, &q1));
+        // Typing on: the app looks only at what the shorter query found,
+        // and where its last word grew, only in the fields it matched in.
         let q2 = Query::new(&format!("{first}{more}"));
-        let candidates = if q2.narrows(&q1) { found } else { order.clone() };
+        let candidates = match (q2.narrows(&q1), q2.keeps_fields_of(&q1)) {
+            (true, true) => found,
+            (true, false) => found.rows.into(),
+            (false, _) => order.clone().into(),
+        };
         prop_assert_eq!(
             run(&listing, q2.clone(), candidates, slice),
             reference(&listing, &order, &q2)

@@ -304,14 +304,23 @@ fn stop_with_a_form_open(signal: i32) {
     app.send("\x05 Nachtrag"); // Ctrl-E: end of line, then type
     app.wait_for("GmbH Nachtrag");
     let pid = app.child.process_id().unwrap() as i32;
+    let before = app.bytes.lock().unwrap().len();
     // SAFETY: sending a signal to our own child process.
     unsafe {
         libc::kill(pid, signal);
     }
     assert_eq!(app.wait_exit(), 0);
+    // The reader may not have read konto's last bytes when it exits.
+    let restored = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes.get(before..).unwrap_or_default()).contains("\x1b[?1049l")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !restored(&app.bytes.lock().unwrap()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let bytes = app.bytes.lock().unwrap().clone();
     let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(64)..]).to_string();
-    assert!(tail.contains("\x1b[?1049l"), "terminal restored: {tail:?}");
+    assert!(restored(&bytes), "terminal restored: {tail:?}");
     assert!(dir.path().join("draft.json").exists());
 
     let mut again = Session::start(dir.path(), 120, 35);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::{SortBy, State};
 use crate::domain::Customer;
-use crate::listing::{Listing, Matching, Row, RowRef};
+use crate::listing::{Candidates, Listing, Matching, Row, RowRef};
 use crate::query::Query;
 
 /// Rows a filter step looks at: about 6–10 ms of matching on both cores of
@@ -26,6 +26,9 @@ pub struct ListState {
     order: Option<Vec<u32>>,
     /// The rows shown, in order; `None` is every row in sort order.
     visible: Option<Vec<u32>>,
+    /// For each row of `visible`, the fields the last word of its query
+    /// matched in (see `Candidates`).
+    visible_fields: Vec<u8>,
     /// The query `visible` is the result of.
     shown: Query,
     /// A filter still working out its result (the list shows the last one).
@@ -51,6 +54,7 @@ impl Clone for ListState {
             listing: self.listing.clone(),
             order: self.order.clone(),
             visible: self.visible.clone(),
+            visible_fields: self.visible_fields.clone(),
             shown: self.shown.clone(),
             // A job in flight is not worth copying: the copy restarts it.
             matching: None,
@@ -212,6 +216,7 @@ impl State {
         if query.is_empty() {
             self.list.matching = None;
             self.list.visible = None;
+            self.list.visible_fields = Vec::new();
             self.list.shown = query;
             self.select_index(keep);
             return;
@@ -219,15 +224,30 @@ impl State {
         // A query that only grew looks only at what the last one found
         // (or, typed while it still ran, what it found so far and what it
         // had not looked at yet).
-        let candidates = match self.list.matching.take() {
-            Some(job) if query.narrows(job.query()) => job.into_candidates(),
-            Some(_) => self.list.order().to_vec(),
-            None if query.narrows(&self.list.shown) => self.list.visible().to_vec(),
-            None => self.list.order().to_vec(),
+        // Where its last word grew, only the fields the shorter one
+        // matched in are looked at.
+        let candidates: Candidates = match self.list.matching.take() {
+            Some(job) if query.narrows(job.query()) => {
+                let keeps_fields = query.keeps_fields_of(job.query());
+                let mut candidates = job.into_candidates();
+                if !keeps_fields {
+                    candidates.fields.clear();
+                }
+                candidates
+            }
+            Some(_) => self.list.order().to_vec().into(),
+            None if query.narrows(&self.list.shown) => Candidates {
+                rows: self.list.visible().to_vec(),
+                fields: match query.keeps_fields_of(&self.list.shown) {
+                    true => self.list.visible_fields.clone(),
+                    false => Vec::new(),
+                },
+            },
+            None => self.list.order().to_vec().into(),
         };
         // A short list is matched at once; a long one after the frame that
         // shows the typed key, a slice between keys.
-        let at_once = candidates.len() <= FILTER_STEP_ROWS;
+        let at_once = candidates.rows.len() <= FILTER_STEP_ROWS;
         self.list.matching = Some(Matching::new(query, candidates));
         if at_once {
             self.filter_step(FILTER_STEP_ROWS);
@@ -271,7 +291,9 @@ impl State {
                 *r = position as u32;
             }
         }
-        self.list.visible = Some(job.finish(&rank));
+        let found = job.finish_with_fields(&rank);
+        self.list.visible = Some(found.rows);
+        self.list.visible_fields = found.fields;
         self.list.shown = query;
         self.select_index(keep);
     }

@@ -574,9 +574,7 @@ pub fn main() -> ExitCode {
         Some(Cmd::Compact) => Ok(()),
     };
     // After a change, the app's next start draws at once from this.
-    if let Err(e) = store.renew_heads() {
-        tracing::warn!(kind = e.kind(), "the list's head was not kept");
-    }
+    store.renew_heads();
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => e,

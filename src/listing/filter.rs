@@ -6,17 +6,44 @@
 use nucleo_matcher::Matcher;
 
 use super::Listing;
-use crate::query::{Query, Scratch, new_matcher};
+use crate::query::{ALL_FIELDS, Query, Scratch, new_matcher};
 
 pub struct Matching {
     query: Query,
     /// The rows to look at, in list order.
-    candidates: Vec<u32>,
+    candidates: Candidates,
     next: usize,
-    /// (score, row) of every match so far.
-    hits: Vec<(u32, u32)>,
+    /// Every match so far.
+    hits: Vec<Hit>,
     /// One matcher (and buffer) per thread a step uses.
     matchers: Vec<(Matcher, Scratch)>,
+}
+
+/// Rows for a filter to look at, and for each the fields its last word may
+/// still match in (`query::ALL_FIELDS` bits; none given: all). A query
+/// whose last word grew looks only where the shorter one matched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Candidates {
+    pub rows: Vec<u32>,
+    /// Empty, or one entry per row.
+    pub fields: Vec<u8>,
+}
+
+impl From<Vec<u32>> for Candidates {
+    fn from(rows: Vec<u32>) -> Candidates {
+        Candidates {
+            rows,
+            fields: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Hit {
+    score: u32,
+    row: u32,
+    /// Where the last word matched.
+    fields: u8,
 }
 
 /// Below this many rows a step stays on the calling thread: starting threads
@@ -31,14 +58,16 @@ fn score_rows(
     query: &Query,
     listing: &Listing,
     rows: &[u32],
+    fields: &[u8],
     (matcher, scratch): &mut (Matcher, Scratch),
-) -> Vec<(u32, u32)> {
+) -> Vec<Hit> {
     let mut hits = Vec::new();
-    for &row in rows {
+    for (n, &row) in rows.iter().enumerate() {
+        let allowed = fields.get(n).copied().unwrap_or(ALL_FIELDS);
         if let Some(r) = listing.get(row as usize)
-            && let Some(score) = query.score(&r.fields(), matcher, scratch)
+            && let Some((score, fields)) = query.score_in(&r.fields(), matcher, scratch, allowed)
         {
-            hits.push((score, row));
+            hits.push(Hit { score, row, fields });
         }
     }
     hits
@@ -49,7 +78,7 @@ impl std::fmt::Debug for Matching {
         f.debug_struct("Matching")
             .field("query", &self.query.text())
             .field("next", &self.next)
-            .field("candidates", &self.candidates.len())
+            .field("candidates", &self.candidates.rows.len())
             .finish()
     }
 }
@@ -57,7 +86,11 @@ impl std::fmt::Debug for Matching {
 impl Matching {
     /// Matches `query` against `candidates` (row indexes, in the order ties
     /// are to keep).
-    pub fn new(query: Query, candidates: Vec<u32>) -> Matching {
+    pub fn new(query: Query, candidates: impl Into<Candidates>) -> Matching {
+        let mut candidates = candidates.into();
+        if candidates.fields.len() != candidates.rows.len() {
+            candidates.fields.clear();
+        }
         Matching {
             query,
             candidates,
@@ -74,31 +107,36 @@ impl Matching {
     }
 
     pub fn is_done(&self) -> bool {
-        self.next >= self.candidates.len()
+        self.next >= self.candidates.rows.len()
     }
 
     /// (rows looked at, rows to look at).
     pub fn progress(&self) -> (usize, usize) {
-        (self.next, self.candidates.len())
+        (self.next, self.candidates.rows.len())
     }
 
     /// Looks at up to `rows` more rows, on every core when there are many.
     pub fn step(&mut self, listing: &Listing, rows: usize) {
-        let end = self.next.saturating_add(rows).min(self.candidates.len());
-        let slice = self.candidates.get(self.next..end).unwrap_or_default();
+        let all = &self.candidates;
+        let end = self.next.saturating_add(rows).min(all.rows.len());
+        let slice = all.rows.get(self.next..end).unwrap_or_default();
+        let fields = all.fields.get(self.next..end).unwrap_or_default();
         let query = &self.query;
         if slice.len() < PARALLEL_MIN || self.matchers.len() < 2 {
             if let Some(matcher) = self.matchers.first_mut() {
-                self.hits.extend(score_rows(query, listing, slice, matcher));
+                self.hits
+                    .extend(score_rows(query, listing, slice, fields, matcher));
             }
         } else {
             let part = slice.len().div_ceil(self.matchers.len());
-            let found: Vec<Vec<(u32, u32)>> = std::thread::scope(|scope| {
+            let found: Vec<Vec<Hit>> = std::thread::scope(|scope| {
                 let handles: Vec<_> = slice
                     .chunks(part)
+                    .enumerate()
                     .zip(self.matchers.iter_mut())
-                    .map(|(rows, matcher)| {
-                        scope.spawn(move || score_rows(query, listing, rows, matcher))
+                    .map(|((n, rows), matcher)| {
+                        let fields = fields.get(n * part..).unwrap_or_default();
+                        scope.spawn(move || score_rows(query, listing, rows, fields, matcher))
                     })
                     .collect();
                 handles
@@ -114,19 +152,37 @@ impl Matching {
     }
 
     /// For a query that narrows this one: the rows it still has to look
-    /// at (what matched so far, and what was not looked at yet).
-    pub fn into_candidates(self) -> Vec<u32> {
-        let rest = self.candidates.get(self.next..).unwrap_or_default();
+    /// at (what matched so far, and what was not looked at yet), with the
+    /// fields the last word matched in.
+    pub fn into_candidates(self) -> Candidates {
+        let rest = self.candidates.rows.get(self.next..).unwrap_or_default();
         let mut rows: Vec<u32> = Vec::with_capacity(self.hits.len() + rest.len());
-        rows.extend(self.hits.iter().map(|&(_, row)| row));
+        rows.extend(self.hits.iter().map(|hit| hit.row));
         rows.extend_from_slice(rest);
-        rows
+        let mut fields: Vec<u8> = Vec::with_capacity(rows.len());
+        fields.extend(self.hits.iter().map(|hit| hit.fields));
+        match self.candidates.fields.get(self.next..) {
+            Some(rest_fields) if !self.candidates.fields.is_empty() => {
+                fields.extend_from_slice(rest_fields);
+            }
+            _ => fields.resize(rows.len(), ALL_FIELDS),
+        }
+        Candidates { rows, fields }
     }
 
     /// The matching rows, best first; equal scores in list order (`rank`
     /// is each row's position in it, for every row of the listing).
     pub fn finish(self, rank: &[u32]) -> Vec<u32> {
-        by_score_then_rank(self.hits, rank)
+        self.finish_with_fields(rank).rows
+    }
+
+    /// `finish`, with where each row's last word matched.
+    pub fn finish_with_fields(self, rank: &[u32]) -> Candidates {
+        let hits = by_score_then_rank(self.hits, rank);
+        Candidates {
+            rows: hits.iter().map(|hit| hit.row).collect(),
+            fields: hits.iter().map(|hit| hit.fields).collect(),
+        }
     }
 }
 
@@ -137,39 +193,42 @@ const COUNTING_MAX: u32 = 1 << 16;
 /// (score, row) pairs sorted best first, ties in `rank` order. Scores are
 /// small numbers and ranks a permutation, so both sorts are counting ones:
 /// at a million hits that is a few milliseconds, a comparison sort tens.
-fn by_score_then_rank(mut hits: Vec<(u32, u32)>, rank: &[u32]) -> Vec<u32> {
+fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Vec<Hit> {
     let rank_of = |row: u32| rank.get(row as usize).copied();
-    let max_score = hits.iter().map(|&(score, _)| score).max().unwrap_or(0);
+    let max_score = hits.iter().map(|hit| hit.score).max().unwrap_or(0);
     let countable = max_score < COUNTING_MAX
         && hits
             .iter()
-            .all(|&(_, row)| rank_of(row).is_some_and(|r| (r as usize) < rank.len()));
+            .all(|hit| rank_of(hit.row).is_some_and(|r| (r as usize) < rank.len()));
     if !countable {
-        hits.sort_unstable_by_key(|&(score, row)| {
-            (std::cmp::Reverse(score), rank_of(row).unwrap_or(u32::MAX))
+        hits.sort_unstable_by_key(|hit| {
+            (
+                std::cmp::Reverse(hit.score),
+                rank_of(hit.row).unwrap_or(u32::MAX),
+            )
         });
-        return hits.into_iter().map(|(_, row)| row).collect();
+        return hits;
     }
     // List order: each hit into its row's place (none shares one).
     let mut in_place = vec![u32::MAX; rank.len()];
-    for (n, &(_, row)) in hits.iter().enumerate() {
-        if let Some(place) = rank_of(row).and_then(|r| in_place.get_mut(r as usize)) {
+    for (n, hit) in hits.iter().enumerate() {
+        if let Some(place) = rank_of(hit.row).and_then(|r| in_place.get_mut(r as usize)) {
             *place = n as u32;
         }
     }
     // Then stably by score, best first: count, then place.
     let mut starts = vec![0usize; max_score as usize + 2];
-    for &(score, _) in &hits {
-        starts[(max_score - score) as usize + 1] += 1;
+    for hit in &hits {
+        starts[(max_score - hit.score) as usize + 1] += 1;
     }
     for n in 1..starts.len() {
         starts[n] += starts[n - 1];
     }
-    let mut sorted = vec![0u32; hits.len()];
+    let mut sorted = hits.clone();
     for n in in_place.into_iter().filter(|&n| n != u32::MAX) {
-        let (score, row) = hits[n as usize];
-        let at = &mut starts[(max_score - score) as usize];
-        sorted[*at] = row;
+        let hit = hits[n as usize];
+        let at = &mut starts[(max_score - hit.score) as usize];
+        sorted[*at] = hit;
         *at += 1;
     }
     sorted

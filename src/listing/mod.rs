@@ -8,7 +8,7 @@
 mod filter;
 mod row;
 
-pub use filter::{Matching, reference};
+pub use filter::{Candidates, Matching, reference};
 pub use row::{Row, RowText};
 
 use crate::domain::{Cloud, Customer, fold_name};

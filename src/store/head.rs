@@ -53,10 +53,16 @@ impl Store {
 
     /// After this store was written to: keeps every cloud's head, read
     /// from the store, so the next start of the app need not wait for sled.
-    pub fn renew_heads(&self) -> Result<(), StoreError> {
-        if !self.written.load(std::sync::atomic::Ordering::Relaxed) {
-            return Ok(());
+    /// (Only a speed-up: a failure is logged, not reported.)
+    pub fn renew_heads(&self) {
+        if self.written.load(std::sync::atomic::Ordering::Relaxed)
+            && let Err(e) = self.write_heads()
+        {
+            tracing::warn!(kind = e.kind(), "the list's head was not kept");
         }
+    }
+
+    fn write_heads(&self) -> Result<(), StoreError> {
         for cloud in Cloud::ALL {
             let mut rows = Vec::with_capacity(HEAD_ROWS);
             for item in self
