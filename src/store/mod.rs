@@ -503,12 +503,20 @@ impl Store {
     ) -> Result<Committed, StoreError> {
         let proposed = check_record(proposed, &self.policy).map_err(StoreError::Invalid)?;
         let now = Utc::now();
+        let started = std::time::Instant::now();
         let outcome = self.transact(|tx| {
             self.write_next_version(tx, &proposed, operator, action, reverts, now)
         })?;
+        let written = started.elapsed();
         if matches!(outcome, Committed::Saved(_)) {
             self.make_durable()?;
         }
+        // For a slow save in the log: the transaction, or making it durable.
+        tracing::debug!(
+            transaction_us = written.as_micros() as u64,
+            durable_us = (started.elapsed() - written).as_micros() as u64,
+            "commit"
+        );
         Ok(outcome)
     }
 
