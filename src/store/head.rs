@@ -92,7 +92,7 @@ impl Store {
     pub fn keep_head(&self, cloud: Cloud, head: &Head) -> Result<(), StoreError> {
         let bytes = postcard::to_allocvec(head).map_err(error::encoding)?;
         let target = path(&self.dir, cloud);
-        let part = target.with_extension("part");
+        let part = target.with_extension(format!("{}.part", cloud.key()));
         fs::write(&part, bytes)
             .and_then(|()| fs::rename(&part, &target))
             .map_err(|e| self.fail(e))
