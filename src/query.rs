@@ -170,7 +170,9 @@ struct Word {
 pub struct Query {
     text: String,
     words: Vec<Word>,
-    fields: Vec<(Field, Atom)>,
+    /// Each with whether its value is matched against folded text (see
+    /// `Word::folded`).
+    fields: Vec<(Field, Atom, bool)>,
 }
 
 /// Shortest plain word that is also tried as the start of a customer id
@@ -201,8 +203,11 @@ impl Query {
                         AtomKind::Substring,
                         false,
                     ),
+                    false,
                 )),
-                Some((field, value)) => query.fields.push((field, atom(value))),
+                Some((field, value)) => {
+                    query.fields.push((field, atom(value), value.is_ascii()));
+                }
                 None => {
                     let atom = atom(word);
                     let id_prefix = (atom.kind == AtomKind::Fuzzy
@@ -291,8 +296,8 @@ impl Query {
     ) -> Option<(u32, u8)> {
         let mut matched_fields = 0;
         let mut total: u32 = 0;
-        for (field, atom) in &self.fields {
-            let text = scratch.one(field.value(f), true);
+        for (field, atom, folded) in &self.fields {
+            let text = scratch.one(field.value(f), *folded);
             total += u32::from(atom.score(text, matcher)?);
         }
         if self.words.is_empty() {
@@ -420,7 +425,7 @@ impl Scratch {
 /// several times faster, and a match scores the same.
 #[derive(Debug, Default)]
 struct Texts {
-    bytes: Vec<u8>,
+    bytes: String,
     chars: Vec<char>,
     spans: [Span; SEARCHED],
 }
@@ -439,10 +444,11 @@ impl Texts {
         self.bytes.clear();
         self.chars.clear();
         for (text, span) in texts.iter().zip(&mut self.spans) {
+            let start = self.bytes.len();
             *span = if text.is_ascii() {
                 Span::Given
-            } else if fold && let Some(span) = fold_ascii(text, &mut self.bytes) {
-                span
+            } else if fold && fold_ascii(text, &mut self.bytes) {
+                Span::Bytes(start, self.bytes.len())
             } else {
                 let start = self.chars.len();
                 self.chars.extend(text.chars());
@@ -454,25 +460,28 @@ impl Texts {
     fn get<'a>(&'a self, texts: &[&'a str], n: usize) -> Utf32Str<'a> {
         match self.spans.get(n).copied().unwrap_or_default() {
             Span::Given => Utf32Str::Ascii(texts.get(n).copied().unwrap_or_default().as_bytes()),
-            Span::Bytes(a, b) => Utf32Str::Ascii(self.bytes.get(a..b).unwrap_or_default()),
+            Span::Bytes(a, b) => {
+                Utf32Str::Ascii(self.bytes.as_bytes().get(a..b).unwrap_or_default())
+            }
             Span::Chars(a, b) => Utf32Str::Unicode(self.chars.get(a..b).unwrap_or_default()),
         }
     }
 }
 
-/// `text` with every char as nucleo normalises it, appended to `bytes`, if
-/// that makes it ASCII (else `bytes` is left as it was).
-fn fold_ascii(text: &str, bytes: &mut Vec<u8>) -> Option<Span> {
-    let start = bytes.len();
+/// Appends `text` with every char as nucleo normalises it (ü → u, one
+/// char for one) to `out`, if that makes it ASCII; else leaves `out` as it
+/// was and returns false.
+pub fn fold_ascii(text: &str, out: &mut String) -> bool {
+    let start = out.len();
     for c in text.chars() {
         let plain = nucleo_matcher::chars::normalize(c);
         if !plain.is_ascii() {
-            bytes.truncate(start);
-            return None;
+            out.truncate(start);
+            return false;
         }
-        bytes.push(plain as u8);
+        out.push(plain);
     }
-    Some(Span::Bytes(start, bytes.len()))
+    true
 }
 
 pub fn new_matcher() -> Matcher {
@@ -515,6 +524,22 @@ mod tests {
         assert!(Query::new("country:de").matches(&c));
         assert!(!Query::new("country:us").matches(&c));
         assert!(Query::new("cloud:commercial city:stutt").matches(&c));
+        // A value with an accent matches it as it is, like a plain word.
+        let row = Row {
+            city: "München".into(),
+            ..Row::default()
+        };
+        let l = Listing::of_rows(Cloud::Commercial, std::slice::from_ref(&row));
+        let matches = |q: &str| {
+            Query::new(q)
+                .score(
+                    &l.get(0).unwrap().fields(),
+                    &mut new_matcher(),
+                    &mut Scratch::default(),
+                )
+                .is_some()
+        };
+        assert!(matches("city:münchen") && matches("city:munchen"));
         assert!(
             !Query::new("email:stuttgart").matches(&c),
             "the city is not in the email"

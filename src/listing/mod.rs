@@ -12,7 +12,7 @@ pub use filter::{Candidates, Matching, reference};
 pub use row::{Row, RowText};
 
 use crate::domain::{Cloud, Customer, fold_name};
-use crate::query::{Fields, Folded, SEARCHED, SEPARATOR};
+use crate::query::{Fields, Folded, SEPARATOR};
 
 /// Longest text a list field keeps (validation allows far less; this only
 /// guards the arena's 16-bit offsets against a hand-edited store).
@@ -261,10 +261,16 @@ impl Listing {
             .get(start..start + usize::from(hay_end))
             .unwrap_or_default();
         let letters = crate::query::letters(searched);
-        let mut folded_at = ASCII;
-        if !searched.is_ascii() {
-            folded_at = self.push_folded(start, usize::from(hay_end));
-        }
+        let folded_at = if searched.is_ascii() {
+            ASCII
+        } else {
+            let domain = clip(row.domain);
+            let domain = domain
+                .get(..domain.len() - usize::from(common))
+                .unwrap_or(domain);
+            let fields = [row.name, row.contact, row.email, row.city].map(clip);
+            self.push_folded(start, fields.into_iter().chain([domain]))
+        };
         Slot {
             updated: row.updated,
             start,
@@ -277,11 +283,10 @@ impl Listing {
         }
     }
 
-    /// Appends the row's searched text (`start..start + len` of the arena)
-    /// folded, if that makes it ASCII and keeps its separators apart;
-    /// returns `Slot::folded_at`. (Straight into the arena: every row loaded
-    /// with an accent goes through here.)
-    fn push_folded(&mut self, start: usize, len: usize) -> u16 {
+    /// Appends the searched fields of the row stored from `start` folded
+    /// (`query::fold_ascii`), if each folds to ASCII without the separator;
+    /// returns `Slot::folded_at`.
+    fn push_folded<'f>(&mut self, start: usize, fields: impl Iterator<Item = &'f str>) -> u16 {
         let end = self.text.len();
         let Some(at) = u16::try_from(end + 1 - start)
             .ok()
@@ -289,27 +294,15 @@ impl Listing {
         else {
             return NOT_FOLDED;
         };
-        self.text.push(SEPARATOR);
-        let mut separators = 0;
-        for n in start..start + len {
-            let Some(&byte) = self.text.as_bytes().get(n) else {
-                break;
-            };
-            if byte < 0x80 {
-                separators += usize::from(char::from(byte) == SEPARATOR);
-                self.text.push(char::from(byte));
-            } else if let Some(c) = self.text.get(n..).and_then(|rest| rest.chars().next()) {
-                let plain = nucleo_matcher::chars::normalize(c);
-                if !plain.is_ascii() || plain == SEPARATOR {
-                    self.text.truncate(end);
-                    return NOT_FOLDED;
-                }
-                self.text.push(plain);
+        for field in fields {
+            self.text.push(SEPARATOR);
+            let field_start = self.text.len();
+            if !crate::query::fold_ascii(field, &mut self.text)
+                || self.text[field_start..].contains(SEPARATOR)
+            {
+                self.text.truncate(end);
+                return NOT_FOLDED;
             }
-        }
-        if separators != SEARCHED - 1 {
-            self.text.truncate(end);
-            return NOT_FOLDED;
         }
         at
     }
