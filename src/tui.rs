@@ -233,6 +233,8 @@ fn run_with(
     let mut redraw = true;
     let mut phones_shown = crate::validate::phones_ready();
     let mut drawn_at = Instant::now();
+    // The store's write count when this run last kept the list's head.
+    let mut head_kept_at = None;
     loop {
         if redraw {
             provide_records(&mut state, store);
@@ -273,11 +275,13 @@ fn run_with(
                 redraw = false;
                 continue;
             }
-            if loader.is_none() && !store.has_head(state.cloud) {
-                // Idle, the list whole, and no head kept (a first start, or
-                // a save deleted it): keep it now, so that the next start
-                // draws at once even if this one ends by a signal or crash.
-                keep_head(&state, store);
+            if loader.is_none() && head_kept_at != Some(store.writes()) {
+                // Idle, the list whole, and no head kept since the last
+                // write (or ever, this run): keep it now, so that the next
+                // start draws at once even if this one ends by a signal or
+                // crash.
+                store.keep_current_head(state.cloud);
+                head_kept_at = Some(store.writes());
             }
         }
         let event = match event::read() {
@@ -336,7 +340,9 @@ fn run_with(
             Flow::Continue => {}
             Flow::Quit => {
                 // For the next start's first frame (see `run`).
-                keep_head(&state, store);
+                if head_kept_at != Some(store.writes()) {
+                    store.keep_current_head(state.cloud);
+                }
                 return Ok(());
             }
             Flow::Suspend => {
@@ -416,32 +422,6 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
             }
         };
         command = app::update(state, result);
-    }
-}
-
-/// Keeps the head of the list for the next start (see `run`).
-fn keep_head(state: &State, store: &Store) {
-    if let Err(e) = store.keep_head(state.cloud, &head_of(state, store)) {
-        tracing::warn!(kind = e.kind(), "the list's head was not kept");
-    }
-}
-
-/// The head of the list as it is now: its first page and first record.
-fn head_of(state: &State, store: &Store) -> Head {
-    let listing = &state.list.listing;
-    let rows: Vec<crate::listing::Row> = listing
-        .by_name()
-        .iter()
-        .take(FIRST_PAGE)
-        .filter_map(|&i| listing.get(i as usize).map(|r| r.to_row()))
-        .collect();
-    let first = rows
-        .first()
-        .and_then(|r| store.get(state.cloud, &r.id).ok().flatten());
-    Head {
-        total: state.list.total(),
-        rows,
-        first,
     }
 }
 

@@ -24,11 +24,9 @@ pub struct ListState {
     pub listing: Listing,
     /// Row indexes in the current sort order; `None` is the name order.
     order: Option<Vec<u32>>,
-    /// The rows shown, in order; `None` is every row in sort order.
-    visible: Option<Vec<u32>>,
-    /// For each row of `visible`, the fields the last word of its query
-    /// matched in (see `Candidates`).
-    visible_fields: Vec<u8>,
+    /// The rows shown, in order, with where the last word of their query
+    /// matched (see `Candidates`); `None` is every row in sort order.
+    visible: Option<Candidates>,
     /// The query `visible` is the result of.
     shown: Query,
     /// A filter still working out its result (the list shows the last one).
@@ -54,7 +52,6 @@ impl Clone for ListState {
             listing: self.listing.clone(),
             order: self.order.clone(),
             visible: self.visible.clone(),
-            visible_fields: self.visible_fields.clone(),
             shown: self.shown.clone(),
             // A job in flight is not worth copying: the copy restarts it.
             matching: None,
@@ -70,7 +67,9 @@ impl ListState {
     }
 
     pub fn visible(&self) -> &[u32] {
-        self.visible.as_deref().unwrap_or(self.order())
+        self.visible
+            .as_ref()
+            .map_or(self.order(), |found| &found.rows)
     }
 
     pub fn row(&self, position: usize) -> Option<RowRef<'_>> {
@@ -216,7 +215,6 @@ impl State {
         if query.is_empty() {
             self.list.matching = None;
             self.list.visible = None;
-            self.list.visible_fields = Vec::new();
             self.list.shown = query;
             self.select_index(keep);
             return;
@@ -226,23 +224,26 @@ impl State {
         // had not looked at yet).
         // Where its last word grew, only the fields the shorter one
         // matched in are looked at.
-        let candidates: Candidates = match self.list.matching.take() {
+        let narrowed = match self.list.matching.take() {
             Some(job) if query.narrows(job.query()) => {
                 let keeps_fields = query.keeps_fields_of(job.query());
-                let mut candidates = job.into_candidates();
+                Some((job.into_candidates(), keeps_fields))
+            }
+            Some(_) => None,
+            None if query.narrows(&self.list.shown) => self
+                .list
+                .visible
+                .clone()
+                .map(|found| (found, query.keeps_fields_of(&self.list.shown))),
+            None => None,
+        };
+        let candidates = match narrowed {
+            Some((mut candidates, keeps_fields)) => {
                 if !keeps_fields {
                     candidates.fields.clear();
                 }
                 candidates
             }
-            Some(_) => self.list.order().to_vec().into(),
-            None if query.narrows(&self.list.shown) => Candidates {
-                rows: self.list.visible().to_vec(),
-                fields: match query.keeps_fields_of(&self.list.shown) {
-                    true => self.list.visible_fields.clone(),
-                    false => Vec::new(),
-                },
-            },
             None => self.list.order().to_vec().into(),
         };
         // A short list is matched at once; a long one after the frame that
@@ -291,9 +292,7 @@ impl State {
                 *r = position as u32;
             }
         }
-        let found = job.finish_with_fields(&rank);
-        self.list.visible = Some(found.rows);
-        self.list.visible_fields = found.fields;
+        self.list.visible = Some(job.finish_with_fields(&rank));
         self.list.shown = query;
         self.select_index(keep);
     }

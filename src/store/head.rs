@@ -3,8 +3,8 @@
 //! draws its first frame from it while sled opens (at a million customers
 //! opening takes longer than a frame should), then replaces it with the
 //! store's own. Every write to the store deletes it first, so it only
-//! exists while nothing has changed since: the app keeps its own at a clean
-//! exit, the command line writes it anew from the store after a change.
+//! exists while nothing has changed since: the app keeps it anew when idle
+//! after loading and after its writes, the command line after a change.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -46,46 +46,47 @@ pub(super) fn forget_heads(dir: &Path) {
 }
 
 impl Store {
-    /// Whether a head of `cloud`'s list is kept (none since the last write).
-    pub fn has_head(&self, cloud: Cloud) -> bool {
-        path(&self.dir, cloud).exists()
+    /// After this store was written to: keeps every cloud's head, so the
+    /// next start of the app need not wait for sled.
+    pub fn renew_heads(&self) {
+        if self.writes() > 0 {
+            for cloud in Cloud::ALL {
+                self.keep_current_head(cloud);
+            }
+        }
     }
 
-    /// After this store was written to: keeps every cloud's head, read
-    /// from the store, so the next start of the app need not wait for sled.
-    /// (Only a speed-up: a failure is logged, not reported.)
-    pub fn renew_heads(&self) {
-        if self.written.load(std::sync::atomic::Ordering::Relaxed)
-            && let Err(e) = self.write_heads()
+    /// Keeps `cloud`'s head as the store holds it now. (Only a speed-up: a
+    /// failure is logged, not reported.)
+    pub fn keep_current_head(&self, cloud: Cloud) {
+        if let Err(e) = self
+            .current_head(cloud)
+            .and_then(|head| self.keep_head(cloud, &head))
         {
             tracing::warn!(kind = e.kind(), "the list's head was not kept");
         }
     }
 
-    fn write_heads(&self) -> Result<(), StoreError> {
-        for cloud in Cloud::ALL {
-            let mut rows = Vec::with_capacity(HEAD_ROWS);
-            for item in self
-                .trees
-                .name
-                .scan_prefix(super::keys::cloud_prefix(cloud))
-                .take(HEAD_ROWS)
-            {
-                let (key, value) = item.map_err(|e| self.fail(e))?;
-                rows.push(super::keys::decode_row(&key, &value)?.to_row());
-            }
-            let first = match rows.first() {
-                Some(row) => self.get(cloud, &row.id)?,
-                None => None,
-            };
-            let head = Head {
-                total: self.count(cloud)?,
-                rows,
-                first,
-            };
-            self.keep_head(cloud, &head)?;
+    fn current_head(&self, cloud: Cloud) -> Result<Head, StoreError> {
+        let mut rows = Vec::with_capacity(HEAD_ROWS);
+        for item in self
+            .trees
+            .name
+            .scan_prefix(super::keys::cloud_prefix(cloud))
+            .take(HEAD_ROWS)
+        {
+            let (key, value) = item.map_err(|e| self.fail(e))?;
+            rows.push(super::keys::decode_row(&key, &value)?.to_row());
         }
-        Ok(())
+        let first = match rows.first() {
+            Some(row) => self.get(cloud, &row.id)?,
+            None => None,
+        };
+        Ok(Head {
+            total: self.count(cloud)?,
+            rows,
+            first,
+        })
     }
 
     /// Keeps `head` for the next start (written whole, then renamed in).

@@ -67,8 +67,8 @@ pub struct Store {
     role: Role,
     /// Held for the store's lifetime; dropping it releases the lock.
     _lock: File,
-    /// Whether a transaction ran (and so deleted the kept heads).
-    written: std::sync::atomic::AtomicBool,
+    /// Transactions run through this store (each deleted the kept heads).
+    writes: std::sync::atomic::AtomicU64,
 }
 
 /// Every tree a write may touch, opened once.
@@ -249,7 +249,7 @@ impl StoreLock {
             policy: Policy::default(),
             role: Role::Admin,
             _lock: lock,
-            written: Default::default(),
+            writes: Default::default(),
         };
         if had_data && store.looks_empty()? {
             return Err(error::damaged_store(
@@ -285,6 +285,11 @@ impl Store {
         &self.dir
     }
 
+    /// How many transactions ran through this store.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn customers_tree(&self, cloud: Cloud) -> &sled::Tree {
         match cloud {
             Cloud::Commercial => &self.trees.commercial,
@@ -300,8 +305,8 @@ impl Store {
     fn transact<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
         // Before anything changes: a kept head of the list would be stale.
         head::forget_heads(&self.dir);
-        self.written
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let t = &self.trees;
         (
             &t.commercial,
