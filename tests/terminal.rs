@@ -117,6 +117,23 @@ impl Session {
         self.writer.flush().unwrap();
     }
 
+    /// Sends Esc and waits until `open` has gone from the screen. Only then
+    /// may the next key follow: an Esc read together with a letter is
+    /// Alt-letter, and while a new screen is drawn, text of the one before
+    /// (a key bar's "q quit") can still show below its top.
+    fn close_with_esc(&mut self, open: &str) {
+        self.send("\x1b");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.contents().contains(open) {
+            assert!(
+                Instant::now() < deadline,
+                "Esc did not close {open:?}; screen:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn wait_exit(&mut self) -> u32 {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
@@ -352,8 +369,7 @@ fn filter_refused_submit_help_and_quit_in_a_real_terminal() {
     app.wait_for("200/200 customers");
     app.send("?");
     app.wait_for("Keys · Customer list");
-    app.send("\x1b");
-    // (Esc then a letter at once reads as Alt-letter; wait for the close.)
+    app.close_with_esc("Keys · Customer list");
     app.wait_for("q quit");
     app.send("u");
     app.wait_for("Update account");
@@ -407,7 +423,7 @@ fn no_color_sends_no_colour_sequences() {
     app.wait_for("q quit");
     app.send("u");
     app.wait_for("Update account");
-    app.send("\x1b");
+    app.close_with_esc("Update account");
     app.wait_for("q quit");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
@@ -480,16 +496,11 @@ fn a_key_bound_in_the_config_file_works_and_the_keys_shown_follow() {
         !app.contents().contains("Update account"),
         "u no longer opens the form"
     );
-    app.send("\x1b");
-    // Closed: only then "e" (an Esc and a letter read together are Alt-e).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while app.contents().contains("Keys · Customer list") && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    app.close_with_esc("Keys · Customer list");
     app.wait_for("e update");
     app.send("e");
     app.wait_for("Update account");
-    app.send("\x1b");
+    app.close_with_esc("Update account");
     app.wait_for("q quit");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
