@@ -394,6 +394,17 @@ fn imports_and_updates_refuse_terminal_control_sequences() {
         );
         assert_eq!(update.status.code(), Some(2));
     }
+    // Store keys end in the id after a NUL: an id holding one is refused.
+    let json = stdout(&konto(dir.path(), &["export", "--format", "json"]));
+    let file = dir.path().join("evil.json");
+    std::fs::write(&file, json.replacen("\"c-1\"", "\"c-\\u0000\"", 1)).unwrap();
+    let out = konto(dir.path(), &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a customer id may not hold control characters"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         versions(dir.path()).iter().sum::<u64>(),
         6,

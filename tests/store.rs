@@ -312,6 +312,124 @@ fn an_older_store_is_migrated_on_open() {
     );
 }
 
+/// An audit entry as schema 3 stored it: every field, the time as text.
+#[derive(serde::Serialize)]
+struct AuditV3<'a> {
+    time: chrono::DateTime<chrono::Utc>,
+    operator: &'a str,
+    cloud: Cloud,
+    id: &'a str,
+    version: u64,
+    action: AuditAction,
+    changes: Vec<konto::domain::FieldChange>,
+    reverts: Option<u64>,
+    role: Option<konto::domain::Role>,
+}
+
+/// Writes a store the way schema 3 did: postcard values that repeat the
+/// id, cloud and version of their keys, times as text.
+fn write_schema_3_store(dir: &std::path::Path, customers: &[Customer]) {
+    let db = sled::open(dir.join("sled")).unwrap();
+    let records = db.open_tree("customers/commercial").unwrap();
+    let names = db.open_tree("index/name").unwrap();
+    let domains = db.open_tree("index/domain").unwrap();
+    let audit = db.open_tree("audit").unwrap();
+    for c in customers {
+        records
+            .insert(c.id.as_bytes(), postcard::to_allocvec(c).unwrap())
+            .unwrap();
+        let name_key = format!("commercial\0{}\0{}", konto::domain::sort_key(c).0, c.id);
+        let row = konto::listing::Row::of(c);
+        names
+            .insert(name_key, postcard::to_allocvec(&row).unwrap())
+            .unwrap();
+        let domain_key = format!("commercial\0{}", c.company.domain.to_lowercase());
+        domains.insert(domain_key, c.id.as_bytes()).unwrap();
+        let entry = AuditV3 {
+            time: c.updated,
+            operator: "jana",
+            cloud: Cloud::Commercial,
+            id: &c.id,
+            version: c.version,
+            action: AuditAction::Update,
+            changes: vec![konto::domain::FieldChange {
+                field: "company.name".into(),
+                old: "Old name".into(),
+                new: c.company.name.clone(),
+            }],
+            reverts: None,
+            role: Some(konto::domain::Role::Sales),
+        };
+        let mut audit_key = format!("commercial\0{}\0", c.id).into_bytes();
+        audit_key.extend_from_slice(&c.version.to_be_bytes());
+        audit
+            .insert(audit_key, postcard::to_allocvec(&entry).unwrap())
+            .unwrap();
+    }
+    let meta = db.open_tree("meta").unwrap();
+    meta.insert("schema", &3u64.to_be_bytes()).unwrap();
+    meta.insert("seeded", "1").unwrap();
+    meta.insert("count\0commercial", &(customers.len() as u64).to_be_bytes())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_schema_3_store_is_rewritten_on_open_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut customers = common::customers();
+    // Times with nanoseconds, which the new layout must keep exactly.
+    customers[0].updated += chrono::Duration::nanoseconds(123_456_789);
+    customers[1].version = 300;
+    write_schema_3_store(dir.path(), &customers);
+    {
+        let store = open(dir.path());
+        assert_eq!(store.count(Cloud::Commercial).unwrap(), customers.len());
+        assert_eq!(store.verify_indexes().unwrap(), Vec::<String>::new());
+        for c in &customers {
+            assert_eq!(
+                store.get(Cloud::Commercial, &c.id).unwrap().as_ref(),
+                Some(c)
+            );
+            let history = store.history(Cloud::Commercial, &c.id).unwrap();
+            assert_eq!(history.len(), 1, "{}", c.id);
+            let entry = &history[0];
+            assert_eq!(
+                (entry.cloud, entry.id.as_str(), entry.version, entry.time),
+                (Cloud::Commercial, c.id.as_str(), c.version, c.updated)
+            );
+            assert_eq!(entry.operator, "jana");
+            assert_eq!(entry.role, Some(konto::domain::Role::Sales));
+            assert_eq!(entry.changes[0].old, "Old name");
+        }
+        let mut listing = konto::listing::Listing::new(Cloud::Commercial);
+        store
+            .rows(Cloud::Commercial)
+            .fill(&mut listing, 100)
+            .unwrap();
+        let mut expected: Vec<_> = customers.iter().map(konto::listing::Row::of).collect();
+        expected.sort_by_key(|r| (konto::domain::fold_name(&r.name), r.id.clone()));
+        let listed: Vec<_> = listing
+            .by_name()
+            .iter()
+            .map(|&i| listing.get(i as usize).unwrap().to_row())
+            .collect();
+        assert_eq!(listed, expected);
+        // And it takes new writes in the new layout.
+        let mut changed = customers[2].clone();
+        changed.company.name = "Renamed GmbH".into();
+        let saved = saved(store.commit("jana", AuditAction::Update, &changed).unwrap());
+        assert_eq!(
+            store.history(Cloud::Commercial, &saved.id).unwrap().len(),
+            2
+        );
+    }
+    // The rewrite is done once: the next open finds the new schema.
+    let store = open(dir.path());
+    assert_eq!(store.count(Cloud::Commercial).unwrap(), customers.len());
+    assert!(!dir.path().join("sled.compacting").exists());
+}
+
 #[test]
 fn a_store_from_a_newer_konto_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -100,6 +100,12 @@ impl Store {
                     customer.company.tenant_id = uuid::Uuid::new_v4().to_string();
                 }
             }
+            // Keys end in the id after a `\0`: a control character in it
+            // would make one customer's keys look like another's.
+            if customer.id.chars().any(char::is_control) {
+                problems.push(problem(None, t!("import.bad_id").to_string(), &customer));
+                continue;
+            }
             if !seen_ids.insert((customer.cloud, customer.id.clone())) {
                 problems.push(problem(
                     None,

@@ -4,44 +4,149 @@
 //! a third of its JSON size, which is what keeps a million customers' store
 //! small and an import fast. JSON stays the exchange format (export/import).
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, Role, sort_key};
+use crate::domain::{
+    AuditAction, AuditEntry, BillingProfile, Cloud, CompanyProfile, Customer, FieldChange,
+    PurchasePermissions, Role, sort_key,
+};
 use crate::listing::{Row, RowText};
 
 use super::StoreError;
 use super::error::{damaged, encoding};
 
+/// A point in time as stored: seconds and nanoseconds since 1970 (two
+/// varints, 9 bytes), where chrono's serde form is 30 bytes of text.
+type Stamp = (i64, u32);
+
+fn stamp(time: &DateTime<Utc>) -> Stamp {
+    (time.timestamp(), time.timestamp_subsec_nanos())
+}
+
+fn time_of(key: &[u8], (secs, nanos): Stamp) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp(secs, nanos).ok_or_else(|| damaged(key, "time out of range"))
+}
+
+fn text_of<'a>(key: &[u8], bytes: &'a [u8]) -> Result<&'a str, StoreError> {
+    std::str::from_utf8(bytes).map_err(|e| damaged(key, e))
+}
+
+/// A record as stored: its id is its key and its cloud its tree, so
+/// neither is repeated in the value (schema 4).
+#[derive(Serialize)]
+struct StoredCustomerRef<'a> {
+    version: u64,
+    created: Stamp,
+    updated: Stamp,
+    company: &'a CompanyProfile,
+    billing: &'a BillingProfile,
+    permissions: &'a PurchasePermissions,
+}
+
+#[derive(Deserialize)]
+struct StoredCustomer {
+    version: u64,
+    created: Stamp,
+    updated: Stamp,
+    company: CompanyProfile,
+    billing: BillingProfile,
+    permissions: PurchasePermissions,
+}
+
 pub fn encode(c: &Customer) -> Result<Vec<u8>, StoreError> {
-    postcard::to_allocvec(c).map_err(encoding)
+    postcard::to_allocvec(&StoredCustomerRef {
+        version: c.version,
+        created: stamp(&c.created),
+        updated: stamp(&c.updated),
+        company: &c.company,
+        billing: &c.billing,
+        permissions: &c.permissions,
+    })
+    .map_err(encoding)
 }
 
-pub fn decode(key: &[u8], bytes: &[u8]) -> Result<Customer, StoreError> {
-    postcard::from_bytes(bytes).map_err(|e| damaged(key, e))
+/// The record stored under `key` (its id) in `cloud`'s tree.
+pub fn decode(cloud: Cloud, key: &[u8], bytes: &[u8]) -> Result<Customer, StoreError> {
+    let s: StoredCustomer = postcard::from_bytes(bytes).map_err(|e| damaged(key, e))?;
+    Ok(Customer {
+        id: text_of(key, key)?.to_string(),
+        cloud,
+        version: s.version,
+        created: time_of(key, s.created)?,
+        updated: time_of(key, s.updated)?,
+        company: s.company,
+        billing: s.billing,
+        permissions: s.permissions,
+    })
 }
 
-/// A record as schema 2 stored it (JSON); read once, by the upgrade.
-pub fn decode_json(key: &[u8], bytes: &[u8]) -> Result<Customer, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| damaged(key, e))
+/// A list row as the name index stores it: without the id, which ends the
+/// key. Fields in `Row`'s order.
+#[derive(Serialize, Deserialize)]
+struct StoredRow<'a> {
+    name: &'a str,
+    domain: &'a str,
+    contact: &'a str,
+    email: &'a str,
+    city: &'a str,
+    country: &'a str,
+    updated: i64,
+    version: u64,
 }
 
 pub fn encode_row(row: &Row) -> Result<Vec<u8>, StoreError> {
-    postcard::to_allocvec(row).map_err(encoding)
+    postcard::to_allocvec(&StoredRow {
+        name: &row.name,
+        domain: &row.domain,
+        contact: &row.contact,
+        email: &row.email,
+        city: &row.city,
+        country: &row.country,
+        updated: row.updated,
+        version: row.version,
+    })
+    .map_err(encoding)
 }
 
-pub fn decode_row<'a>(key: &[u8], bytes: &'a [u8]) -> Result<RowText<'a>, StoreError> {
-    postcard::from_bytes(bytes).map_err(|e| damaged(key, e))
+/// A row of the name index, borrowed from its key (the id follows the last
+/// `\0`: ids hold no control characters) and value.
+pub fn decode_row<'a>(key: &'a [u8], bytes: &'a [u8]) -> Result<RowText<'a>, StoreError> {
+    let s: StoredRow = postcard::from_bytes(bytes).map_err(|e| damaged(key, e))?;
+    let id = match key.iter().rposition(|&b| b == 0) {
+        Some(at) => text_of(key, &key[at + 1..])?,
+        None => return Err(damaged(key, "no id in the key")),
+    };
+    Ok(RowText {
+        id,
+        name: s.name,
+        domain: s.domain,
+        contact: s.contact,
+        email: s.email,
+        city: s.city,
+        country: s.country,
+        updated: s.updated,
+        version: s.version,
+    })
 }
 
-/// An audit entry as stored: every field always present, which postcard
-/// needs (`AuditEntry` leaves empty options out of its JSON).
-#[derive(Serialize, Deserialize)]
+/// An audit entry as stored: cloud, id and version are its key; every
+/// field always present, which postcard needs (`AuditEntry` leaves empty
+/// options out of its JSON).
+#[derive(Serialize)]
+struct StoredAuditRef<'a> {
+    time: Stamp,
+    operator: &'a str,
+    action: AuditAction,
+    changes: &'a [FieldChange],
+    reverts: Option<u64>,
+    role: Option<Role>,
+}
+
+#[derive(Deserialize)]
 struct StoredAudit {
-    time: chrono::DateTime<chrono::Utc>,
+    time: Stamp,
     operator: String,
-    cloud: Cloud,
-    id: String,
-    version: u64,
     action: AuditAction,
     changes: Vec<FieldChange>,
     reverts: Option<u64>,
@@ -49,28 +154,44 @@ struct StoredAudit {
 }
 
 pub fn encode_audit(e: &AuditEntry) -> Result<Vec<u8>, StoreError> {
-    let stored = StoredAudit {
-        time: e.time,
-        operator: e.operator.clone(),
-        cloud: e.cloud,
-        id: e.id.clone(),
-        version: e.version,
+    postcard::to_allocvec(&StoredAuditRef {
+        time: stamp(&e.time),
+        operator: &e.operator,
         action: e.action,
-        changes: e.changes.clone(),
+        changes: &e.changes,
         reverts: e.reverts,
         role: e.role,
-    };
-    postcard::to_allocvec(&stored).map_err(encoding)
+    })
+    .map_err(encoding)
+}
+
+/// Cloud, id and version of an audit key (`cloud \0 id \0 version`).
+fn audit_key_parts(key: &[u8]) -> Result<(Cloud, &str, u64), StoreError> {
+    let bad = || damaged(key, "not an audit key");
+    let cloud_end = key.iter().position(|&b| b == 0).ok_or_else(bad)?;
+    let cloud = Cloud::ALL
+        .into_iter()
+        .find(|c| c.key().as_bytes() == &key[..cloud_end])
+        .ok_or_else(bad)?;
+    let rest = &key[cloud_end + 1..];
+    let split = rest.len().checked_sub(9).ok_or_else(bad)?;
+    let (id, version) = rest.split_at(split);
+    if version[0] != 0 {
+        return Err(bad());
+    }
+    let version = <[u8; 8]>::try_from(&version[1..]).map_err(|_| bad())?;
+    Ok((cloud, text_of(key, id)?, u64::from_be_bytes(version)))
 }
 
 pub fn decode_audit(key: &[u8], bytes: &[u8]) -> Result<AuditEntry, StoreError> {
+    let (cloud, id, version) = audit_key_parts(key)?;
     let s: StoredAudit = postcard::from_bytes(bytes).map_err(|e| damaged(key, e))?;
     Ok(AuditEntry {
-        time: s.time,
+        time: time_of(key, s.time)?,
         operator: s.operator,
-        cloud: s.cloud,
-        id: s.id,
-        version: s.version,
+        cloud,
+        id: id.to_string(),
+        version,
         action: s.action,
         changes: s.changes,
         reverts: s.reverts,

@@ -17,6 +17,7 @@ mod error;
 mod head;
 mod import;
 mod keys;
+mod upgrade;
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -42,8 +43,10 @@ pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// The layout this konto writes. 1: customers and audit only (no schema key);
 /// 2: adds the name, domain and email indexes and the schema key; 3: values
 /// in postcard instead of JSON, list rows in the name index, customer counts
-/// in `meta`, no email index (nothing read it).
-pub const SCHEMA_VERSION: u64 = 3;
+/// in `meta`, no email index (nothing read it); 4: values no longer repeat
+/// what their key says (id, cloud, version) and hold times as numbers, not
+/// text (a fifth smaller).
+pub const SCHEMA_VERSION: u64 = 4;
 
 const META_SEEDED: &[u8] = b"seeded";
 const META_SCHEMA: &[u8] = b"schema";
@@ -106,7 +109,7 @@ impl Tx<'_> {
 
     fn get(&self, cloud: Cloud, id: &str) -> TxResult<Option<Customer>> {
         match self.customers(cloud).get(id.as_bytes())? {
-            Some(bytes) => Ok(Some(decode(id.as_bytes(), &bytes).map_err(abort)?)),
+            Some(bytes) => Ok(Some(decode(cloud, id.as_bytes(), &bytes).map_err(abort)?)),
             None => Ok(None),
         }
     }
@@ -257,6 +260,10 @@ impl StoreLock {
                 "its data file is not empty, but sled finds nothing in it",
             ));
         }
+        if store.schema()? == Some(3) {
+            // Rewritten into a fresh database, then opened as that.
+            return store.rebuild(upgrade::from_v3)?.open(cache_bytes);
+        }
         store.upgrade_schema()?;
         make_private(dir).map_err(|e| error::unreadable(dir, e))?;
         Ok(store)
@@ -354,58 +361,6 @@ impl Store {
         Ok(meta_empty && self.trees.commercial.is_empty() && self.trees.usgov.is_empty())
     }
 
-    /// Brings an older layout up to `SCHEMA_VERSION` in one transaction;
-    /// refuses a store written by a newer konto.
-    fn upgrade_schema(&self) -> Result<(), StoreError> {
-        let found = match self.schema()? {
-            Some(v) if v == SCHEMA_VERSION => return Ok(()),
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::TooNew {
-                    path: self.dir.clone(),
-                    found: v,
-                });
-            }
-            Some(v) => v,
-            // No schema key: a new store, or one from before it existed (1).
-            None => 1,
-        };
-        // Every older layout kept JSON values: read them all, write them
-        // back in postcard with the indexes, lists rows and counts rebuilt.
-        let mut records = Vec::new();
-        for tree in [&self.trees.commercial, &self.trees.usgov] {
-            for item in tree.iter() {
-                let (key, value) = item.map_err(|e| self.fail(e))?;
-                records.push(keys::decode_json(&key, &value)?);
-            }
-        }
-        let mut entries = Vec::new();
-        for item in self.trees.audit.iter() {
-            let (key, value) = item.map_err(|e| self.fail(e))?;
-            let entry: AuditEntry =
-                serde_json::from_slice(&value).map_err(|e| error::damaged(&key, e))?;
-            entries.push(entry);
-        }
-        self.trees.name.clear().map_err(|e| self.fail(e))?;
-        self.trees.domain.clear().map_err(|e| self.fail(e))?;
-        self.transact(|tx| {
-            for cloud in Cloud::ALL {
-                tx.meta.remove(keys::count_key(cloud))?;
-            }
-            for c in &records {
-                tx.put(None, c)?;
-            }
-            for e in &entries {
-                tx.put_audit(e)?;
-            }
-            tx.meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
-            Ok(())
-        })?;
-        if found >= 2 {
-            self.db.drop_tree("index/email").map_err(|e| self.fail(e))?;
-        }
-        self.make_durable()
-    }
-
     /// On the very first start (never seeded, no customers) writes the demo
     /// customers in one transaction. Returns how many were written.
     pub fn seed_if_new(&self, demo: &[Customer]) -> Result<usize, StoreError> {
@@ -446,7 +401,7 @@ impl Store {
         let mut out = Vec::new();
         for item in tree.iter() {
             let (key, value) = item.map_err(|e| self.fail(e))?;
-            out.push(decode(&key, &value)?);
+            out.push(decode(cloud, &key, &value)?);
         }
         Ok(out)
     }
@@ -466,7 +421,7 @@ impl Store {
             .get(id.as_bytes())
             .map_err(|e| self.fail(e))?
         {
-            Some(bytes) => Ok(Some(decode(id.as_bytes(), &bytes)?)),
+            Some(bytes) => Ok(Some(decode(cloud, id.as_bytes(), &bytes)?)),
             None => Ok(None),
         }
     }
@@ -725,9 +680,23 @@ impl Store {
     /// Rewrites the database into a fresh one and swaps it in: sled's files
     /// grow well beyond their data under random writes (a large import),
     /// and a rewrite in key order gives most of it back. Returns the sizes
-    /// in bytes before and after. The lock is held throughout; a crash at
-    /// any point leaves the old or the new database, complete.
+    /// in bytes before and after.
     pub fn compact(self) -> Result<(u64, u64), StoreError> {
+        let before = dir_size(&self.dir.join("sled"));
+        let lock = self.rebuild(|_, old, fresh| {
+            fresh.import(old.export());
+            Ok(())
+        })?;
+        Ok((before, dir_size(&lock.dir.join("sled"))))
+    }
+
+    /// Writes a fresh database with `fill(dir, old, fresh)` and swaps it in
+    /// for this one. The lock is held throughout (and handed back); a crash
+    /// at any point leaves the old or the new database, complete.
+    fn rebuild(
+        self,
+        fill: impl FnOnce(&Path, &sled::Db, &sled::Db) -> Result<(), StoreError>,
+    ) -> Result<StoreLock, StoreError> {
         let Store {
             db,
             dir,
@@ -741,13 +710,13 @@ impl Store {
         if fresh_dir.exists() {
             fs::remove_dir_all(&fresh_dir).map_err(|e| fail(&e))?;
         }
-        let before = dir_size(&live);
         {
             let fresh = sled::Config::new()
                 .path(&fresh_dir)
+                .cache_capacity(DEFAULT_CACHE_BYTES)
                 .open()
                 .map_err(|e| fail(&e))?;
-            fresh.import(db.export());
+            fill(&dir, &db, &fresh)?;
             fresh.flush().map_err(|e| fail(&e))?;
             File::open(fresh_dir.join("db"))
                 .and_then(|f| f.sync_all())
@@ -764,7 +733,7 @@ impl Store {
             .map_err(|e| fail(&e))?;
         fs::remove_dir_all(dir.join(REPLACED)).map_err(|e| fail(&e))?;
         make_private(&dir).map_err(|e| fail(&e))?;
-        Ok((before, dir_size(&live)))
+        Ok(StoreLock { dir, lock: _lock })
     }
 
     /// sled's `flush` ends in `sync_file_range`, which does not reach the disk's
