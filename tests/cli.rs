@@ -607,3 +607,22 @@ fn the_commands_messages_follow_the_language_and_the_exit_codes_do_not() {
         stderr(&out)
     );
 }
+
+#[test]
+fn every_command_says_what_it_does_in_the_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = stdout(&konto(dir.path(), &["--help"]));
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(commands.len() >= 10, "{help}");
+    for line in commands {
+        let mut words = line.split_whitespace();
+        let name = words.next().unwrap_or("");
+        assert!(words.next().is_some(), "`{name}` has no help text:\n{help}");
+    }
+    assert!(help.contains("gen         Add N generated"), "{help}");
+}

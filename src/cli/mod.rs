@@ -345,15 +345,17 @@ pub enum Cmd {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Add N generated, realistic customers to the cloud (deterministic:
-    /// the same seed gives the same customers), for trying konto out and
-    /// for benchmarks.
     /// Rewrite the store to give back the space sled keeps after large
     /// imports (a rewrite in key order; the store is locked meanwhile).
     Compact,
+    /// Add N generated, realistic customers to the cloud (deterministic:
+    /// the same seed gives the same customers), for trying konto out and
+    /// for benchmarks.
     Gen {
+        /// How many customers to add.
         #[arg(long, default_value_t = 1000)]
         count: usize,
+        /// Seed of the generator: the same seed gives the same customers.
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
