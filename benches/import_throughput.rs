@@ -54,7 +54,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .map_or(DEFAULT_CACHE_BYTES, |mb| mb * 1024 * 1024);
-    let store = Store::open(dir.path(), cache).expect("store");
+    let mut store = Store::open(dir.path(), cache).expect("store");
 
     let start = Instant::now();
     let incoming = read_csv(text.as_bytes(), Cloud::Commercial).expect("valid csv");

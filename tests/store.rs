@@ -667,3 +667,150 @@ fn a_kept_head_of_the_list_is_forgotten_by_the_next_write() {
     store.commit("ops", AuditAction::Update, &c).unwrap();
     assert_eq!(konto::store::read_head(dir.path(), Cloud::Commercial), None);
 }
+
+fn incoming(customers: Vec<Customer>) -> Vec<konto::exchange::Incoming> {
+    customers
+        .into_iter()
+        .enumerate()
+        .map(|(i, customer)| konto::exchange::Incoming {
+            location: konto::exchange::Location::Record(i + 1),
+            customer,
+            version_given: false,
+        })
+        .collect()
+}
+
+fn listed_ids(store: &Store) -> Vec<String> {
+    let mut listing = konto::listing::Listing::new(Cloud::Commercial);
+    store
+        .rows(Cloud::Commercial)
+        .fill(&mut listing, usize::MAX)
+        .unwrap();
+    listing
+        .by_name()
+        .iter()
+        .map(|&i| listing.get(i as usize).unwrap().id().to_string())
+        .collect()
+}
+
+#[test]
+fn a_large_import_is_written_by_a_rebuild_that_loses_and_breaks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = seeded(dir.path());
+    let before = store.customers(Cloud::Commercial).unwrap();
+    let templates = konto::demo::demo_customers().unwrap();
+    let generated = konto::generate::generate(
+        &templates,
+        konto::store::BULK_MIN + 500,
+        7,
+        Cloud::Commercial,
+    );
+    let plan = store.plan_import(incoming(generated), false).unwrap();
+    store.apply_import("gen", &plan).unwrap();
+    let total = before.len() + plan.new.len();
+    let generated_id = plan.new[0].id.clone();
+    assert_eq!(store.count(Cloud::Commercial).unwrap(), total);
+    assert_eq!(
+        store.count(Cloud::Usgov).unwrap(),
+        1,
+        "the other cloud kept"
+    );
+    assert_eq!(store.verify_indexes().unwrap(), Vec::<String>::new());
+    for c in &before {
+        assert_eq!(
+            store.get(Cloud::Commercial, &c.id).unwrap().as_ref(),
+            Some(c)
+        );
+    }
+    for c in &plan.new {
+        assert_eq!(
+            store.get(Cloud::Commercial, &c.id).unwrap().as_ref(),
+            Some(c)
+        );
+        let history = store.history(Cloud::Commercial, &c.id).unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].action, AuditAction::Import);
+    }
+    // The name index lists everyone, in name order.
+    let mut expected: Vec<Customer> = store.customers(Cloud::Commercial).unwrap();
+    expected.sort_by_key(|c| {
+        let (name, id) = konto::domain::sort_key(c);
+        (name, id.to_string())
+    });
+    let expected: Vec<String> = expected.into_iter().map(|c| c.id).collect();
+    assert_eq!(listed_ids(&store), expected);
+
+    // Everyone renamed and every other one moved to a new domain, in one
+    // import that is again large enough to be a rebuild: the old index
+    // entries go, the new ones come, each customer gets its second version.
+    let mut changed = store.customers(Cloud::Commercial).unwrap();
+    for (i, c) in changed.iter_mut().enumerate() {
+        c.company.name = format!("{} Neu", c.company.name);
+        if i % 2 == 0 {
+            c.company.domain = format!("neu{i}.onmicrosoft.com");
+        }
+    }
+    let old_domain = before[0].company.domain.clone();
+    let plan = store.plan_import(incoming(changed), false).unwrap();
+    assert_eq!(plan.updated.len(), total);
+    store.apply_import("jana", &plan).unwrap();
+    assert_eq!(store.count(Cloud::Commercial).unwrap(), total);
+    assert_eq!(store.verify_indexes().unwrap(), Vec::<String>::new());
+    let first = store
+        .get(Cloud::Commercial, &before[0].id)
+        .unwrap()
+        .unwrap();
+    assert!(first.company.name.ends_with(" Neu"));
+    assert_eq!(
+        store
+            .history(Cloud::Commercial, &generated_id)
+            .unwrap()
+            .len(),
+        2
+    );
+    let moved = store
+        .find_by_domain(Cloud::Commercial, &first.company.domain)
+        .unwrap();
+    assert_eq!(moved.map(|c| c.id), Some(first.id.clone()));
+    if first.company.domain != old_domain {
+        assert!(
+            store
+                .find_by_domain(Cloud::Commercial, &old_domain)
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert_eq!(listed_ids(&store).len(), total);
+    drop(store);
+    // What the rebuild wrote is what the next open finds.
+    let store = open(dir.path());
+    assert_eq!(store.count(Cloud::Commercial).unwrap(), total);
+    assert!(!dir.path().join("sled.compacting").exists());
+    assert!(!dir.path().join("sled.replaced").exists());
+}
+
+#[test]
+fn import_problems_are_reported_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let mut bad_email = sample_customer();
+    bad_email.id = "n-1".into();
+    bad_email.company.domain = "neu-1.onmicrosoft.com".into();
+    bad_email.billing.email = "not an email".into();
+    // The same id again: found by an earlier check than the email.
+    let mut twice = bad_email.clone();
+    twice.billing.email = "ok@example.com".into();
+    let Err(konto::store::ImportRefused::Invalid(problems)) =
+        store.plan_import(incoming(vec![bad_email, twice]), false)
+    else {
+        panic!("import accepted");
+    };
+    let order: Vec<String> = problems.iter().map(|p| p.location.to_string()).collect();
+    assert_eq!(order.len(), 2, "{problems:?}");
+    assert!(
+        order[0].contains('1') && order[1].contains('2'),
+        "{order:?}"
+    );
+    assert_eq!(problems[0].field.as_deref(), Some("Email"));
+    assert_eq!(problems[1].field, None);
+}

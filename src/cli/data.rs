@@ -75,7 +75,7 @@ fn problems_in(problems: &[ImportProblem], file: &Path) -> String {
 
 #[allow(clippy::too_many_arguments)]
 pub fn import(
-    store: &Store,
+    store: &mut Store,
     cloud: Cloud,
     operator: &str,
     file: &Path,
@@ -287,7 +287,7 @@ pub fn show(
 /// `konto gen`: generated customers through the same checks and writes as
 /// an import.
 pub fn gen_customers(
-    store: &Store,
+    store: &mut Store,
     cloud: Cloud,
     operator: &str,
     count: usize,

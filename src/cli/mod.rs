@@ -515,7 +515,7 @@ pub fn main() -> ExitCode {
             Err(code) => code,
         };
     }
-    let store = match Store::open(&dir, cli.cache_mb.saturating_mul(1024 * 1024)) {
+    let mut store = match Store::open(&dir, cli.cache_mb.saturating_mul(1024 * 1024)) {
         Ok(store) => store.with_policy(policy).with_role(cli.access().role),
         Err(e) => return fail(store_error_code(&e), e),
     };
@@ -545,7 +545,7 @@ pub fn main() -> ExitCode {
             verbose,
         }) => allowed(access.may_edit()).and_then(|()| {
             data::import(
-                &store, cloud, &operator, &file, format, dry_run, force, verbose, access,
+                &mut store, cloud, &operator, &file, format, dry_run, force, verbose, access,
             )
         }),
         Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), format),
@@ -570,7 +570,7 @@ pub fn main() -> ExitCode {
         }
         Some(Cmd::CommitLoop { count }) => edit::commit_loop(&store, &operator, count),
         Some(Cmd::Gen { count, seed }) => allowed(access.may_change_permissions())
-            .and_then(|()| data::gen_customers(&store, cloud, &operator, count, seed)),
+            .and_then(|()| data::gen_customers(&mut store, cloud, &operator, count, seed)),
         Some(Cmd::Config { action }) => Err(config_command(action)),
         // Handled above.
         Some(Cmd::Compact) => Ok(()),

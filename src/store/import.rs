@@ -1,16 +1,18 @@
 //! Imports: plan everything first (validation, versions, duplicates), then
 //! write in batches of transactions; a failed batch rolls back the ones
-//! before it, so from the operator's view an import is all or nothing.
+//! before it, so from the operator's view an import is all or nothing. A
+//! large import (and `konto gen`) is written by a rebuild instead (`bulk`).
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 
+use super::bulk::Write;
 use super::{Store, StoreError, Tx, TxResult, keys};
 use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
-use crate::exchange::{ImportProblem, Incoming};
+use crate::exchange::{ImportProblem, Incoming, Location};
 use crate::t;
-use crate::validate::check_record;
+use crate::validate::{FieldError, Policy, check_record};
 
 /// Records per transaction: large enough to be fast, small enough that
 /// sled's transaction buffers stay modest.
@@ -67,24 +69,30 @@ impl Store {
         incoming: Vec<Incoming>,
         force: bool,
     ) -> Result<ImportPlan, ImportRefused> {
-        let mut problems = Vec::new();
+        // (record number, problem): sorted by record at the end, as the
+        // checks run in passes.
+        let mut problems: Vec<(usize, ImportProblem)> = Vec::new();
         let mut conflicts = Vec::new();
         let mut plan = ImportPlan::default();
         let mut seen_ids = BTreeSet::new();
         let mut new_domains: HashMap<String, String> = HashMap::new();
         let now = Utc::now();
-        for record in incoming {
+        let problem = |location: &Location, field: Option<&str>, reason: String, c: &Customer| {
+            ImportProblem {
+                location: location.clone(),
+                customer: who(c),
+                field: field.map(|k| label_for_key(k).to_string()),
+                reason,
+            }
+        };
+        // First pass: identity (stored or new, unique in the file).
+        let mut identified = Vec::with_capacity(incoming.len());
+        for (n, record) in incoming.into_iter().enumerate() {
             let Incoming {
                 location,
                 mut customer,
                 version_given,
             } = record;
-            let problem = |field: Option<&str>, reason: String, c: &Customer| ImportProblem {
-                location: location.clone(),
-                customer: who(c),
-                field: field.map(|k| label_for_key(k).to_string()),
-                reason,
-            };
             let stored = if customer.id.trim().is_empty() {
                 None
             } else {
@@ -102,28 +110,42 @@ impl Store {
             }
             // Keys end in the id after a `\0`: a control character in it
             // would make one customer's keys look like another's.
-            if customer.id.chars().any(char::is_control) {
-                problems.push(problem(None, t!("import.bad_id").to_string(), &customer));
-                continue;
+            let reason = if customer.id.chars().any(char::is_control) {
+                Some(t!("import.bad_id"))
+            } else if !seen_ids.insert((customer.cloud, customer.id.clone())) {
+                Some(t!("import.duplicate_id"))
+            } else {
+                None
+            };
+            match reason {
+                Some(reason) => {
+                    problems.push((n, problem(&location, None, reason.to_string(), &customer)))
+                }
+                None => identified.push((n, location, customer, version_given, stored)),
             }
-            if !seen_ids.insert((customer.cloud, customer.id.clone())) {
-                problems.push(problem(
-                    None,
-                    t!("import.duplicate_id").to_string(),
-                    &customer,
-                ));
-                continue;
-            }
-            let normalised = match check_record(&customer, &self.policy) {
-                Ok(n) => n,
+        }
+        // Second pass, on every core: the field checks (the costly part).
+        let checked = check_all(&identified, &self.policy);
+        // Third pass: domains, versions, what changes.
+        for ((n, location, customer, version_given, stored), checked) in
+            identified.into_iter().zip(checked)
+        {
+            let problem = |field: Option<&str>, reason: String, c: &Customer| {
+                (n, problem(&location, field, reason, c))
+            };
+            let normalised = match checked {
+                Ok(c) => c,
                 Err(errors) => {
                     for e in errors {
-                        problems.push(ImportProblem {
-                            location: location.clone(),
-                            customer: who(&customer),
-                            field: Some(crate::domain::spec(e.field).title().to_string()),
-                            reason: e.message,
-                        });
+                        problems.push((
+                            n,
+                            ImportProblem {
+                                location: location.clone(),
+                                customer: who(&customer),
+                                field: Some(crate::domain::spec(e.field).title().to_string()),
+                                reason: e.message,
+                            },
+                        ));
                     }
                     continue;
                 }
@@ -170,16 +192,19 @@ impl Store {
                         if force {
                             plan.forced += 1;
                         } else {
-                            conflicts.push(problem(
-                                None,
-                                t!(
-                                    "import.based_on",
-                                    based_on = next.version,
-                                    stored = stored.version,
-                                    fields = self.changed_since(&stored, next.version)
-                                ),
-                                &next,
-                            ));
+                            conflicts.push(
+                                problem(
+                                    None,
+                                    t!(
+                                        "import.based_on",
+                                        based_on = next.version,
+                                        stored = stored.version,
+                                        fields = self.changed_since(&stored, next.version)
+                                    ),
+                                    &next,
+                                )
+                                .1,
+                            );
                             continue;
                         }
                     }
@@ -194,7 +219,10 @@ impl Store {
             }
         }
         if !problems.is_empty() {
-            return Err(ImportRefused::Invalid(problems));
+            problems.sort_by_key(|(n, _)| *n);
+            return Err(ImportRefused::Invalid(
+                problems.into_iter().map(|(_, p)| p).collect(),
+            ));
         }
         if !conflicts.is_empty() {
             return Err(ImportRefused::Conflicts(conflicts));
@@ -226,7 +254,10 @@ impl Store {
 
     /// Writes a plan. Batches are transactions; if one fails, the batches
     /// already written are rolled back and the error returned.
-    pub fn apply_import(&self, operator: &str, plan: &ImportPlan) -> Result<(), StoreError> {
+    /// A large one (`bulk::BULK_MIN` records and a fifth of the store or
+    /// more) is written by rebuilding the database instead: all or nothing
+    /// by itself, and several times faster.
+    pub fn apply_import(&mut self, operator: &str, plan: &ImportPlan) -> Result<(), StoreError> {
         let entry = |c: &Customer, changes: Vec<FieldChange>| AuditEntry {
             time: c.updated,
             operator: operator.to_string(),
@@ -244,16 +275,29 @@ impl Store {
             .map(|c| (None, c))
             .chain(plan.updated.iter().map(|(old, new)| (Some(old), new)))
             .collect();
+        // A created customer's entry does not repeat the record (its first
+        // version is the record as created); that halves what a large
+        // import writes.
+        let changes = |old: Option<&Customer>, new: &Customer| {
+            old.map(|old| old.diff(new)).unwrap_or_default()
+        };
+        if self.prefers_bulk(writes.len())? {
+            let bulk: Vec<Write> = writes
+                .iter()
+                .map(|&(old, new)| Write {
+                    old,
+                    new,
+                    entry: entry(new, changes(old, new)),
+                })
+                .collect();
+            return self.write_bulk(&bulk);
+        }
         let mut done = 0;
         for batch in writes.chunks(BATCH) {
             let result = self.transact(|tx| {
-                for (old, new) in batch {
-                    // A created customer's entry does not repeat the record
-                    // (its first version is the record as created); that
-                    // halves what a large import writes.
-                    let changes = old.map(|old| old.diff(new)).unwrap_or_default();
-                    tx.put(*old, new)?;
-                    tx.put_audit(&entry(new, changes))?;
+                for &(old, new) in batch {
+                    tx.put(old, new)?;
+                    tx.put_audit(&entry(new, changes(old, new)))?;
                 }
                 Ok(())
             });
@@ -295,4 +339,37 @@ impl Tx<'_> {
         }
         self.add_to_count(c.cloud, -1)
     }
+}
+
+/// `check_record` of every record, on as many threads as there are cores
+/// (validation, phone numbers above all, is most of an import's planning).
+fn check_all<T>(
+    records: &[(usize, Location, Customer, bool, T)],
+    policy: &Policy,
+) -> Vec<Result<Customer, Vec<FieldError>>>
+where
+    T: Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = records.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, _, c, _, _)| check_record(c, policy))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(results) => results,
+                // A check that panicked is a bug; fail loudly, not silently.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }

@@ -13,6 +13,7 @@
 //! (flushed and fsynced) before `commit` returns.
 
 mod backup;
+mod bulk;
 mod error;
 mod head;
 mod import;
@@ -27,6 +28,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 pub use backup::{Backup, newest_backup};
+pub use bulk::BULK_MIN;
 pub use error::StoreError;
 pub use head::{HEAD_ROWS, Head, read_head};
 pub use import::{ImportPlan, ImportRefused};
@@ -64,6 +66,8 @@ pub struct Store {
     db: sled::Db,
     dir: PathBuf,
     trees: Trees,
+    /// sled's page cache, as opened (a rebuilt database is opened alike).
+    cache_bytes: u64,
     /// The rules every commit is checked against.
     policy: Policy,
     /// Recorded in every audit entry.
@@ -220,35 +224,12 @@ impl StoreLock {
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.
         let had_data = fs::metadata(dir.join("sled").join("db")).is_ok_and(|m| m.len() > 0);
-        let config = sled::Config::new()
-            .path(dir.join("sled"))
-            .cache_capacity(cache_bytes);
-        // With konto.lock held, sled's own file lock can only be held by a
-        // store of this process that is still shutting down: wait for it.
-        let mut tries = 0;
-        let db = loop {
-            match config.open() {
-                Ok(db) => break db,
-                Err(e) if tries < 50 && e.to_string().contains("could not acquire lock") => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => return Err(error::damaged_store(dir, e)),
-            }
-        };
-        let open = |name: &str| db.open_tree(name).map_err(|e| error::damaged_store(dir, e));
-        let trees = Trees {
-            commercial: open("customers/commercial")?,
-            usgov: open("customers/usgov")?,
-            audit: open("audit")?,
-            name: open("index/name")?,
-            domain: open("index/domain")?,
-            meta: open("meta")?,
-        };
+        let (db, trees) = open_db(dir, cache_bytes)?;
         let store = Store {
             db,
             dir: dir.to_path_buf(),
             trees,
+            cache_bytes,
             policy: Policy::default(),
             role: Role::Admin,
             _lock: lock,
@@ -262,12 +243,42 @@ impl StoreLock {
         }
         if store.schema()? == Some(3) {
             // Rewritten into a fresh database, then opened as that.
-            return store.rebuild(upgrade::from_v3)?.open(cache_bytes);
+            return store.rebuild(&upgrade::from_v3)?.open(cache_bytes);
         }
         store.upgrade_schema()?;
         make_private(dir).map_err(|e| error::unreadable(dir, e))?;
         Ok(store)
     }
+}
+
+/// Opens sled in `dir/sled` and every tree konto keeps.
+fn open_db(dir: &Path, cache_bytes: u64) -> Result<(sled::Db, Trees), StoreError> {
+    let config = sled::Config::new()
+        .path(dir.join("sled"))
+        .cache_capacity(cache_bytes);
+    // With konto.lock held, sled's own file lock can only be held by a
+    // store of this process that is still shutting down: wait for it.
+    let mut tries = 0;
+    let db = loop {
+        match config.open() {
+            Ok(db) => break db,
+            Err(e) if tries < 50 && e.to_string().contains("could not acquire lock") => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(error::damaged_store(dir, e)),
+        }
+    };
+    let open = |name: &str| db.open_tree(name).map_err(|e| error::damaged_store(dir, e));
+    let trees = Trees {
+        commercial: open("customers/commercial")?,
+        usgov: open("customers/usgov")?,
+        audit: open("audit")?,
+        name: open("index/name")?,
+        domain: open("index/domain")?,
+        meta: open("meta")?,
+    };
+    Ok((db, trees))
 }
 
 impl Store {
@@ -683,7 +694,7 @@ impl Store {
     /// in bytes before and after.
     pub fn compact(self) -> Result<(u64, u64), StoreError> {
         let before = dir_size(&self.dir.join("sled"));
-        let lock = self.rebuild(|_, old, fresh| {
+        let lock = self.rebuild(&|_, old, fresh| {
             fresh.import(old.export());
             Ok(())
         })?;
@@ -693,10 +704,8 @@ impl Store {
     /// Writes a fresh database with `fill(dir, old, fresh)` and swaps it in
     /// for this one. The lock is held throughout (and handed back); a crash
     /// at any point leaves the old or the new database, complete.
-    fn rebuild(
-        self,
-        fill: impl FnOnce(&Path, &sled::Db, &sled::Db) -> Result<(), StoreError>,
-    ) -> Result<StoreLock, StoreError> {
+    fn rebuild(self, fill: Fill) -> Result<StoreLock, StoreError> {
+        write_fresh(&self.dir, &self.db, fill)?;
         let Store {
             db,
             dir,
@@ -704,36 +713,23 @@ impl Store {
             _lock,
             ..
         } = self;
-        let fail = |e: &dyn std::fmt::Display| error::unreadable(&dir, e);
-        let live = dir.join("sled");
-        let fresh_dir = dir.join(COMPACTING);
-        if fresh_dir.exists() {
-            fs::remove_dir_all(&fresh_dir).map_err(|e| fail(&e))?;
-        }
-        {
-            let fresh = sled::Config::new()
-                .path(&fresh_dir)
-                .cache_capacity(DEFAULT_CACHE_BYTES)
-                .open()
-                .map_err(|e| fail(&e))?;
-            fill(&dir, &db, &fresh)?;
-            fresh.flush().map_err(|e| fail(&e))?;
-            File::open(fresh_dir.join("db"))
-                .and_then(|f| f.sync_all())
-                .map_err(|e| fail(&e))?;
-        }
         drop(trees);
         drop(db);
-        // The swap: old aside, new in place, old gone. `open` finishes a
-        // swap a crash interrupted.
-        fs::rename(&live, dir.join(REPLACED)).map_err(|e| fail(&e))?;
-        fs::rename(&fresh_dir, &live).map_err(|e| fail(&e))?;
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| fail(&e))?;
-        fs::remove_dir_all(dir.join(REPLACED)).map_err(|e| fail(&e))?;
-        make_private(&dir).map_err(|e| fail(&e))?;
+        swap_in_fresh(&dir)?;
         Ok(StoreLock { dir, lock: _lock })
+    }
+
+    /// `rebuild`, keeping this store open: on the fresh database once it is
+    /// swapped in.
+    pub(crate) fn rebuild_in_place(&mut self, fill: Fill) -> Result<(), StoreError> {
+        write_fresh(&self.dir, &self.db, fill)?;
+        // Nothing may write to the old database after this point.
+        self.db.flush().map_err(|e| self.fail(e))?;
+        swap_in_fresh(&self.dir)?;
+        let (db, trees) = open_db(&self.dir, self.cache_bytes)?;
+        self.trees = trees;
+        self.db = db;
+        Ok(())
     }
 
     /// sled's `flush` ends in `sync_file_range`, which does not reach the disk's
@@ -744,6 +740,40 @@ impl Store {
             .and_then(|f| f.sync_all())
             .map_err(|e| self.fail(e))
     }
+}
+
+/// What writes a rebuilt database: `fill(dir, old, fresh)`.
+type Fill<'a> = &'a dyn Fn(&Path, &sled::Db, &sled::Db) -> Result<(), StoreError>;
+
+/// Writes the fresh database beside the live one, durably.
+fn write_fresh(dir: &Path, old: &sled::Db, fill: Fill) -> Result<(), StoreError> {
+    let fail = |e: &dyn std::fmt::Display| error::unreadable(dir, e);
+    let fresh_dir = dir.join(COMPACTING);
+    if fresh_dir.exists() {
+        fs::remove_dir_all(&fresh_dir).map_err(|e| fail(&e))?;
+    }
+    let fresh = sled::Config::new()
+        .path(&fresh_dir)
+        .cache_capacity(DEFAULT_CACHE_BYTES)
+        .open()
+        .map_err(|e| fail(&e))?;
+    fill(dir, old, &fresh)?;
+    fresh.flush().map_err(|e| fail(&e))?;
+    File::open(fresh_dir.join("db"))
+        .and_then(|f| f.sync_all())
+        .map_err(|e| fail(&e))
+}
+
+/// The swap: old aside, new in place, old gone. `open` finishes a swap a
+/// crash interrupted (`finish_compaction`).
+fn swap_in_fresh(dir: &Path) -> Result<(), StoreError> {
+    let fail = |e: std::io::Error| error::unreadable(dir, e);
+    let live = dir.join("sled");
+    fs::rename(&live, dir.join(REPLACED)).map_err(fail)?;
+    fs::rename(dir.join(COMPACTING), &live).map_err(fail)?;
+    File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
+    fs::remove_dir_all(dir.join(REPLACED)).map_err(fail)?;
+    make_private(dir).map_err(fail)
 }
 
 /// Where `compact` writes the fresh database, and where it puts the old one

@@ -1,0 +1,193 @@
+//! Large imports (and `konto gen`) written by rebuilding the database with
+//! the new records merged in, tree by tree in key order, instead of as
+//! thousands of transactions.
+//!
+//! sled inserts in key order into a fresh tree are several times cheaper
+//! than random inserts into a grown one, and leave a compact file (random
+//! inserts leave segments up to half garbage). The rebuilt database is
+//! swapped in only when complete and durable (`Store::rebuild_in_place`),
+//! so a bulk write is all or nothing like a transaction, and a crash at
+//! any point leaves the store as it was before or after it.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::error;
+use super::keys::{self, Index};
+use super::{Store, StoreError};
+use crate::domain::{AuditEntry, Cloud, Customer};
+
+/// Below this many records an import is written as transactions.
+pub const BULK_MIN: usize = 1_000;
+
+/// A bulk write must be at least this fraction (1/n) of the customers
+/// already stored, or copying them would cost more than it saves.
+const BULK_SHARE: usize = 5;
+
+/// One record to write: the stored version it replaces (if any), the new
+/// one, and its audit entry.
+pub struct Write<'a> {
+    pub old: Option<&'a Customer>,
+    pub new: &'a Customer,
+    pub entry: AuditEntry,
+}
+
+/// What a tree gets added, by key (sorted), each pointing at its write.
+struct Additions {
+    keys: Vec<(Vec<u8>, usize)>,
+    /// Keys the writes take away (index entries of a changed name or domain).
+    removed: HashSet<Vec<u8>>,
+}
+
+/// Which value a tree holds for a write.
+#[derive(Clone, Copy)]
+enum Part {
+    Record,
+    Index(Index),
+    Audit,
+}
+
+impl Store {
+    /// Whether `writes` records are better written by a rebuild.
+    pub(super) fn prefers_bulk(&self, writes: usize) -> Result<bool, StoreError> {
+        let stored: usize = Cloud::ALL
+            .into_iter()
+            .map(|c| self.count(c))
+            .sum::<Result<_, _>>()?;
+        Ok(writes >= BULK_MIN && writes.saturating_mul(BULK_SHARE) >= stored)
+    }
+
+    /// Writes every record of `writes` (each with its audit entry) by
+    /// rebuilding the database with them merged in.
+    pub(super) fn write_bulk(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+        super::head::forget_heads(&self.dir);
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut counts = Vec::new();
+        for cloud in Cloud::ALL {
+            let added = writes
+                .iter()
+                .filter(|w| w.old.is_none() && w.new.cloud == cloud)
+                .count();
+            counts.push((keys::count_key(cloud), (self.count(cloud)? + added) as u64));
+        }
+        let fill = |dir: &Path, old: &sled::Db, fresh: &sled::Db| {
+            // Two trees at a time: sled's inserts are CPU-bound and the
+            // trees independent.
+            let (left, right): (Vec<_>, Vec<_>) = old
+                .tree_names()
+                .into_iter()
+                .enumerate()
+                .partition(|(i, _)| i % 2 == 0);
+            let copy = |names: Vec<(usize, sled::IVec)>| -> Result<(), StoreError> {
+                for (_, name) in names {
+                    copy_tree(dir, old, fresh, &name, writes, &counts)?;
+                }
+                Ok(())
+            };
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| copy(right));
+                let here = copy(left);
+                let there = other
+                    .join()
+                    .unwrap_or_else(|_| Err(error::unreadable(dir, "a copying thread failed")));
+                here.and(there)
+            })
+        };
+        self.rebuild_in_place(&fill)
+    }
+}
+
+/// Copies tree `name` of `old` into `fresh`, with what `writes` add to it
+/// merged in key order.
+fn copy_tree(
+    dir: &Path,
+    old: &sled::Db,
+    fresh: &sled::Db,
+    name: &[u8],
+    writes: &[Write],
+    counts: &[(Vec<u8>, u64)],
+) -> Result<(), StoreError> {
+    let fail = |e: sled::Error| error::unreadable(dir, e);
+    let from = old.open_tree(name).map_err(fail)?;
+    let to = fresh.open_tree(name).map_err(fail)?;
+    if name == b"meta" {
+        for item in from.iter() {
+            let (key, value) = item.map_err(fail)?;
+            to.insert(key, value).map_err(fail)?;
+        }
+        for (key, count) in counts {
+            to.insert(key.as_slice(), &count.to_be_bytes())
+                .map_err(fail)?;
+        }
+        return Ok(());
+    }
+    let Some((part, additions)) = additions(name, writes) else {
+        for item in from.iter() {
+            let (key, value) = item.map_err(fail)?;
+            to.insert(key, value).map_err(fail)?;
+        }
+        return Ok(());
+    };
+    let value = |i: usize| -> Result<Vec<u8>, StoreError> {
+        let w = &writes[i];
+        match part {
+            Part::Record => keys::encode(w.new),
+            Part::Index(index) => keys::index_value(index, w.new),
+            Part::Audit => keys::encode_audit(&w.entry),
+        }
+    };
+    let mut adding = additions.keys.iter().peekable();
+    for item in from.iter() {
+        let (key, stored) = item.map_err(fail)?;
+        let mut replaced = false;
+        while let Some((new_key, i)) = adding.next_if(|(k, _)| k.as_slice() <= &key[..]) {
+            replaced |= new_key.as_slice() == &key[..];
+            to.insert(new_key.as_slice(), value(*i)?).map_err(fail)?;
+        }
+        if !replaced && !additions.removed.contains(&key[..]) {
+            to.insert(key, stored).map_err(fail)?;
+        }
+    }
+    for (new_key, i) in adding {
+        to.insert(new_key.as_slice(), value(*i)?).map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// What `writes` add to tree `name` and what it holds for them, or `None`
+/// for a tree they leave alone.
+fn additions(name: &[u8], writes: &[Write]) -> Option<(Part, Additions)> {
+    let cloud = Cloud::ALL
+        .into_iter()
+        .find(|c| name == format!("customers/{}", c.key()).as_bytes());
+    let part = match (cloud, name) {
+        (Some(_), _) => Part::Record,
+        (None, b"audit") => Part::Audit,
+        (None, b"index/name") => Part::Index(Index::Name),
+        (None, b"index/domain") => Part::Index(Index::Domain),
+        _ => return None,
+    };
+    let mut removed = HashSet::new();
+    let mut keys: Vec<(Vec<u8>, usize)> = Vec::new();
+    for (i, w) in writes.iter().enumerate() {
+        let key = match part {
+            Part::Record if Some(w.new.cloud) == cloud => w.new.id.as_bytes().to_vec(),
+            Part::Record => continue,
+            Part::Audit => keys::audit_key(w.new.cloud, &w.new.id, w.new.version),
+            Part::Index(index) => {
+                let key = keys::index_key(index, w.new);
+                if let Some(old) = w.old {
+                    let old_key = keys::index_key(index, old);
+                    if old_key != key {
+                        removed.insert(old_key);
+                    }
+                }
+                key
+            }
+        };
+        keys.push((key, i));
+    }
+    keys.sort_unstable();
+    Some((part, Additions { keys, removed }))
+}
