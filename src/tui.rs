@@ -254,7 +254,10 @@ fn run_with(
                         app::update(&mut state, action);
                         continue;
                     }
-                    Err(TryRecvError::Disconnected) => loader = None,
+                    Err(TryRecvError::Disconnected) => {
+                        loader = None;
+                        give_back_freed_memory();
+                    }
                     Err(TryRecvError::Empty) => {}
                 }
             }
@@ -471,6 +474,17 @@ fn open_list(
         }
     });
     Ok((loaded, Some(receiver)))
+}
+
+/// The loader's chunks were allocated in its thread's malloc arena and
+/// freed here; glibc keeps such memory unless asked (tens of MB at a
+/// million rows).
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Reads the full records the screen needs (the selected customer, marked
