@@ -17,7 +17,7 @@ use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::domain::{Cloud, Customer};
-use crate::listing::{Listing, Row, RowText};
+use crate::listing::{Listing, Row, RowRef, RowText};
 
 /// The text of one customer a query looks at.
 #[derive(Clone, Copy, Debug)]
@@ -119,18 +119,36 @@ enum Field {
 }
 
 impl Field {
+    const ALL: [Field; 8] = [
+        Field::Country,
+        Field::Cloud,
+        Field::Name,
+        Field::Domain,
+        Field::Email,
+        Field::Contact,
+        Field::City,
+        Field::Id,
+    ];
+
+    /// The field's prefix in a query (`city:`), without the colon.
+    fn prefix(self) -> &'static str {
+        match self {
+            Field::Country => "country",
+            Field::Cloud => "cloud",
+            Field::Name => "name",
+            Field::Domain => "domain",
+            Field::Email => "email",
+            Field::Contact => "contact",
+            Field::City => "city",
+            Field::Id => "id",
+        }
+    }
+
     fn parse(prefix: &str) -> Option<Field> {
-        Some(match prefix {
-            "country" => Field::Country,
-            "cloud" => Field::Cloud,
-            "name" | "company" => Field::Name,
-            "domain" => Field::Domain,
-            "email" => Field::Email,
-            "contact" => Field::Contact,
-            "city" => Field::City,
-            "id" => Field::Id,
-            _ => return None,
-        })
+        if prefix == "company" {
+            return Some(Field::Name);
+        }
+        Field::ALL.into_iter().find(|f| f.prefix() == prefix)
     }
 
     fn value<'a>(self, f: &Fields<'a>) -> &'a str {
@@ -368,9 +386,10 @@ impl Query {
         Some((total, matched_fields))
     }
 
-    /// Which characters (char indices) of `text` the query's words match,
-    /// for highlighting a field on screen.
-    pub fn highlights(&self, text: &str, matcher: &mut Matcher) -> Vec<u32> {
+    /// Char indices of `text`, the value of `field` (or of any field:
+    /// `None`), that the query's words match: its plain words, and the
+    /// words given for that field (`city:mün`).
+    fn highlights_in(&self, field: Option<Field>, text: &str, matcher: &mut Matcher) -> Vec<u32> {
         let mut indices = Vec::new();
         if text.is_empty() {
             return indices;
@@ -381,9 +400,55 @@ impl Query {
             let haystack = scratch.one(text, word.folded);
             word.atom.indices(haystack, matcher, &mut indices);
         }
+        for (_, atom, folded) in self
+            .fields
+            .iter()
+            .filter(|(f, atom, _)| Some(*f) == field && !atom.negative)
+        {
+            let haystack = scratch.one(text, *folded);
+            atom.indices(haystack, matcher, &mut indices);
+        }
         indices.sort_unstable();
         indices.dedup();
         indices
+    }
+
+    /// What to highlight in text that is not one field of a customer.
+    pub fn highlights(&self, text: &str, matcher: &mut Matcher) -> Vec<u32> {
+        self.highlights_in(None, text, matcher)
+    }
+
+    /// What to highlight in a row's company name and domain, the fields the
+    /// list shows.
+    pub fn row_highlights(&self, row: &RowRef, matcher: &mut Matcher) -> (Vec<u32>, Vec<u32>) {
+        (
+            self.highlights_in(Some(Field::Name), row.name(), matcher),
+            self.highlights_in(Some(Field::Domain), row.domain(), matcher),
+        )
+    }
+
+    /// For a row listed because of a field the list does not show
+    /// (contact, email, city): that field's prefix as the query syntax
+    /// writes it, its text and what to highlight in it; the first such
+    /// field that matches.
+    pub fn hidden_match<'a>(
+        &self,
+        row: &RowRef<'a>,
+        matcher: &mut Matcher,
+    ) -> Option<(&'static str, &'a str, Vec<u32>)> {
+        if self.is_empty() {
+            return None;
+        }
+        [
+            (Field::Contact, row.contact()),
+            (Field::Email, row.email()),
+            (Field::City, row.city()),
+        ]
+        .into_iter()
+        .find_map(|(field, text)| {
+            let hits = self.highlights_in(Some(field), text, matcher);
+            (!hits.is_empty()).then_some((field.prefix(), text, hits))
+        })
     }
 
     /// For the CLI and small lists: whether a whole customer matches

@@ -194,6 +194,33 @@ fn the_characters_the_filter_matched_are_marked() {
 }
 
 #[test]
+fn a_row_listed_for_a_field_the_list_does_not_show_shows_that_field() {
+    for query in ["stuttg", "city:stuttg"] {
+        let mut s = sized(120, 35);
+        press(&mut s, &[key(KeyCode::Char('/'))]);
+        type_text(&mut s, query);
+        let buffer = buffer(&s, 120, 35);
+        let row: String = (1..60).map(|x| buffer[(x, 2)].symbol()).collect();
+        assert!(row.contains("city:Stuttgart"), "{query}: {row}");
+        let marked: String = (1..60)
+            .filter(|&x| buffer[(x, 2)].modifier.contains(Modifier::UNDERLINED))
+            .map(|x| buffer[(x, 2)].symbol())
+            .collect();
+        assert_eq!(marked.to_lowercase(), "stuttg", "{query}: {row}");
+    }
+    // Matched in the name: the domain stays.
+    let mut s = sized(120, 35);
+    press(&mut s, &[key(KeyCode::Char('/'))]);
+    type_text(&mut s, "zeppelin");
+    let lines = render(&s, 120, 35);
+    assert!(
+        lines[2].contains("zeppelin.onmicrosoft.com"),
+        "{}",
+        lines[2]
+    );
+}
+
+#[test]
 fn data_with_control_characters_is_drawn_harmlessly() {
     let mut customers = customers();
     customers[0].company.name = "Evil\u{1b}]52;c;aGk=\u{7}\u{202E}Corp".into();

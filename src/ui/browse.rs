@@ -144,13 +144,23 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
                 (_, false) => "  ",
             };
             let mut spans = vec![Span::styled(mark, theme().changed)];
-            let mut marked = |text: &str, columns: usize, style: Style| {
-                let hits = query.highlights(text, &mut matcher);
-                fit_marked(text, columns, &hits, style, style.patch(theme().matched))
+            let marked = |text: &str, columns: usize, hits: &[u32], style: Style| {
+                fit_marked(text, columns, hits, style, style.patch(theme().matched))
             };
-            spans.extend(marked(row.name(), name_columns, name_style));
+            let (name_hits, mut domain_hits) = query.row_highlights(&row, &mut matcher);
+            let mut second = row.domain().to_string();
+            if name_hits.is_empty() && domain_hits.is_empty() {
+                // Listed for a field the list does not show: that field, as
+                // the query would name it, takes the domain's place.
+                if let Some((prefix, text, hits)) = query.hidden_match(&row, &mut matcher) {
+                    let shift = prefix.chars().count() as u32 + 1;
+                    second = format!("{prefix}:{text}");
+                    domain_hits = hits.into_iter().map(|i| i + shift).collect();
+                }
+            }
+            spans.extend(marked(row.name(), name_columns, &name_hits, name_style));
             spans.push(Span::styled(" ", name_style));
-            spans.extend(marked(row.domain(), domain_columns, domain_style));
+            spans.extend(marked(&second, domain_columns, &domain_hits, domain_style));
             Line::from(spans)
         })
         .collect();
