@@ -1,15 +1,10 @@
 //! Import throughput: N generated customers as CSV through the same path as
-//! `konto import` (parse, validate, plan, write, fsync), with the binary's
-//! allocator.
+//! `konto import` (parse, validate, plan, write in transactions, fsync).
 //!
 //! cargo bench --bench import_throughput            # 100,000 rows
 //! KONTO_BENCH_ROWS=1000000 cargo bench --bench import_throughput
 
 use std::time::Instant;
-
-// As in src/main.rs: the import is allocation-heavy (sled copies nodes).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use konto::domain::Cloud;
 use konto::exchange::read_csv;

@@ -480,9 +480,10 @@ fn open_list(
 /// freed here; glibc keeps such memory unless asked (tens of MB at a
 /// million rows).
 fn give_back_freed_memory() {
-    // SAFETY: mi_collect only releases free memory; it takes no pointers.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it takes no pointers.
     unsafe {
-        libmimalloc_sys::mi_collect(true);
+        libc::malloc_trim(0);
     }
 }
 
