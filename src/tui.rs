@@ -235,6 +235,8 @@ fn run_with(
     let mut drawn_at = Instant::now();
     // The store's write count when this run last kept the list's head.
     let mut head_kept_at = None;
+    // Whether the store was made ready for the operator's first save.
+    let mut prepared = state.access.may_edit().is_err();
     loop {
         if redraw {
             provide_records(&mut state, store);
@@ -276,6 +278,11 @@ fn run_with(
             let busy = loader.is_some() || !phones_shown;
             if busy && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
                 redraw = false;
+                continue;
+            }
+            if loader.is_none() && !prepared {
+                prepared = true;
+                store.prepare_for_writes();
                 continue;
             }
             if loader.is_none() && head_kept_at != Some(store.writes()) {
