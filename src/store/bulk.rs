@@ -71,27 +71,23 @@ impl Store {
                 .count();
             counts.push((keys::count_key(cloud), (self.count(cloud)? + added) as u64));
         }
+        let counts = &counts;
         let fill = |dir: &Path, old: &sled::Db, fresh: &sled::Db| {
-            // Two trees at a time: sled's inserts are CPU-bound and the
-            // trees independent.
-            let (left, right): (Vec<_>, Vec<_>) = old
-                .tree_names()
-                .into_iter()
-                .enumerate()
-                .partition(|(i, _)| i % 2 == 0);
-            let copy = |names: Vec<(usize, sled::IVec)>| -> Result<(), StoreError> {
-                for (_, name) in names {
-                    copy_tree(dir, old, fresh, &name, writes, &counts)?;
-                }
-                Ok(())
-            };
+            // A thread per tree: sled's inserts are CPU-bound, the trees
+            // independent, and a thread that waits for sled's log lets
+            // another run.
             std::thread::scope(|scope| {
-                let other = scope.spawn(|| copy(right));
-                let here = copy(left);
-                let there = other
-                    .join()
-                    .unwrap_or_else(|_| Err(error::unreadable(dir, "a copying thread failed")));
-                here.and(there)
+                let copies: Vec<_> = old
+                    .tree_names()
+                    .into_iter()
+                    .map(|name| {
+                        scope.spawn(move || copy_tree(dir, old, fresh, &name, writes, counts))
+                    })
+                    .collect();
+                copies.into_iter().try_for_each(|copy| {
+                    copy.join()
+                        .unwrap_or_else(|_| Err(error::unreadable(dir, "a copying thread failed")))
+                })
             })
         };
         self.rebuild_in_place(&fill)

@@ -12,7 +12,7 @@ use super::{Store, StoreError, Tx, TxResult, keys};
 use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
 use crate::exchange::{ImportProblem, Incoming, Location};
 use crate::t;
-use crate::validate::{FieldError, Policy, check_record};
+use crate::validate::{FieldError, check_record};
 
 /// Records per transaction: large enough to be fast, small enough that
 /// sled's transaction buffers stay modest.
@@ -124,10 +124,11 @@ impl Store {
                 None => identified.push((n, location, customer, version_given, stored)),
             }
         }
-        // Second pass, on every core: the field checks (the costly part).
-        let checked = check_all(&identified, &self.policy);
+        // Second pass, on every core: the field checks (the costly part),
+        // and who holds a new customer's domain already.
+        let checked = self.check_all(&identified);
         // Third pass: domains, versions, what changes.
-        for ((n, location, customer, version_given, stored), checked) in
+        for ((n, location, customer, version_given, stored), (checked, owner)) in
             identified.into_iter().zip(checked)
         {
             let problem = |field: Option<&str>, reason: String, c: &Customer| {
@@ -161,10 +162,8 @@ impl Store {
                         ));
                         continue;
                     }
-                    let taken = self
-                        .find_by_domain(normalised.cloud, &domain)
+                    let taken = owner
                         .map_err(ImportRefused::Store)?
-                        .map(|c| c.id)
                         .or_else(|| new_domains.get(&domain).cloned());
                     if let Some(other) = taken {
                         problems.push(problem(
@@ -341,35 +340,52 @@ impl Tx<'_> {
     }
 }
 
-/// `check_record` of every record, on as many threads as there are cores
-/// (validation, phone numbers above all, is most of an import's planning).
-fn check_all<T>(
-    records: &[(usize, Location, Customer, bool, T)],
-    policy: &Policy,
-) -> Vec<Result<Customer, Vec<FieldError>>>
-where
-    T: Sync,
-{
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = records.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = records
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(_, _, c, _, _)| check_record(c, policy))
-                        .collect::<Vec<_>>()
+/// A record's checks: the record as normalised (or what is wrong with it),
+/// and for a new customer the id of the stored one that holds its domain.
+type Checked = (
+    Result<Customer, Vec<FieldError>>,
+    Result<Option<String>, StoreError>,
+);
+
+impl Store {
+    /// The checks of every record, on as many threads as there are cores
+    /// (validation, phone numbers above all, is most of an import's
+    /// planning).
+    fn check_all(
+        &self,
+        records: &[(usize, Location, Customer, bool, Option<Customer>)],
+    ) -> Vec<Checked> {
+        let check = |c: &Customer, stored: &Option<Customer>| -> Checked {
+            let record = check_record(c, &self.policy);
+            let owner = match (&record, stored) {
+                (Ok(new), None) => {
+                    self.domain_owner(new.cloud, &new.company.domain.trim().to_lowercase())
+                }
+                _ => Ok(None),
+            };
+            (record, owner)
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = records.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = records
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|(_, _, c, _, stored)| check(c, stored))
+                            .collect::<Vec<_>>()
+                    })
                 })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(results) => results,
-                // A check that panicked is a bug; fail loudly, not silently.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| match w.join() {
+                    Ok(results) => results,
+                    // A check that panicked is a bug; fail loudly, not silently.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    }
 }

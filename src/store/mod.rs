@@ -442,14 +442,20 @@ impl Store {
     }
 
     /// The customer with this primary domain (any case), through the index.
+    /// The id of the customer whose primary domain is `domain` (lower case).
+    fn domain_owner(&self, cloud: Cloud, domain: &str) -> Result<Option<String>, StoreError> {
+        let key = keys::domain_key(cloud, domain);
+        let id = self.trees.domain.get(key).map_err(|e| self.fail(e))?;
+        Ok(id.map(|id| String::from_utf8_lossy(&id).into_owned()))
+    }
+
     pub fn find_by_domain(
         &self,
         cloud: Cloud,
         domain: &str,
     ) -> Result<Option<Customer>, StoreError> {
-        let key = keys::domain_key(cloud, domain);
-        match self.trees.domain.get(key).map_err(|e| self.fail(e))? {
-            Some(id) => self.get(cloud, &String::from_utf8_lossy(&id)),
+        match self.domain_owner(cloud, domain)? {
+            Some(id) => self.get(cloud, &id),
             None => Ok(None),
         }
     }
