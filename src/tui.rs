@@ -280,11 +280,6 @@ fn run_with(
                 redraw = false;
                 continue;
             }
-            if loader.is_none() && !prepared {
-                prepared = true;
-                store.prepare_for_writes();
-                continue;
-            }
             if loader.is_none() && head_kept_at != Some(store.writes()) {
                 // Idle, the list whole, and no head kept since the last
                 // write (or ever, this run): keep it now, so that the next
@@ -292,6 +287,12 @@ fn run_with(
                 // crash.
                 store.keep_current_head(state.cloud);
                 head_kept_at = Some(store.writes());
+            }
+            if loader.is_none() && !prepared {
+                // After the head: a start that is stopped soon after should
+                // leave that behind first.
+                prepared = true;
+                store.prepare_for_writes();
             }
         }
         let event = match event::read() {
