@@ -207,6 +207,8 @@ fn run_with(
     mouse: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let cloud = state.cloud;
+    // A head read at the start is the store's as long as nothing was written.
+    let head_was_kept = early.is_some() && store.writes() == 0;
     state.store_path = store.dir().display().to_string();
     let (loaded, mut loader) = open_list(store, cloud)?;
     app::update(&mut state, loaded);
@@ -233,8 +235,8 @@ fn run_with(
     let mut redraw = true;
     let mut phones_shown = crate::validate::phones_ready();
     let mut drawn_at = Instant::now();
-    // The store's write count when this run last kept the list's head.
-    let mut head_kept_at = None;
+    // The store's write count when the list's head was last kept.
+    let mut head_kept_at = head_was_kept.then_some(0);
     // Whether the store was made ready for the operator's first save.
     let mut prepared = state.access.may_edit().is_err();
     loop {
@@ -275,22 +277,21 @@ fn run_with(
                 phones_shown = true;
                 continue;
             }
+            if head_kept_at != Some(store.writes()) {
+                // No head kept since the last write (or none at the start):
+                // keep it at the first quiet moment, list whole or not, so
+                // that the next start draws at once even if this one ends
+                // by a signal or crash (it is read from the store, not from
+                // the list still streaming in).
+                store.keep_current_head(state.cloud);
+                head_kept_at = Some(store.writes());
+            }
             let busy = loader.is_some() || !phones_shown;
             if busy && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
                 redraw = false;
                 continue;
             }
-            if loader.is_none() && head_kept_at != Some(store.writes()) {
-                // Idle, the list whole, and no head kept since the last
-                // write (or ever, this run): keep it now, so that the next
-                // start draws at once even if this one ends by a signal or
-                // crash.
-                store.keep_current_head(state.cloud);
-                head_kept_at = Some(store.writes());
-            }
             if loader.is_none() && !prepared {
-                // After the head: a start that is stopped soon after should
-                // leave that behind first.
                 prepared = true;
                 store.prepare_for_writes();
             }
