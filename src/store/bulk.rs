@@ -107,11 +107,15 @@ fn copy_tree(
     let fail = |e: sled::Error| error::unreadable(dir, e);
     let from = old.open_tree(name).map_err(fail)?;
     let to = fresh.open_tree(name).map_err(fail)?;
-    if name == b"meta" {
+    let copy_all = || -> Result<(), StoreError> {
         for item in from.iter() {
             let (key, value) = item.map_err(fail)?;
             to.insert(key, value).map_err(fail)?;
         }
+        Ok(())
+    };
+    if name == b"meta" {
+        copy_all()?;
         for (key, count) in counts {
             to.insert(key.as_slice(), &count.to_be_bytes())
                 .map_err(fail)?;
@@ -119,11 +123,7 @@ fn copy_tree(
         return Ok(());
     }
     let Some((part, additions)) = additions(name, writes) else {
-        for item in from.iter() {
-            let (key, value) = item.map_err(fail)?;
-            to.insert(key, value).map_err(fail)?;
-        }
-        return Ok(());
+        return copy_all();
     };
     let value = |i: usize| -> Result<Vec<u8>, StoreError> {
         let w = &writes[i];
