@@ -37,6 +37,22 @@ pub struct Incoming {
     pub version_given: bool,
 }
 
+impl Incoming {
+    /// Customers made by the program (`konto gen`), numbered as the
+    /// records of a JSON file would be, no version stated.
+    pub fn numbered(customers: Vec<Customer>) -> Vec<Incoming> {
+        customers
+            .into_iter()
+            .enumerate()
+            .map(|(i, customer)| Incoming {
+                location: Location::Record(i + 1),
+                customer,
+                version_given: false,
+            })
+            .collect()
+    }
+}
+
 /// Something wrong with one record of an import; nothing is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportProblem {

@@ -386,10 +386,10 @@ impl Query {
         Some((total, matched_fields))
     }
 
-    /// Char indices of `text`, the value of `field` (or of any field:
-    /// `None`), that the query's words match: its plain words, and the
-    /// words given for that field (`city:mün`).
-    fn highlights_in(&self, field: Option<Field>, text: &str, matcher: &mut Matcher) -> Vec<u32> {
+    /// Char indices of `text`, the value of `field`, that the query's words
+    /// match: its plain words, and the words given for that field
+    /// (`city:mün`).
+    fn highlights_in(&self, field: Field, text: &str, matcher: &mut Matcher) -> Vec<u32> {
         let mut indices = Vec::new();
         if text.is_empty() {
             return indices;
@@ -403,7 +403,7 @@ impl Query {
         for (_, atom, folded) in self
             .fields
             .iter()
-            .filter(|(f, atom, _)| Some(*f) == field && !atom.negative)
+            .filter(|(f, atom, _)| *f == field && !atom.negative)
         {
             let haystack = scratch.one(text, *folded);
             atom.indices(haystack, matcher, &mut indices);
@@ -413,17 +413,12 @@ impl Query {
         indices
     }
 
-    /// What to highlight in text that is not one field of a customer.
-    pub fn highlights(&self, text: &str, matcher: &mut Matcher) -> Vec<u32> {
-        self.highlights_in(None, text, matcher)
-    }
-
     /// What to highlight in a row's company name and domain, the fields the
     /// list shows.
     pub fn row_highlights(&self, row: &RowRef, matcher: &mut Matcher) -> (Vec<u32>, Vec<u32>) {
         (
-            self.highlights_in(Some(Field::Name), row.name(), matcher),
-            self.highlights_in(Some(Field::Domain), row.domain(), matcher),
+            self.highlights_in(Field::Name, row.name(), matcher),
+            self.highlights_in(Field::Domain, row.domain(), matcher),
         )
     }
 
@@ -446,7 +441,7 @@ impl Query {
         ]
         .into_iter()
         .find_map(|(field, text)| {
-            let hits = self.highlights_in(Some(field), text, matcher);
+            let hits = self.highlights_in(field, text, matcher);
             (!hits.is_empty()).then_some((field.prefix(), text, hits))
         })
     }

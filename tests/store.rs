@@ -402,19 +402,9 @@ fn a_schema_3_store_is_rewritten_on_open_and_loses_nothing() {
             assert_eq!(entry.role, Some(konto::domain::Role::Sales));
             assert_eq!(entry.changes[0].old, "Old name");
         }
-        let mut listing = konto::listing::Listing::new(Cloud::Commercial);
-        store
-            .rows(Cloud::Commercial)
-            .fill(&mut listing, 100)
-            .unwrap();
         let mut expected: Vec<_> = customers.iter().map(konto::listing::Row::of).collect();
         expected.sort_by_key(|r| (konto::domain::fold_name(&r.name), r.id.clone()));
-        let listed: Vec<_> = listing
-            .by_name()
-            .iter()
-            .map(|&i| listing.get(i as usize).unwrap().to_row())
-            .collect();
-        assert_eq!(listed, expected);
+        assert_eq!(listed_rows(&store), expected);
         // And it takes new writes in the new layout.
         let mut changed = customers[2].clone();
         changed.company.name = "Renamed GmbH".into();
@@ -668,19 +658,8 @@ fn a_kept_head_of_the_list_is_forgotten_by_the_next_write() {
     assert_eq!(konto::store::read_head(dir.path(), Cloud::Commercial), None);
 }
 
-fn incoming(customers: Vec<Customer>) -> Vec<konto::exchange::Incoming> {
-    customers
-        .into_iter()
-        .enumerate()
-        .map(|(i, customer)| konto::exchange::Incoming {
-            location: konto::exchange::Location::Record(i + 1),
-            customer,
-            version_given: false,
-        })
-        .collect()
-}
-
-fn listed_ids(store: &Store) -> Vec<String> {
+/// The commercial list as the store hands it to the app, in list order.
+fn listed_rows(store: &Store) -> Vec<konto::listing::Row> {
     let mut listing = konto::listing::Listing::new(Cloud::Commercial);
     store
         .rows(Cloud::Commercial)
@@ -689,8 +668,12 @@ fn listed_ids(store: &Store) -> Vec<String> {
     listing
         .by_name()
         .iter()
-        .map(|&i| listing.get(i as usize).unwrap().id().to_string())
+        .map(|&i| listing.get(i as usize).unwrap().to_row())
         .collect()
+}
+
+fn listed_ids(store: &Store) -> Vec<String> {
+    listed_rows(store).into_iter().map(|r| r.id).collect()
 }
 
 #[test]
@@ -705,7 +688,9 @@ fn a_large_import_is_written_by_a_rebuild_that_loses_and_breaks_nothing() {
         7,
         Cloud::Commercial,
     );
-    let plan = store.plan_import(incoming(generated), false).unwrap();
+    let plan = store
+        .plan_import(konto::exchange::Incoming::numbered(generated), false)
+        .unwrap();
     store.apply_import("gen", &plan).unwrap();
     let total = before.len() + plan.new.len();
     let generated_id = plan.new[0].id.clone();
@@ -751,7 +736,9 @@ fn a_large_import_is_written_by_a_rebuild_that_loses_and_breaks_nothing() {
         }
     }
     let old_domain = before[0].company.domain.clone();
-    let plan = store.plan_import(incoming(changed), false).unwrap();
+    let plan = store
+        .plan_import(konto::exchange::Incoming::numbered(changed), false)
+        .unwrap();
     assert_eq!(plan.updated.len(), total);
     store.apply_import("jana", &plan).unwrap();
     assert_eq!(store.count(Cloud::Commercial).unwrap(), total);
@@ -800,9 +787,10 @@ fn import_problems_are_reported_in_file_order() {
     // The same id again: found by an earlier check than the email.
     let mut twice = bad_email.clone();
     twice.billing.email = "ok@example.com".into();
-    let Err(konto::store::ImportRefused::Invalid(problems)) =
-        store.plan_import(incoming(vec![bad_email, twice]), false)
-    else {
+    let Err(konto::store::ImportRefused::Invalid(problems)) = store.plan_import(
+        konto::exchange::Incoming::numbered(vec![bad_email, twice]),
+        false,
+    ) else {
         panic!("import accepted");
     };
     let order: Vec<String> = problems.iter().map(|p| p.location.to_string()).collect();

@@ -295,16 +295,7 @@ pub fn gen_customers(
 ) -> Result<(), ExitCode> {
     let demo = crate::demo::demo_customers().map_err(|e| fail(exit::STORE, e))?;
     let customers = crate::generate::generate(&demo, count, seed, cloud);
-    let incoming = customers
-        .into_iter()
-        .enumerate()
-        .map(|(i, customer)| exchange::Incoming {
-            location: exchange::Location::Record(i + 1),
-            customer,
-            version_given: false,
-        })
-        .collect();
-    let plan = match store.plan_import(incoming, false) {
+    let plan = match store.plan_import(exchange::Incoming::numbered(customers), false) {
         Ok(plan) => plan,
         Err(ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems)) => {
             print_problems(&problems);

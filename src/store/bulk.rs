@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::error;
-use super::keys::{self, Index};
+use super::keys::{self, TreeKind};
 use super::{Store, StoreError};
 use crate::domain::{AuditEntry, Cloud, Customer};
 
@@ -39,14 +39,6 @@ struct Additions {
     removed: HashSet<Vec<u8>>,
 }
 
-/// Which value a tree holds for a write.
-#[derive(Clone, Copy)]
-enum Part {
-    Record,
-    Index(Index),
-    Audit,
-}
-
 impl Store {
     /// Whether `writes` records are better written by a rebuild.
     pub(super) fn prefers_bulk(&self, writes: usize) -> Result<bool, StoreError> {
@@ -60,9 +52,7 @@ impl Store {
     /// Writes every record of `writes` (each with its audit entry) by
     /// rebuilding the database with them merged in.
     pub(super) fn write_bulk(&mut self, writes: &[Write]) -> Result<(), StoreError> {
-        super::head::forget_heads(&self.dir);
-        self.writes
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.begin_write();
         let mut counts = Vec::new();
         for cloud in Cloud::ALL {
             let added = writes
@@ -114,23 +104,26 @@ fn copy_tree(
         }
         Ok(())
     };
-    if name == b"meta" {
-        copy_all()?;
-        for (key, count) in counts {
-            to.insert(key.as_slice(), &count.to_be_bytes())
-                .map_err(fail)?;
+    let kind = match TreeKind::of_name(name) {
+        Some(TreeKind::Meta) => {
+            copy_all()?;
+            for (key, count) in counts {
+                to.insert(key.as_slice(), &count.to_be_bytes())
+                    .map_err(fail)?;
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    let Some((part, additions)) = additions(name, writes) else {
-        return copy_all();
+        Some(kind) => kind,
+        // sled's default tree.
+        None => return copy_all(),
     };
+    let additions = additions(kind, writes);
     let value = |i: usize| -> Result<Vec<u8>, StoreError> {
         let w = &writes[i];
-        match part {
-            Part::Record => keys::encode(w.new),
-            Part::Index(index) => keys::index_value(index, w.new),
-            Part::Audit => keys::encode_audit(&w.entry),
+        match kind {
+            TreeKind::Index(index) => keys::index_value(index, w.new),
+            TreeKind::Audit => keys::encode_audit(&w.entry),
+            TreeKind::Customers(_) | TreeKind::Meta => keys::encode(w.new),
         }
     };
     let mut adding = additions.keys.iter().peekable();
@@ -151,27 +144,17 @@ fn copy_tree(
     Ok(())
 }
 
-/// What `writes` add to tree `name` and what it holds for them, or `None`
-/// for a tree they leave alone.
-fn additions(name: &[u8], writes: &[Write]) -> Option<(Part, Additions)> {
-    let cloud = Cloud::ALL
-        .into_iter()
-        .find(|c| name == format!("customers/{}", c.key()).as_bytes());
-    let part = match (cloud, name) {
-        (Some(_), _) => Part::Record,
-        (None, b"audit") => Part::Audit,
-        (None, b"index/name") => Part::Index(Index::Name),
-        (None, b"index/domain") => Part::Index(Index::Domain),
-        _ => return None,
-    };
+/// What `writes` add to a tree of `kind` (the meta tree gets its counts in
+/// `copy_tree`).
+fn additions(kind: TreeKind, writes: &[Write]) -> Additions {
     let mut removed = HashSet::new();
     let mut keys: Vec<(Vec<u8>, usize)> = Vec::new();
     for (i, w) in writes.iter().enumerate() {
-        let key = match part {
-            Part::Record if Some(w.new.cloud) == cloud => w.new.id.as_bytes().to_vec(),
-            Part::Record => continue,
-            Part::Audit => keys::audit_key(w.new.cloud, &w.new.id, w.new.version),
-            Part::Index(index) => {
+        let key = match kind {
+            TreeKind::Customers(cloud) if cloud == w.new.cloud => w.new.id.as_bytes().to_vec(),
+            TreeKind::Customers(_) | TreeKind::Meta => continue,
+            TreeKind::Audit => keys::audit_key(w.new.cloud, &w.new.id, w.new.version),
+            TreeKind::Index(index) => {
                 let key = keys::index_key(index, w.new);
                 if let Some(old) = w.old {
                     let old_key = keys::index_key(index, old);
@@ -185,5 +168,5 @@ fn additions(name: &[u8], writes: &[Write]) -> Option<(Part, Additions)> {
         keys.push((key, i));
     }
     keys.sort_unstable();
-    Some((part, Additions { keys, removed }))
+    Additions { keys, removed }
 }

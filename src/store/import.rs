@@ -358,9 +358,7 @@ impl Store {
         let check = |c: &Customer, stored: &Option<Customer>| -> Checked {
             let record = check_record(c, &self.policy);
             let owner = match (&record, stored) {
-                (Ok(new), None) => {
-                    self.domain_owner(new.cloud, &new.company.domain.trim().to_lowercase())
-                }
+                (Ok(new), None) => self.domain_owner(new.cloud, &new.company.domain),
                 _ => Ok(None),
             };
             (record, owner)

@@ -231,6 +231,47 @@ pub enum Index {
 
 pub const INDEXES: [Index; 2] = [Index::Name, Index::Domain];
 
+/// The trees of konto's database (sled also has a default one, unused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeKind {
+    /// A cloud's records by id.
+    Customers(Cloud),
+    Audit,
+    Index(Index),
+    /// Schema version, seeded flag, customer counts.
+    Meta,
+}
+
+impl TreeKind {
+    pub const ALL: [TreeKind; 6] = [
+        TreeKind::Customers(Cloud::Commercial),
+        TreeKind::Customers(Cloud::Usgov),
+        TreeKind::Audit,
+        TreeKind::Index(Index::Name),
+        TreeKind::Index(Index::Domain),
+        TreeKind::Meta,
+    ];
+
+    /// The tree's name in sled.
+    pub fn name(self) -> &'static str {
+        match self {
+            TreeKind::Customers(Cloud::Commercial) => "customers/commercial",
+            TreeKind::Customers(Cloud::Usgov) => "customers/usgov",
+            TreeKind::Audit => "audit",
+            TreeKind::Index(Index::Name) => "index/name",
+            TreeKind::Index(Index::Domain) => "index/domain",
+            TreeKind::Meta => "meta",
+        }
+    }
+
+    /// The tree sled names `name`, if it is one of konto's.
+    pub fn of_name(name: &[u8]) -> Option<TreeKind> {
+        TreeKind::ALL
+            .into_iter()
+            .find(|t| t.name().as_bytes() == name)
+    }
+}
+
 pub fn domain_key(cloud: Cloud, domain: &str) -> Vec<u8> {
     let mut key = cloud_prefix(cloud);
     key.extend_from_slice(domain.trim().to_lowercase().as_bytes());

@@ -36,7 +36,9 @@ pub use import::{ImportPlan, ImportRefused};
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
 use crate::listing::Listing;
 use crate::validate::{Policy, check_record};
-use keys::{INDEXES, audit_key, audit_prefix, decode, encode, index_key, index_value};
+use keys::{
+    INDEXES, Index, TreeKind, audit_key, audit_prefix, decode, encode, index_key, index_value,
+};
 
 /// Bounded page cache: sled's default (1 GiB) is far more than a laptop
 /// should give. sled uses about three times what it is given (at a million
@@ -273,14 +275,17 @@ fn open_db(dir: &Path, cache_bytes: u64) -> Result<(sled::Db, Trees), StoreError
             Err(e) => return Err(error::damaged_store(dir, e)),
         }
     };
-    let open = |name: &str| db.open_tree(name).map_err(|e| error::damaged_store(dir, e));
+    let open = |tree: TreeKind| {
+        db.open_tree(tree.name())
+            .map_err(|e| error::damaged_store(dir, e))
+    };
     let trees = Trees {
-        commercial: open("customers/commercial")?,
-        usgov: open("customers/usgov")?,
-        audit: open("audit")?,
-        name: open("index/name")?,
-        domain: open("index/domain")?,
-        meta: open("meta")?,
+        commercial: open(TreeKind::Customers(Cloud::Commercial))?,
+        usgov: open(TreeKind::Customers(Cloud::Usgov))?,
+        audit: open(TreeKind::Audit)?,
+        name: open(TreeKind::Index(Index::Name))?,
+        domain: open(TreeKind::Index(Index::Domain))?,
+        meta: open(TreeKind::Meta)?,
     };
     Ok((db, trees))
 }
@@ -323,12 +328,17 @@ impl Store {
         error::unreadable(&self.dir, e)
     }
 
-    /// Runs `f` as one transaction over every tree.
-    fn transact<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
-        // Before anything changes: a kept head of the list would be stale.
+    /// Before anything changes: a kept head of the list would be stale, and
+    /// whoever keeps heads counts the writes.
+    fn begin_write(&self) {
         head::forget_heads(&self.dir);
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Runs `f` as one transaction over every tree.
+    fn transact<R>(&self, f: impl Fn(&Tx) -> TxResult<R>) -> Result<R, StoreError> {
+        self.begin_write();
         let t = &self.trees;
         (
             &t.commercial,
@@ -441,14 +451,14 @@ impl Store {
         }
     }
 
-    /// The customer with this primary domain (any case), through the index.
-    /// The id of the customer whose primary domain is `domain` (lower case).
+    /// The id of the customer whose primary domain is `domain` (any case).
     fn domain_owner(&self, cloud: Cloud, domain: &str) -> Result<Option<String>, StoreError> {
         let key = keys::domain_key(cloud, domain);
         let id = self.trees.domain.get(key).map_err(|e| self.fail(e))?;
         Ok(id.map(|id| String::from_utf8_lossy(&id).into_owned()))
     }
 
+    /// The customer with this primary domain (any case), through the index.
     pub fn find_by_domain(
         &self,
         cloud: Cloud,
@@ -733,8 +743,6 @@ impl Store {
     /// swapped in.
     pub(crate) fn rebuild_in_place(&mut self, fill: Fill) -> Result<(), StoreError> {
         write_fresh(&self.dir, &self.db, fill)?;
-        // Nothing may write to the old database after this point.
-        self.db.flush().map_err(|e| self.fail(e))?;
         swap_in_fresh(&self.dir)?;
         let (db, trees) = open_db(&self.dir, self.cache_bytes)?;
         self.trees = trees;

@@ -14,7 +14,7 @@ use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, Role}
 use crate::listing::Row;
 
 use super::error::{self, damaged};
-use super::keys;
+use super::keys::{self, Index, TreeKind};
 use super::{META_SCHEMA, SCHEMA_VERSION, Store, StoreError};
 
 /// How many entries go into one batch of the schema-3 rewrite.
@@ -93,15 +93,12 @@ struct AuditV3 {
 /// Re-encodes one schema-3 value of `tree` in the current layout; values of
 /// trees whose layout did not change come back as they are.
 fn convert_v3(tree: &[u8], key: &[u8], value: &[u8]) -> Result<Vec<u8>, StoreError> {
-    let cloud_tree = Cloud::ALL
-        .into_iter()
-        .find(|c| tree == format!("customers/{}", c.key()).as_bytes());
-    if cloud_tree.is_some() {
-        let c: Customer = postcard::from_bytes(value).map_err(|e| damaged(key, e))?;
-        return keys::encode(&c);
-    }
-    match tree {
-        b"audit" => {
+    match TreeKind::of_name(tree) {
+        Some(TreeKind::Customers(_)) => {
+            let c: Customer = postcard::from_bytes(value).map_err(|e| damaged(key, e))?;
+            keys::encode(&c)
+        }
+        Some(TreeKind::Audit) => {
             let a: AuditV3 = postcard::from_bytes(value).map_err(|e| damaged(key, e))?;
             keys::encode_audit(&AuditEntry {
                 time: a.time,
@@ -115,11 +112,11 @@ fn convert_v3(tree: &[u8], key: &[u8], value: &[u8]) -> Result<Vec<u8>, StoreErr
                 role: a.role,
             })
         }
-        b"index/name" => {
+        Some(TreeKind::Index(Index::Name)) => {
             let row: Row = postcard::from_bytes(value).map_err(|e| damaged(key, e))?;
             keys::encode_row(&row)
         }
-        b"meta" if key == META_SCHEMA => Ok(SCHEMA_VERSION.to_be_bytes().to_vec()),
+        Some(TreeKind::Meta) if key == META_SCHEMA => Ok(SCHEMA_VERSION.to_be_bytes().to_vec()),
         _ => Ok(value.to_vec()),
     }
 }

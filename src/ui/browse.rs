@@ -1,5 +1,7 @@
 //! The browse screen: header, customer list and account detail.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -148,13 +150,13 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
                 fit_marked(text, columns, hits, style, style.patch(theme().matched))
             };
             let (name_hits, mut domain_hits) = query.row_highlights(&row, &mut matcher);
-            let mut second = row.domain().to_string();
+            let mut second = Cow::Borrowed(row.domain());
             if name_hits.is_empty() && domain_hits.is_empty() {
                 // Listed for a field the list does not show: that field, as
                 // the query would name it, takes the domain's place.
                 if let Some((prefix, text, hits)) = query.hidden_match(&row, &mut matcher) {
                     let shift = prefix.chars().count() as u32 + 1;
-                    second = format!("{prefix}:{text}");
+                    second = Cow::Owned(format!("{prefix}:{text}"));
                     domain_hits = hits.into_iter().map(|i| i + shift).collect();
                 }
             }
