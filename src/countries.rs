@@ -1,7 +1,7 @@
 //! Per-country address rules, read from `assets/countries.json` (data, not
 //! code: adding a country is an edit of that file).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -54,6 +54,9 @@ pub struct Country {
     pub state_required: bool,
     pub state_label: String,
     pub states: Vec<StateEntry>,
+    /// Each state's code, name and aliases folded (`fold`) → its index in
+    /// `states`: folded once here, not for every record checked.
+    state_index: HashMap<String, usize>,
     pub city_required: bool,
     pub postal_required: bool,
     postal_formats: Vec<(Regex, String)>,
@@ -113,12 +116,9 @@ impl Country {
 
     /// The state's code for a code, name or alias typed in any case.
     pub fn find_state(&self, value: &str) -> Option<&StateEntry> {
-        let wanted = fold(value);
-        self.states.iter().find(|s| {
-            fold(&s.code) == wanted
-                || fold(&s.name) == wanted
-                || s.aliases.iter().any(|a| fold(a) == wanted)
-        })
+        self.state_index
+            .get(&fold(value))
+            .and_then(|&i| self.states.get(i))
     }
 
     pub fn has_state_list(&self) -> bool {
@@ -157,6 +157,13 @@ impl Countries {
                         .map_err(|e| format!("country rules: {code}: {e}"))
                 })
                 .collect::<Result<_, _>>()?;
+            let mut state_index = HashMap::new();
+            // In list order, the first state to claim a spelling keeps it.
+            for (i, state) in spec.states.iter().enumerate() {
+                for spelling in [&state.code, &state.name].into_iter().chain(&state.aliases) {
+                    state_index.entry(fold(spelling)).or_insert(i);
+                }
+            }
             let country = Country {
                 code: code.clone(),
                 name: spec.name,
@@ -164,6 +171,7 @@ impl Countries {
                 state_required: spec.state_required,
                 state_label: spec.state_label,
                 states: spec.states,
+                state_index,
                 city_required: spec.city_required,
                 postal_required: spec.postal_required,
                 postal_formats,

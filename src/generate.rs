@@ -4,6 +4,8 @@
 //! new company name, contact, domain and email drawn from the demo data's
 //! own words by a seeded generator: the same seed gives the same customers.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Cloud, Customer, PurchasePermissions};
@@ -54,6 +56,11 @@ fn slug(s: &str) -> String {
     out
 }
 
+/// Customers are generated in blocks of this many, each from its own seed,
+/// so that blocks can be made on every core and the result still depends on
+/// the seed alone.
+const BLOCK: usize = 16_384;
+
 /// `count` customers of `cloud` (usgov: built on the US demo customers).
 pub fn generate(templates: &[Customer], count: usize, seed: u64, cloud: Cloud) -> Vec<Customer> {
     let pool: Vec<&Customer> = templates
@@ -65,16 +72,70 @@ pub fn generate(templates: &[Customer], count: usize, seed: u64, cloud: Cloud) -
     if pool.is_empty() {
         return Vec::new();
     }
-    let mut rng = Rng(seed);
-    let start = DateTime::from_timestamp(1_546_300_800, 0).unwrap_or_default(); // 2019-01-01
-    let span = 7 * 365 * 24 * 3600;
-    (0..count)
-        .map(|i| {
-            let template = pool[rng.below(pool.len())];
-            let same_country: Vec<&&Customer> = pool
-                .iter()
-                .filter(|c| c.billing.address.country == template.billing.address.country)
-                .collect();
+    let mut by_country: HashMap<&str, Vec<&Customer>> = HashMap::new();
+    for c in &pool {
+        by_country
+            .entry(c.billing.address.country.as_str())
+            .or_default()
+            .push(c);
+    }
+    let maker = Maker {
+        pool,
+        by_country,
+        seed,
+        cloud,
+    };
+    let blocks: Vec<usize> = (0..count.div_ceil(BLOCK)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = blocks.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let maker = &maker;
+        let workers: Vec<_> = blocks
+            .chunks(per_thread)
+            .map(|mine| {
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(mine.len() * BLOCK);
+                    for &block in mine {
+                        let end = count.min((block + 1) * BLOCK);
+                        maker.block(block as u64, block * BLOCK..end, &mut out);
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(count);
+        for w in workers {
+            match w.join() {
+                Ok(part) => all.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    })
+}
+
+/// What every block of generated customers is made from.
+struct Maker<'a> {
+    pool: Vec<&'a Customer>,
+    /// The pool by country code.
+    by_country: HashMap<&'a str, Vec<&'a Customer>>,
+    seed: u64,
+    cloud: Cloud,
+}
+
+impl Maker<'_> {
+    /// Customers number `range` (from 0), block `block` of them.
+    fn block(&self, block: u64, range: std::ops::Range<usize>, out: &mut Vec<Customer>) {
+        let mut rng = Rng(self.seed ^ block.wrapping_mul(0xA076_1D64_78BD_642F));
+        let start = DateTime::from_timestamp(1_546_300_800, 0).unwrap_or_default(); // 2019-01-01
+        let span = 7 * 365 * 24 * 3600;
+        let (seed, cloud) = (self.seed, self.cloud);
+        for i in range {
+            let template = self.pool[rng.below(self.pool.len())];
+            let same_country = self
+                .by_country
+                .get(template.billing.address.country.as_str())
+                .map_or(&self.pool, |c| c);
             let pick = |rng: &mut Rng| same_country[rng.below(same_country.len())];
             // Name: a surname of the country, the template's trade words, its
             // legal form; the number keeps names and domains unique.
@@ -142,9 +203,9 @@ pub fn generate(templates: &[Customer], count: usize, seed: u64, cloud: Cloud) -
                 azure_reservations: rng.below(5) == 0,
                 azure_savings_plan: rng.below(7) == 0,
             };
-            c
-        })
-        .collect()
+            out.push(c);
+        }
+    }
 }
 
 #[cfg(test)]

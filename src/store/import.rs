@@ -3,7 +3,7 @@
 //! before it, so from the operator's view an import is all or nothing. A
 //! large import (and `konto gen`) is written by a rebuild instead (`bulk`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 
@@ -12,7 +12,7 @@ use super::{Store, StoreError, Tx, TxResult, keys};
 use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
 use crate::exchange::{ImportProblem, Incoming, Location};
 use crate::t;
-use crate::validate::{FieldError, check_record};
+use crate::validate::{FieldError, normalise_record};
 
 /// Records per transaction: large enough to be fast, small enough that
 /// sled's transaction buffers stay modest.
@@ -73,9 +73,13 @@ impl Store {
         // checks run in passes.
         let mut problems: Vec<(usize, ImportProblem)> = Vec::new();
         let mut conflicts = Vec::new();
-        let mut plan = ImportPlan::default();
-        let mut seen_ids = BTreeSet::new();
-        let mut new_domains: HashMap<String, String> = HashMap::new();
+        // Sized for an import of new customers, the common large one.
+        let mut plan = ImportPlan {
+            new: Vec::with_capacity(incoming.len()),
+            ..ImportPlan::default()
+        };
+        let mut seen_ids = HashSet::with_capacity(incoming.len());
+        let mut new_domains: HashMap<String, String> = HashMap::with_capacity(incoming.len());
         let now = Utc::now();
         let problem = |location: &Location, field: Option<&str>, reason: String, c: &Customer| {
             ImportProblem {
@@ -121,21 +125,32 @@ impl Store {
                 Some(reason) => {
                     problems.push((n, problem(&location, None, reason.to_string(), &customer)))
                 }
-                None => identified.push((n, location, customer, version_given, stored)),
+                None => identified.push(Identified {
+                    n,
+                    location,
+                    customer,
+                    version_given,
+                    stored: stored.map(Box::new),
+                }),
             }
         }
         // Second pass, on every core: the field checks (the costly part),
         // and who holds a new customer's domain already.
-        let checked = self.check_all(&identified);
+        let checked = self.check_all(&mut identified);
         // Third pass: domains, versions, what changes.
-        for ((n, location, customer, version_given, stored), (checked, owner)) in
-            identified.into_iter().zip(checked)
-        {
+        for (record, (checked, owner)) in identified.into_iter().zip(checked) {
+            let Identified {
+                n,
+                location,
+                customer,
+                version_given,
+                stored,
+            } = record;
             let problem = |field: Option<&str>, reason: String, c: &Customer| {
                 (n, problem(&location, field, reason, c))
             };
             let normalised = match checked {
-                Ok(c) => c,
+                Ok(()) => customer,
                 Err(errors) => {
                     for e in errors {
                         problems.push((
@@ -181,6 +196,7 @@ impl Store {
                     plan.new.push(new);
                 }
                 Some(stored) => {
+                    let stored = *stored;
                     let mut next = normalised;
                     // Identity and history are the store's, not the file's.
                     next.company.domain = stored.company.domain.clone();
@@ -340,41 +356,43 @@ impl Tx<'_> {
     }
 }
 
-/// A record's checks: the record as normalised (or what is wrong with it),
-/// and for a new customer the id of the stored one that holds its domain.
+/// A record of an import, known to be stored or new and unique in it.
+struct Identified {
+    /// Its place among the import's records.
+    n: usize,
+    location: Location,
+    customer: Customer,
+    version_given: bool,
+    /// The stored version (boxed: most imports are mostly new records).
+    stored: Option<Box<Customer>>,
+}
+
+/// A record's checks: whether it is valid (its fields are normalised in
+/// place), and for a new customer the id of the stored one that holds its
+/// domain.
 type Checked = (
-    Result<Customer, Vec<FieldError>>,
+    Result<(), Vec<FieldError>>,
     Result<Option<String>, StoreError>,
 );
 
 impl Store {
-    /// The checks of every record, on as many threads as there are cores
-    /// (validation, phone numbers above all, is most of an import's
-    /// planning).
-    fn check_all(
-        &self,
-        records: &[(usize, Location, Customer, bool, Option<Customer>)],
-    ) -> Vec<Checked> {
-        let check = |c: &Customer, stored: &Option<Customer>| -> Checked {
-            let record = check_record(c, &self.policy);
-            let owner = match (&record, stored) {
-                (Ok(new), None) => self.domain_owner(new.cloud, &new.company.domain),
+    /// The second pass of `plan_import`, on every core.
+    fn check_all(&self, records: &mut [Identified]) -> Vec<Checked> {
+        let check = |record: &mut Identified| -> Checked {
+            let c = &mut record.customer;
+            let valid = normalise_record(c, &self.policy);
+            let owner = match (&valid, &record.stored) {
+                (Ok(()), None) => self.domain_owner(c.cloud, &c.company.domain),
                 _ => Ok(None),
             };
-            (record, owner)
+            (valid, owner)
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = records.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
             let workers: Vec<_> = records
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(_, _, c, _, stored)| check(c, stored))
-                            .collect::<Vec<_>>()
-                    })
-                })
+                .chunks_mut(chunk)
+                .map(|part| scope.spawn(move || part.iter_mut().map(check).collect::<Vec<_>>()))
                 .collect();
             workers
                 .into_iter()

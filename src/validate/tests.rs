@@ -82,6 +82,13 @@ fn postal_code_is_required_where_the_country_has_them() {
 fn states_accept_names_and_store_codes() {
     assert_eq!(check(FieldId::State, "washington", "US"), Ok("WA".into()));
     assert_eq!(check(FieldId::State, "WA", "US"), Ok("WA".into()));
+    assert_eq!(check(FieldId::State, " wa ", "US"), Ok("WA".into()));
+    // Aliases, and names without their accents.
+    assert_eq!(
+        check(FieldId::State, "federal district", "BR"),
+        Ok("DF".into())
+    );
+    assert_eq!(check(FieldId::State, "CEARA", "BR"), Ok("CE".into()));
     assert_eq!(check(FieldId::State, "ontario", "CA"), Ok("ON".into()));
     assert_eq!(
         check(FieldId::State, "New South Wales", "AU"),
@@ -273,10 +280,16 @@ fn check_record_lists_every_error_and_normalises_the_rest() {
     let errors = check_record(&r, &Policy::default()).unwrap_err();
     let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
     assert_eq!(fields, [FieldId::CompanyName, FieldId::Email]);
+    // In place, an invalid record is left exactly as it was given.
+    let given = r.clone();
+    assert!(normalise_record(&mut r, &Policy::default()).is_err());
+    assert_eq!(r, given);
     r.company.name = "Contoso".into();
     r.billing.email = "a@contoso.de".into();
     let ok = check_record(&r, &Policy::default()).unwrap();
     assert_eq!(ok.billing.phone, "+49301234567");
+    normalise_record(&mut r, &Policy::default()).unwrap();
+    assert_eq!(r, ok);
 }
 
 #[test]
