@@ -121,7 +121,7 @@ pub const DEFAULT_TEXT: &str = r#"# konto configuration. Everything is optional;
 # partner_domain = "fabrikam.com"   # customers' emails may not use it
 # role = "admin"              # admin | sales | helpdesk
 # language = "de"             # en | de (default: LC_ALL, LC_MESSAGES, LANG; de_* is German)
-# cache_mb = 16               # sled's page cache
+# cache_mb = 4                # sled's page cache
 # mouse = true                # false leaves the mouse to the terminal
 
 # Key bindings per mode: action = ["key", …]. Keys are written u, G, Enter,
