@@ -39,7 +39,7 @@ pub enum Folded<'a> {
     /// They are ASCII: matched as they are.
     Ascii,
     /// Folded to ASCII as nucleo normalises each char (ü → u), separated by
-    /// `SEPARATOR`.
+    /// `SEPARATOR`; a field that is ASCII as it is has an empty part.
     Kept(&'a str),
     /// Not kept folded: folded while matching, where that gives ASCII.
     No,
@@ -52,10 +52,12 @@ impl<'a> Fields<'a> {
         match self.folded {
             Folded::Ascii => (self.searched, true),
             Folded::Kept(text) if fold => {
-                let mut out = [""; SEARCHED];
+                let mut out = self.searched;
                 let mut parts = text.split(SEPARATOR);
                 for slot in &mut out {
                     match parts.next() {
+                        // An empty part: the field is ASCII as it is.
+                        Some("") => {}
                         Some(part) => *slot = part,
                         None => return (self.searched, false),
                     }
