@@ -467,6 +467,10 @@ fn backups_are_daily_keep_seven_and_restore_all_or_nothing() {
     let mut c = store.get(Cloud::Commercial, "c-1").unwrap().unwrap();
     c.billing.address.city = "Ulm".into();
     saved(store.commit("a", AuditAction::Update, &c).unwrap());
+    // History in both clouds, so the backup must carry both.
+    let mut gov = store.customers(Cloud::Usgov).unwrap().remove(0);
+    gov.billing.address.city = "Reston".into();
+    saved(store.commit("a", AuditAction::Update, &gov).unwrap());
     let day = |d: u32| {
         chrono::DateTime::parse_from_rfc3339(&format!("2026-11-{d:02}T12:00:00Z"))
             .unwrap()
@@ -484,6 +488,15 @@ fn backups_are_daily_keep_seven_and_restore_all_or_nothing() {
     assert_eq!(names.len(), 7);
     assert_eq!(names[0], "konto-2026-11-03.json");
     let newest = dir.path().join("backups").join("konto-2026-11-09.json");
+    // Written record by record, it is the store's whole snapshot all the same.
+    let written: konto::store::Backup =
+        serde_json::from_slice(&std::fs::read(&newest).unwrap()).unwrap();
+    let expected = store.snapshot().unwrap();
+    assert_eq!(written.schema, expected.schema);
+    assert_eq!(written.customers, expected.customers);
+    assert_eq!(written.audit, expected.audit);
+    assert_eq!(written.customers.len(), 6);
+    assert!(!written.audit.is_empty());
 
     // Restore into a new store: everything comes back, history included.
     let other = tempfile::tempdir().unwrap();

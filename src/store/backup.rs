@@ -1,6 +1,7 @@
 //! Daily JSON backups in `DIR/backups/` and rebuilding a store from one.
 
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -78,11 +79,14 @@ impl Store {
             return Ok(None);
         }
         fs::create_dir_all(&dir).map_err(|e| self.fail(e))?;
-        let json = serde_json::to_vec(&self.snapshot()?).map_err(|e| self.fail(e))?;
         // Written beside and renamed, so a crash never leaves half a backup.
         let partial = path.with_extension("json.partial");
-        fs::write(&partial, json)
-            .and_then(|()| fs::File::open(&partial)?.sync_all())
+        let file = fs::File::create(&partial).map_err(|e| self.fail(e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        self.write_backup(&mut out)?;
+        out.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|file| file.sync_all())
             .and_then(|()| fs::rename(&partial, &path))
             .map_err(|e| self.fail(e))?;
         let all = backups(&self.dir);
@@ -90,6 +94,41 @@ impl Store {
             let _ = fs::remove_file(old);
         }
         Ok(Some(path))
+    }
+
+    /// `snapshot` as JSON, written record by record: at a million customers
+    /// the whole snapshot would take over 2 GB of memory and most of the
+    /// time. The fields and their order are `Backup`'s.
+    fn write_backup(&self, out: &mut impl Write) -> Result<(), StoreError> {
+        let fail = |e: std::io::Error| self.fail(e);
+        write!(out, "{{\"schema\":{SCHEMA_VERSION},\"written\":").map_err(fail)?;
+        write_json(out, &Utc::now()).map_err(fail)?;
+        out.write_all(b",\"customers\":").map_err(fail)?;
+        let customers = Cloud::ALL.into_iter().flat_map(|c| self.each_customer(c));
+        self.write_array(out, customers)?;
+        out.write_all(b",\"audit\":").map_err(fail)?;
+        let audit = Cloud::ALL
+            .into_iter()
+            .flat_map(|c| self.each_history_entry(c));
+        self.write_array(out, audit)?;
+        out.write_all(b"}").map_err(fail)
+    }
+
+    /// `items` as a JSON array, one at a time.
+    fn write_array<T: Serialize>(
+        &self,
+        out: &mut impl Write,
+        items: impl Iterator<Item = Result<T, StoreError>>,
+    ) -> Result<(), StoreError> {
+        let fail = |e: std::io::Error| self.fail(e);
+        out.write_all(b"[").map_err(fail)?;
+        for (n, item) in items.enumerate() {
+            if n > 0 {
+                out.write_all(b",").map_err(fail)?;
+            }
+            write_json(out, &item?).map_err(fail)?;
+        }
+        out.write_all(b"]").map_err(fail)
     }
 
     /// Rebuilds this (empty) store from a backup file, all or nothing: every
@@ -142,4 +181,8 @@ impl Store {
         self.make_durable()?;
         Ok(backup.customers.len())
     }
+}
+
+fn write_json(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(out, value).map_err(std::io::Error::from)
 }

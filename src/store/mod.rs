@@ -427,13 +427,19 @@ impl Store {
 
     /// Every customer of a cloud, in storage (id) order.
     pub fn customers(&self, cloud: Cloud) -> Result<Vec<Customer>, StoreError> {
-        let tree = self.customers_tree(cloud);
-        let mut out = Vec::new();
-        for item in tree.iter() {
+        self.each_customer(cloud).collect()
+    }
+
+    /// A cloud's customers one by one, in id order (for what must not hold
+    /// a million of them at once).
+    pub fn each_customer(
+        &self,
+        cloud: Cloud,
+    ) -> impl Iterator<Item = Result<Customer, StoreError>> + '_ {
+        self.customers_tree(cloud).iter().map(move |item| {
             let (key, value) = item.map_err(|e| self.fail(e))?;
-            out.push(decode(cloud, &key, &value)?);
-        }
-        Ok(out)
+            decode(cloud, &key, &value)
+        })
     }
 
     /// The list rows of a cloud in name order, read from the name index
@@ -670,6 +676,14 @@ impl Store {
 
     /// Every audit entry of every customer of a cloud.
     pub fn all_history(&self, cloud: Cloud) -> Result<Vec<AuditEntry>, StoreError> {
+        self.each_history_entry(cloud).collect()
+    }
+
+    /// `all_history`, one entry at a time.
+    pub fn each_history_entry(
+        &self,
+        cloud: Cloud,
+    ) -> impl Iterator<Item = Result<AuditEntry, StoreError>> + '_ {
         self.trees
             .audit
             .scan_prefix(keys::cloud_prefix(cloud))
@@ -677,7 +691,6 @@ impl Store {
                 let (key, value) = item.map_err(|e| self.fail(e))?;
                 keys::decode_audit(&key, &value)
             })
-            .collect()
     }
 
     /// Checks that every index entry points at a record that has that key and
