@@ -196,10 +196,16 @@ fn edit_a_customer_quit_and_find_it_in_the_export() {
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
     let bytes = app.bytes.lock().unwrap().clone();
-    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(64)..]).to_string();
+    let output = String::from_utf8_lossy(&bytes).to_string();
+    let left = output
+        .rfind("\x1b[?1049l")
+        .expect("left the alternate screen");
+    // After it, in the shell, only the cursor shown again and the note
+    // about the daily backup.
+    let after = output[left + "\x1b[?1049l".len()..].replace("\x1b[?25h", "");
     assert!(
-        tail.contains("\x1b[?1049l"),
-        "left the alternate screen: {tail:?}"
+        !after.contains('\x1b') && after.contains("writing today's backup"),
+        "after the app: {after:?}"
     );
 
     let customers = export(dir.path());

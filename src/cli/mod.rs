@@ -602,8 +602,13 @@ fn run_app(
         crate::tui::RunError::Store(e) => fail(store_error_code(&e), e),
         crate::tui::RunError::Terminal(e) => fail(exit::STORE, e),
     })?;
-    // A clean exit: today's backup, if there is none yet.
-    if let Err(e) = store.backup_if_due(chrono::Utc::now()) {
+    // A clean exit: today's backup, if there is none yet. Said first: at a
+    // million customers it takes several seconds.
+    let now = chrono::Utc::now();
+    if let Some(path) = store.due_backup(now) {
+        eprintln!("konto: {}", t!("cli.writing_backup", path = path.display()));
+    }
+    if let Err(e) = store.backup_if_due(now) {
         eprintln!("konto: {}", t!("cli.backup_failed", reason = e));
     }
     Ok(())

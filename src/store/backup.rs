@@ -70,14 +70,19 @@ impl Store {
         })
     }
 
+    /// Where today's backup goes, if it is not written yet.
+    pub fn due_backup(&self, now: DateTime<Utc>) -> Option<PathBuf> {
+        let path = backup_dir(&self.dir).join(backup_name(now.date_naive()));
+        (!path.exists()).then_some(path)
+    }
+
     /// Writes today's backup unless there is one already, and keeps only the
     /// newest `KEEP_BACKUPS`. Returns the file written, if any.
     pub fn backup_if_due(&self, now: DateTime<Utc>) -> Result<Option<PathBuf>, StoreError> {
-        let dir = backup_dir(&self.dir);
-        let path = dir.join(backup_name(now.date_naive()));
-        if path.exists() {
+        let Some(path) = self.due_backup(now) else {
             return Ok(None);
-        }
+        };
+        let dir = backup_dir(&self.dir);
         fs::create_dir_all(&dir).map_err(|e| self.fail(e))?;
         // Written beside and renamed, so a crash never leaves half a backup.
         let partial = path.with_extension("json.partial");
