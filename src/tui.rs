@@ -151,7 +151,6 @@ pub fn run(
         keymap,
         locale,
     } = settings;
-    one_malloc_arena();
     let mut state = State::new(cloud, dir.display().to_string(), Vec::new());
     state.theme = theme;
     state.access = access;
@@ -484,19 +483,6 @@ fn open_list(
         }
     });
     Ok((loaded, Some(receiver)))
-}
-
-/// glibc gives each thread that allocates while another does an arena of
-/// its own; the list's loader and sled's threads then leave memory in arenas
-/// that `malloc_trim` cannot give back while a few cached pages live there
-/// (at a million customers ~16 MB). The app's threads allocate little and
-/// rarely at once, so one arena costs no waiting.
-fn one_malloc_arena() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes an allocator setting; it takes no pointers.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
 }
 
 /// The loader's chunks were allocated in its thread's malloc arena and
