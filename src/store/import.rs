@@ -376,7 +376,9 @@ type Checked = (
 );
 
 impl Store {
-    /// The second pass of `plan_import`, on every core.
+    /// The second pass of `plan_import`: every record's checks, on as many
+    /// threads as there are cores (validation, phone numbers above all, is
+    /// most of an import's planning).
     fn check_all(&self, records: &mut [Identified]) -> Vec<Checked> {
         let check = |record: &mut Identified| -> Checked {
             let c = &mut record.customer;
