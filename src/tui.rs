@@ -235,6 +235,7 @@ fn run_with(
     let mut redraw = true;
     let mut phones_shown = crate::validate::phones_ready();
     let mut drawn_at = Instant::now();
+    let mut step_rows = app::FILTER_STEP_ROWS;
     // The store's write count when the list's head was last kept.
     let mut head_kept_at = head_was_kept.then_some(0);
     // Whether the store was made ready for the operator's first save.
@@ -266,7 +267,14 @@ fn run_with(
                 }
             }
             if state.filter_pending() {
-                app::update(&mut state, Action::FilterStep);
+                // A new filter starts with the first step's size; a running
+                // one goes on with steps sized by how long the last took.
+                if state.filter_rows_done() == Some(0) {
+                    step_rows = app::FILTER_STEP_ROWS;
+                }
+                let started = Instant::now();
+                app::update(&mut state, Action::FilterStep { rows: step_rows });
+                step_rows = app::next_step_rows(step_rows, started.elapsed());
                 // Drawn when done, and now and then for its progress: a
                 // frame after every slice would cost as much as matching.
                 redraw = !state.filter_pending() || drawn_at.elapsed() >= PROGRESS_EVERY;

@@ -1086,3 +1086,31 @@ fn rows_streamed_in_after_the_first_page_join_the_list_and_the_filter() {
     assert_eq!(s.visible().len(), 1, "the filter covers the new rows");
     assert_eq!(s.list.row(0).unwrap().name(), "Zeppelin Logistik AG");
 }
+
+#[test]
+fn filter_steps_grow_when_quick_and_shrink_when_slow_within_bounds() {
+    use konto::app::{FILTER_STEP_ROWS, next_step_rows};
+    use std::time::Duration;
+    let ms = Duration::from_millis;
+    // A quick step (the 5 ms a step aims at would take three times the
+    // rows): the next is halfway there.
+    let next = next_step_rows(FILTER_STEP_ROWS, Duration::from_micros(1_667));
+    assert!((23_000..=25_000).contains(&next), "{next}");
+    // Right on time: unchanged.
+    assert_eq!(next_step_rows(20_000, ms(5)), 20_000);
+    // Slow: smaller, but never below half the first step's size.
+    assert_eq!(next_step_rows(20_000, ms(10)), 15_000);
+    assert_eq!(
+        next_step_rows(FILTER_STEP_ROWS / 2, ms(500)),
+        FILTER_STEP_ROWS / 2
+    );
+    // However quick: at most four times the first step's size.
+    assert_eq!(next_step_rows(40_000, Duration::ZERO), FILTER_STEP_ROWS * 4);
+    // Many steps in a row settle where a step takes about 5 ms.
+    let mut rows = FILTER_STEP_ROWS;
+    for _ in 0..20 {
+        // 0.2 µs a row.
+        rows = next_step_rows(rows, Duration::from_nanos(rows as u64 * 200));
+    }
+    assert!((24_000..=26_000).contains(&rows), "{rows}");
+}

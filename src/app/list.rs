@@ -9,10 +9,31 @@ use crate::domain::Customer;
 use crate::listing::{Candidates, Listing, Matching, Row, RowRef};
 use crate::query::Query;
 
-/// Rows a filter step looks at: about 6–10 ms of matching on both cores of
-/// this project's 2-core machine (`cargo bench --bench list_latency`), so a
-/// key typed meanwhile waits at most that long and frames keep coming.
+/// Rows the first step of a filter looks at: 2–4 ms of matching on both
+/// cores of this project's 2-core machine at a million customers, so a key
+/// typed meanwhile waits at most that long and frames keep coming. Later
+/// steps are sized by the runtime from how long the last one took
+/// (`next_step_rows`): every step has a cost of its own (threads, joining,
+/// the runtime's loop), and a query over a million rows in 12,000-row steps
+/// paid it 83 times.
 pub const FILTER_STEP_ROWS: usize = 12_000;
+
+/// How long a filter step should take: short enough that a key typed during
+/// one is drawn well within a frame.
+pub const FILTER_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The rows for the next step of a filter, from the last one: `rows` looked
+/// at in `took`. Halfway to the size that takes `FILTER_STEP_TIME`, so one
+/// slow or quick step does not swing it, and never below `FILTER_STEP_ROWS`
+/// / 2 or above 4 × `FILTER_STEP_ROWS`.
+pub fn next_step_rows(rows: usize, took: std::time::Duration) -> usize {
+    let took = took.as_micros().max(1);
+    let ideal = rows as u128 * FILTER_STEP_TIME.as_micros() / took;
+    let ideal = usize::try_from(ideal).unwrap_or(usize::MAX);
+    (rows / 2)
+        .saturating_add(ideal / 2)
+        .clamp(FILTER_STEP_ROWS / 2, FILTER_STEP_ROWS * 4)
+}
 
 /// Most customers a bulk change takes at once: their full records are held
 /// in memory for the review.
@@ -268,6 +289,11 @@ impl State {
     /// `filter_step` whenever no key is waiting.
     pub fn filter_pending(&self) -> bool {
         self.list.matching.is_some()
+    }
+
+    /// How many rows the running filter has looked at, if one runs.
+    pub fn filter_rows_done(&self) -> Option<usize> {
+        self.list.matching.as_ref().map(|job| job.progress().0)
     }
 
     /// Matches up to `rows` more rows; when the filter is done, shows its

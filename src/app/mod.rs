@@ -7,7 +7,7 @@ mod list;
 mod picker;
 
 pub use form::{Conflict, Form, FormField, FormLine};
-pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading};
+pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading, next_step_rows};
 pub use picker::{PickOption, Picker};
 
 use ratatui::crossterm::event::{Event, KeyEvent};
@@ -171,8 +171,10 @@ pub enum Action {
     },
     /// Full records the screen needs (see `State::wanted_records`).
     Records(Vec<Customer>),
-    /// No key is waiting: go on with the filter.
-    FilterStep,
+    /// No key is waiting: go on with the filter, this many rows more.
+    FilterStep {
+        rows: usize,
+    },
     LoadFailed(String),
     Saved(Customer),
     Unchanged(Customer),
@@ -490,8 +492,8 @@ pub fn update(state: &mut State, action: Action) -> Command {
             state.put_records(records);
             Command::None
         }
-        Action::FilterStep => {
-            state.filter_step(FILTER_STEP_ROWS);
+        Action::FilterStep { rows } => {
+            state.filter_step(rows);
             Command::None
         }
         Action::LoadFailed(message) => {

@@ -1,7 +1,8 @@
 //! Filtering a list a slice at a time, so a keystroke never waits for a
 //! million matches: the runtime draws between slices and reads keys; a new
-//! keystroke replaces the job. Slices are counted in rows, not timed, so
-//! results never depend on how fast the machine is.
+//! keystroke replaces the job. Slices are counted in rows (the runtime sizes
+//! them from how long the last one took, `app::next_step_rows`); where they
+//! end changes when a result is shown, never what it is.
 
 use nucleo_matcher::Matcher;
 
