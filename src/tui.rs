@@ -243,11 +243,14 @@ fn run_with(
     loop {
         if redraw {
             provide_records(&mut state, store);
-            terminal.draw(|frame| ui::draw(frame, &state))?;
-            drawn_at = Instant::now();
+            // The draft a signal would keep, before the frame that shows it:
+            // what the operator has seen typed is never lost (a hang-up right
+            // after the frame found the slot one key behind).
             if let Ok(mut slot) = draft_slot.lock() {
                 *slot = state.form.as_ref().and_then(Draft::of);
             }
+            terminal.draw(|frame| ui::draw(frame, &state))?;
+            drawn_at = Instant::now();
         }
         redraw = true;
         // Keys first; between them, the filter and the list's loading go on.
