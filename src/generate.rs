@@ -85,33 +85,15 @@ pub fn generate(templates: &[Customer], count: usize, seed: u64, cloud: Cloud) -
         seed,
         cloud,
     };
-    let blocks: Vec<usize> = (0..count.div_ceil(BLOCK)).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_thread = blocks.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let maker = &maker;
-        let workers: Vec<_> = blocks
-            .chunks(per_thread)
-            .map(|mine| {
-                scope.spawn(move || {
-                    let mut out = Vec::with_capacity(mine.len() * BLOCK);
-                    for &block in mine {
-                        let end = count.min((block + 1) * BLOCK);
-                        maker.block(block as u64, block * BLOCK..end, &mut out);
-                    }
-                    out
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(count);
-        for w in workers {
-            match w.join() {
-                Ok(part) => all.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    })
+    let mut blocks: Vec<usize> = (0..count.div_ceil(BLOCK)).collect();
+    let made = crate::parallel::map_on_cores(&mut blocks, |&mut block| {
+        maker.block(block as u64, block * BLOCK..count.min((block + 1) * BLOCK))
+    });
+    let mut all = Vec::with_capacity(count);
+    for block in made {
+        all.extend(block);
+    }
+    all
 }
 
 /// What every block of generated customers is made from.
@@ -125,7 +107,8 @@ struct Maker<'a> {
 
 impl Maker<'_> {
     /// Customers number `range` (from 0), block `block` of them.
-    fn block(&self, block: u64, range: std::ops::Range<usize>, out: &mut Vec<Customer>) {
+    fn block(&self, block: u64, range: std::ops::Range<usize>) -> Vec<Customer> {
+        let mut out = Vec::with_capacity(range.len());
         let mut rng = Rng(self.seed ^ block.wrapping_mul(0xA076_1D64_78BD_642F));
         let start = DateTime::from_timestamp(1_546_300_800, 0).unwrap_or_default(); // 2019-01-01
         let span = 7 * 365 * 24 * 3600;
@@ -205,6 +188,7 @@ impl Maker<'_> {
             };
             out.push(c);
         }
+        out
     }
 }
 

@@ -25,6 +25,7 @@ pub mod keymap;
 pub mod layout;
 pub mod listing;
 pub mod logging;
+pub mod parallel;
 pub mod query;
 pub mod store;
 pub mod text;

@@ -20,7 +20,7 @@ pub const FILTER_STEP_ROWS: usize = 12_000;
 
 /// How long a filter step should take: short enough that a key typed during
 /// one is drawn well within a frame.
-pub const FILTER_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(5);
+const FILTER_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// The rows for the next step of a filter, from the last one: `rows` looked
 /// at in `took`. Halfway to the size that takes `FILTER_STEP_TIME`, so one

@@ -54,22 +54,6 @@ pub fn newest_backup(dir: &Path) -> Option<PathBuf> {
 }
 
 impl Store {
-    /// Everything in the store.
-    pub fn snapshot(&self) -> Result<Backup, StoreError> {
-        let mut customers = Vec::new();
-        let mut audit = Vec::new();
-        for cloud in Cloud::ALL {
-            customers.extend(self.customers(cloud)?);
-            audit.extend(self.all_history(cloud)?);
-        }
-        Ok(Backup {
-            schema: SCHEMA_VERSION,
-            written: Utc::now(),
-            customers,
-            audit,
-        })
-    }
-
     /// Where today's backup goes, if it is not written yet.
     pub fn due_backup(&self, now: DateTime<Utc>) -> Option<PathBuf> {
         let path = backup_dir(&self.dir).join(backup_name(now.date_naive()));
@@ -88,7 +72,7 @@ impl Store {
         let partial = path.with_extension("json.partial");
         let file = fs::File::create(&partial).map_err(|e| self.fail(e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        self.write_backup(&mut out)?;
+        self.write_backup(&mut out, now)?;
         out.into_inner()
             .map_err(|e| e.into_error())
             .and_then(|file| file.sync_all())
@@ -101,13 +85,14 @@ impl Store {
         Ok(Some(path))
     }
 
-    /// `snapshot` as JSON, written record by record: at a million customers
-    /// the whole snapshot would take over 2 GB of memory and most of the
-    /// time. The fields and their order are `Backup`'s.
-    fn write_backup(&self, out: &mut impl Write) -> Result<(), StoreError> {
+    /// Everything in the store as a `Backup` document, written record by
+    /// record: at a million customers a `Backup` value would take over 2 GB
+    /// of memory and most of the time. The fields and their order are
+    /// `Backup`'s.
+    fn write_backup(&self, out: &mut impl Write, written: DateTime<Utc>) -> Result<(), StoreError> {
         let fail = |e: std::io::Error| self.fail(e);
         write!(out, "{{\"schema\":{SCHEMA_VERSION},\"written\":").map_err(fail)?;
-        write_json(out, &Utc::now()).map_err(fail)?;
+        write_json(out, &written).map_err(fail)?;
         out.write_all(b",\"customers\":").map_err(fail)?;
         let customers = Cloud::ALL.into_iter().flat_map(|c| self.each_customer(c));
         self.write_array(out, customers)?;

@@ -389,21 +389,6 @@ impl Store {
             };
             (valid, owner)
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = records.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = records
-                .chunks_mut(chunk)
-                .map(|part| scope.spawn(move || part.iter_mut().map(check).collect::<Vec<_>>()))
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| match w.join() {
-                    Ok(results) => results,
-                    // A check that panicked is a bug; fail loudly, not silently.
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
-        })
+        crate::parallel::map_on_cores(records, check)
     }
 }
