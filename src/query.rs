@@ -17,7 +17,7 @@ use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use crate::domain::{Cloud, Customer};
-use crate::listing::{Listing, Row, RowRef, RowText};
+use crate::listing::{Listing, Row, RowRef};
 
 /// The text of one customer a query looks at.
 #[derive(Clone, Copy, Debug)]
@@ -27,7 +27,9 @@ pub struct Fields<'a> {
     pub searched: [&'a str; SEARCHED],
     /// Whether they are ASCII, or kept folded to ASCII.
     pub folded: Folded<'a>,
-    pub row: RowText<'a>,
+    /// The whole row: its other fields are read only when a word asks
+    /// for them (`id:`, `country:`, a domain-like word), not for every row.
+    pub row: RowRef<'a>,
     pub cloud: Cloud,
     /// `letters` of all the searched fields, kept with the row.
     pub letters: u64,
@@ -53,13 +55,24 @@ impl<'a> Fields<'a> {
             Folded::Ascii => (self.searched, true),
             Folded::Kept(text) if fold => {
                 let mut out = self.searched;
-                let mut parts = text.split(SEPARATOR);
-                for slot in &mut out {
-                    match parts.next() {
-                        // An empty part: the field is ASCII as it is.
-                        Some("") => {}
-                        Some(part) => *slot = part,
-                        None => return (self.searched, false),
+                // By bytes: the parts are short, and `str::split` costs more
+                // per part than the search itself (the separator is ASCII,
+                // so every cut is at a char boundary).
+                let mut rest = text;
+                for (n, slot) in out.iter_mut().enumerate() {
+                    let end = rest
+                        .bytes()
+                        .position(|b| b == SEPARATOR as u8)
+                        .unwrap_or(rest.len());
+                    let (part, after) = rest.split_at(end);
+                    // An empty part: the field is ASCII as it is.
+                    if !part.is_empty() {
+                        *slot = part;
+                    }
+                    match after.get(1..) {
+                        Some(next) => rest = next,
+                        None if n + 1 < SEARCHED => return (self.searched, false),
+                        None => {}
                     }
                 }
                 (out, true)
@@ -155,14 +168,14 @@ impl Field {
 
     fn value<'a>(self, f: &Fields<'a>) -> &'a str {
         match self {
-            Field::Country => f.row.country,
+            Field::Country => f.row.country(),
             Field::Cloud => f.cloud.key(),
-            Field::Name => f.row.name,
-            Field::Domain => f.row.domain,
-            Field::Email => f.row.email,
-            Field::Contact => f.row.contact,
-            Field::City => f.row.city,
-            Field::Id => f.row.id,
+            Field::Name => f.row.name(),
+            Field::Domain => f.row.domain(),
+            Field::Email => f.row.email(),
+            Field::Contact => f.row.contact(),
+            Field::City => f.row.city(),
+            Field::Id => f.row.id(),
         }
     }
 }
@@ -371,13 +384,13 @@ impl Query {
             if score.is_none() && word.domain_like {
                 score = word
                     .atom
-                    .score(scratch.one(f.row.domain, word.folded), matcher);
+                    .score(scratch.one(f.row.domain(), word.folded), matcher);
             }
             match score {
                 Some(score) => total += u32::from(score),
                 None => {
                     let prefix = word.id_prefix.as_deref()?;
-                    let id = f.row.id.get(..prefix.len())?;
+                    let id = f.row.id().get(..prefix.len())?;
                     if !id.eq_ignore_ascii_case(prefix) {
                         return None;
                     }

@@ -219,10 +219,10 @@ proptest! {
             .filter(|(_, (take, _))| *take)
             .map(|(c, (_, ascii))| if *ascii { plain(c) } else { c })
             .collect();
-        let row = Row { name: hay.clone(), ..Row::default() };
+        let listing = Listing::of_rows(Cloud::Commercial, &[Row { name: hay.clone(), ..Row::default() }]);
+        let row = listing.get(0).unwrap().fields();
         let fields = |mask: u64| Fields {
-            searched: [&hay, "", "", "", ""], folded: konto::query::Folded::No, row: row.as_text(), cloud: Cloud::Commercial,
-            letters: mask,
+            searched: [&hay, "", "", "", ""], folded: konto::query::Folded::No, letters: mask, ..row
         };
         let q = Query::new(&word);
         let mut m = new_matcher();

@@ -132,7 +132,6 @@ impl<'a> RowRef<'a> {
 
     /// What the filter looks at.
     pub fn fields(&self) -> Fields<'a> {
-        let row = self.text();
         // The domain without the ending every domain shares.
         let domain_start = usize::from(self.slot.ends[3]) + 1;
         let domain = self
@@ -145,9 +144,15 @@ impl<'a> RowRef<'a> {
             at => Folded::Kept(self.text.get(usize::from(at)..).unwrap_or("")),
         };
         Fields {
-            searched: [row.name, row.contact, row.email, row.city, domain],
+            searched: [
+                self.name(),
+                self.contact(),
+                self.email(),
+                self.city(),
+                domain,
+            ],
             folded,
-            row,
+            row: *self,
             cloud: self.cloud,
             letters: self.slot.letters,
         }
