@@ -10,6 +10,10 @@ use konto::domain::Cloud;
 use konto::exchange::read_csv;
 use konto::store::{DEFAULT_CACHE_BYTES, Store};
 
+/// The allocator `konto import` writes with (see `konto::alloc`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Deterministic, valid German customers with distinct names and domains.
 fn csv(rows: usize) -> String {
     let streets = [

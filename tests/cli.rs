@@ -558,6 +558,34 @@ fn gen_adds_deterministic_valid_customers() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+/// Bulk writes run again under jemalloc, everything else under glibc's
+/// malloc (see `konto::alloc`); the log says which one a run used.
+#[test]
+fn bulk_commands_run_with_the_bulk_allocator_and_others_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| -> String {
+        let log = dir.path().join("state").join("konto.log");
+        let _ = std::fs::remove_file(&log);
+        let out = Command::new(BIN)
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("KONTO_DATA_DIR")
+            .env_remove(konto::alloc::BULK_ALLOCATOR)
+            .env("KONTO_STATE_DIR", dir.path().join("state"))
+            .env("KONTO_CONFIG", dir.path().join("config.toml"))
+            .env("KONTO_LOG", "debug")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::read_to_string(log).unwrap()
+    };
+    let gen_log = run(&["gen", "--count", "20"]);
+    assert!(gen_log.contains("allocator=\"jemalloc\""), "{gen_log}");
+    let list_log = run(&["list"]);
+    assert!(list_log.contains("allocator=\"system\""), "{list_log}");
+}
+
 #[test]
 fn the_commands_messages_follow_the_language_and_the_exit_codes_do_not() {
     let dir = tempfile::tempdir().unwrap();

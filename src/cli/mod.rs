@@ -368,6 +368,16 @@ pub enum Cmd {
     },
 }
 
+impl Cmd {
+    /// Whether the command may write many records at once (see `alloc`).
+    fn writes_in_bulk(&self) -> bool {
+        matches!(
+            self,
+            Cmd::Import { .. } | Cmd::Restore { .. } | Cmd::Compact | Cmd::Gen { .. }
+        )
+    }
+}
+
 /// Exit codes (documented in the README).
 pub mod exit {
     pub const OK: u8 = 0;
@@ -391,6 +401,31 @@ fn operator(cli: &Cli) -> String {
         .or_else(|| std::env::var("USER").ok())
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Replaces this process with konto run again with the same arguments and
+/// `alloc::BULK_ALLOCATOR` set, unless it is set already: the allocator is
+/// chosen at a process's first allocation, long before the command is
+/// known. Returns only if that cannot be done; the command then runs as it
+/// is, only slower.
+fn run_again_with_bulk_allocator() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        if std::env::var_os(crate::alloc::BULK_ALLOCATOR).is_some() {
+            return;
+        }
+        let mut args = std::env::args_os();
+        let (Some(name), Ok(exe)) = (args.next(), std::env::current_exe()) else {
+            return;
+        };
+        // exec returns only on failure.
+        let _ = std::process::Command::new(exe)
+            .arg0(name)
+            .args(args)
+            .env(crate::alloc::BULK_ALLOCATOR, "1")
+            .exec();
+    }
 }
 
 /// Everything konto creates (store files, backups) is its owner's only:
@@ -438,6 +473,9 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage(e),
     };
+    if cli.command.as_ref().is_some_and(Cmd::writes_in_bulk) {
+        run_again_with_bulk_allocator();
+    }
     // The config's own messages can only follow the flag and the locale.
     crate::i18n::set_locale(Locale {
         lang: language(&cli, None),
@@ -480,6 +518,7 @@ pub fn main() -> ExitCode {
         crate::validate::warm_up_phones();
     }
     crate::logging::init(&crate::logging::log_dir(&dir));
+    tracing::debug!(allocator = crate::alloc::name(), "started");
     if cli.command.is_none() {
         let settings = crate::tui::Settings {
             theme: theme_name(cli.theme),
