@@ -14,7 +14,8 @@
 //! not exist, and kept, so the next run skips the generation), `--bin PATH`
 //! (else `KONTO_BIN`, else the `konto` that cargo built for this bench),
 //! `--starts 10`, `--nav 200`, `--nav-key j|down`, `--query berlin`,
-//! `--filter-rounds 5`, `--submits 30`, `--only start,nav,filter,submit`,
+//! `--sort-rounds 5`, `--filter-rounds 5`, `--submits 30`,
+//! `--only start,nav,sort,filter,submit`,
 //! `--cols 100 --rows 30`, `--timeout SECONDS` (per awaited screen, default
 //! 300).
 //!
@@ -27,6 +28,8 @@
 //! - whole list loaded: `M/M customers` and no busy marker.
 //! - navigation: the first 23 characters of the next customer's id (in
 //!   `konto list` order) are on screen.
+//! - sort: `s` four times a round (country, last updated, version, company
+//!   name); drawn when the status line says `Sorted by ORDER`.
 //! - filter echo: the screen (lower-cased) shows `filter: QUERY-SO-FAR`.
 //! - filter complete: the echo, and the header shows `X/M customers` with
 //!   X the number of rows `konto list --filter QUERY-SO-FAR --format csv`
@@ -411,6 +414,7 @@ struct Config {
     nav: usize,
     nav_key: String,
     query: String,
+    sort_rounds: usize,
     filter_rounds: usize,
     submits: usize,
     only: Vec<String>,
@@ -457,8 +461,8 @@ impl Config {
 
 fn usage() -> String {
     "usage: pty_latency [--customers N] [--data-dir DIR] [--bin PATH] [--starts N] [--nav N] \
-     [--nav-key j|down] [--query TEXT] [--filter-rounds N] [--submits N] \
-     [--only start,nav,filter,submit] [--cols N] [--rows N] [--timeout SECONDS]"
+     [--nav-key j|down] [--query TEXT] [--sort-rounds N] [--filter-rounds N] [--submits N] \
+     [--only start,nav,sort,filter,submit] [--cols N] [--rows N] [--timeout SECONDS]"
         .to_string()
 }
 
@@ -467,8 +471,8 @@ fn parse_args() -> Result<Config> {
     let mut bin = std::env::var_os("KONTO_BIN").map(PathBuf::from);
     let mut data_dir = None;
     let mut customers = 10_000u64;
-    let (mut starts, mut nav, mut filter_rounds, mut submits) =
-        (10usize, 200usize, 5usize, 30usize);
+    let (mut starts, mut nav, mut sort_rounds, mut filter_rounds, mut submits) =
+        (10usize, 200usize, 5usize, 5usize, 30usize);
     let mut nav_key = "j".to_string();
     let mut query = "berlin".to_string();
     let mut only = Vec::new();
@@ -490,6 +494,7 @@ fn parse_args() -> Result<Config> {
             "--nav" => nav = num(&arg, args.next())?,
             "--nav-key" => nav_key = args.next().unwrap_or_default(),
             "--query" => query = args.next().unwrap_or_default(),
+            "--sort-rounds" => sort_rounds = num(&arg, args.next())?,
             "--filter-rounds" => filter_rounds = num(&arg, args.next())?,
             "--submits" => submits = num(&arg, args.next())?,
             "--only" => {
@@ -536,6 +541,7 @@ fn parse_args() -> Result<Config> {
         nav,
         nav_key,
         query,
+        sort_rounds,
         filter_rounds,
         submits,
         only,
@@ -737,6 +743,21 @@ fn measure_nav(cfg: &Config, app: &mut Session, order: &[Customer]) -> Result<St
     Ok(stats)
 }
 
+/// `s` through every order, back to the company name.
+fn measure_sort(cfg: &Config, app: &mut Session) -> Result<Stats> {
+    let mut stats = Stats::new("`s` → next order drawn");
+    let orders = ["country", "last updated", "version", "company name"];
+    for _ in 0..cfg.sort_rounds {
+        for order in orders {
+            let status = format!("Sorted by {order}");
+            let took = app.press("s", vec![(status.clone(), shows(&status))], cfg.timeout)?;
+            eprintln!("  {status}: {:.1} ms", took[0].as_secs_f64() * 1000.0);
+            stats.samples.push(took[0]);
+        }
+    }
+    Ok(stats)
+}
+
 /// What `konto list --filter` says for each prefix of the query (asked
 /// before konto is started: the store has one user at a time).
 fn expected_filter_counts(cfg: &Config) -> Result<Vec<(String, u64)>> {
@@ -897,7 +918,7 @@ fn run() -> Result<()> {
         rows.push(loaded);
     }
     let mut peak_rss = None;
-    let keys = ["nav", "filter", "submit"];
+    let keys = ["nav", "sort", "filter", "submit"];
     if keys.iter().any(|k| cfg.runs(k)) {
         let expected = if cfg.runs("filter") {
             expected_filter_counts(&cfg)?
@@ -911,6 +932,10 @@ fn run() -> Result<()> {
                 return Err("navigation needs 2 customers or more".into());
             }
             rows.push(measure_nav(&cfg, &mut app, &order)?);
+        }
+        if cfg.runs("sort") {
+            eprintln!("sort …");
+            rows.push(measure_sort(&cfg, &mut app)?);
         }
         if cfg.runs("filter") {
             eprintln!("filter …");

@@ -50,7 +50,8 @@ fn chosen() -> u8 {
     }
 }
 
-/// The allocator of this run, for the log.
+/// The allocator of this run, for the log (in the konto binary, whose
+/// global allocator `PerRun` is; elsewhere what it would choose).
 pub fn name() -> &'static str {
     match chosen() {
         JEMALLOC => "jemalloc",

@@ -176,6 +176,7 @@ proptest! {
             c.company.name = r.name.clone();
             c.company.domain = r.domain.clone();
             c.version = r.version;
+            c.updated = chrono::DateTime::from_timestamp(1_700_000_000 + r.updated, 0).unwrap();
             c.billing.address.country = r.country.clone();
             c
         }).collect();

@@ -111,25 +111,78 @@ impl ListState {
         }
     }
 
+    /// A stable sort of the name order by `sort` (ties stay by name). Each
+    /// row's key is read once and the (key, place in the name order) pairs
+    /// sorted as numbers: comparing rows through the arena took half a
+    /// second at a million customers, a frozen screen after `s`.
     fn sort(&mut self, sort: SortBy) {
         if sort == SortBy::Name {
             self.order = None;
             return;
         }
-        // A stable sort of the name order: ties stay by name.
         let l = &self.listing;
-        let mut order = l.by_name().to_vec();
-        order.sort_by(|&a, &b| match (l.get(a as usize), l.get(b as usize)) {
-            (Some(a), Some(b)) => match sort {
-                SortBy::Country => a.country().cmp(b.country()),
-                SortBy::Updated => b.updated().cmp(&a.updated()),
-                SortBy::Version => b.version().cmp(&a.version()),
-                SortBy::Name => std::cmp::Ordering::Equal,
-            },
-            _ => std::cmp::Ordering::Equal,
-        });
-        self.order = Some(order);
+        let by_name = l.by_name();
+        let rows = || by_name.iter().map(|&index| l.get(index as usize));
+        let keys: Vec<u64> = match sort {
+            SortBy::Country => country_keys(rows().map(|row| row.map(|r| r.country()))),
+            // Newest first: the time's order as an unsigned number, reversed.
+            SortBy::Updated => rows()
+                .map(|row| row.map_or(u64::MAX, |r| !((r.updated() as u64) ^ (1 << 63))))
+                .collect(),
+            // Highest first.
+            SortBy::Version => rows()
+                .map(|row| row.map_or(u64::MAX, |r| !r.version()))
+                .collect(),
+            SortBy::Name => Vec::new(),
+        };
+        let mut keyed: Vec<(u64, u32)> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(place, key)| (key, place as u32))
+            .collect();
+        keyed.sort_unstable();
+        self.order = Some(
+            keyed
+                .into_iter()
+                .filter_map(|(_, place)| by_name.get(place as usize).copied())
+                .collect(),
+        );
     }
+}
+
+/// Numbers that order like the country codes they stand for: the code's
+/// bytes themselves (big-endian, padded with zeros) when every code fits in
+/// eight bytes without a zero byte (ISO codes do), else each code's rank
+/// among the distinct ones. A row that could not be read sorts last.
+fn country_keys<'a>(countries: impl Iterator<Item = Option<&'a str>> + Clone) -> Vec<u64> {
+    let packed = |code: &str| {
+        if code.len() > 8 || code.bytes().any(|b| b == 0) {
+            return None;
+        }
+        let mut bytes = [0u8; 8];
+        bytes[..code.len()].copy_from_slice(code.as_bytes());
+        Some(u64::from_be_bytes(bytes))
+    };
+    // One pass when every code packs (the common case).
+    let keys: Option<Vec<u64>> = countries
+        .clone()
+        .map(|code| code.map_or(Some(u64::MAX), packed))
+        .collect();
+    if let Some(keys) = keys {
+        return keys;
+    }
+    let mut rank: HashMap<&str, u64> = HashMap::new();
+    for code in countries.clone().flatten() {
+        rank.entry(code).or_default();
+    }
+    let mut codes: Vec<&str> = rank.keys().copied().collect();
+    codes.sort_unstable();
+    for (n, code) in codes.into_iter().enumerate() {
+        rank.insert(code, n as u64);
+    }
+    countries
+        .map(|code| code.and_then(|c| rank.get(c).copied()).unwrap_or(u64::MAX))
+        .collect()
 }
 
 impl State {
@@ -369,5 +422,41 @@ impl State {
                 })
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::country_keys;
+
+    /// The keys order rows as their codes do, packed or ranked.
+    fn assert_orders_like_the_codes(codes: &[Option<&str>]) {
+        let keys = country_keys(codes.iter().copied());
+        for (a, b) in codes.iter().zip(&keys) {
+            for (c, d) in codes.iter().zip(&keys) {
+                let by_code = match (a, c) {
+                    (Some(a), Some(c)) => a.cmp(c),
+                    (None, None) => std::cmp::Ordering::Equal,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                };
+                assert_eq!(b.cmp(d), by_code, "{a:?} against {c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn country_keys_order_like_the_codes() {
+        // ISO codes, an empty one and a prefix: packed.
+        assert_orders_like_the_codes(&[Some("DE"), Some("AT"), Some(""), Some("D"), None]);
+        // Too long to pack, or with a zero byte: ranked.
+        assert_orders_like_the_codes(&[
+            Some("DE"),
+            Some("Deutschland-Nord"),
+            Some("AT"),
+            Some("D\0E"),
+            Some("D"),
+            None,
+        ]);
     }
 }
