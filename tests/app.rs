@@ -1041,6 +1041,77 @@ fn the_filter_takes_several_words_and_field_prefixes() {
     assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH");
 }
 
+/// Marking reads nothing, and neither does opening the bulk form: the
+/// marked customers' records are asked for when it is submitted (at a
+/// million customers `*` read them all before its frame), and the submit
+/// goes on once they are read; one that could not be read is reported.
+#[test]
+fn marked_records_are_read_when_the_bulk_change_is_submitted() {
+    use konto::listing::{Listing, Row};
+    let all = customers();
+    let rows: Vec<Row> = all.iter().map(Row::of).collect();
+    let mut s = konto::app::State::new(konto::domain::Cloud::Commercial, "t".into(), Vec::new());
+    update(
+        &mut s,
+        Action::Loaded {
+            cloud: konto::domain::Cloud::Commercial,
+            listing: Listing::of_rows(konto::domain::Cloud::Commercial, &rows),
+            records: Vec::new(),
+            loading: None,
+        },
+    );
+    let selected = s.selected_id().unwrap();
+    press(&mut s, &[key(KeyCode::Char('*'))]);
+    assert_eq!(s.marked.len(), all.len());
+    assert_eq!(s.wanted_records(), vec![selected.clone()]);
+    let first = all.iter().find(|c| c.id == selected).unwrap().clone();
+    update(&mut s, Action::Records(vec![first]));
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert!(s.wanted_records().is_empty(), "the form opens at once");
+    focus(&mut s, FieldId::City);
+    type_text(&mut s, "Hamburg");
+    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    assert_eq!(s.mode, Mode::Form, "waiting for the records");
+    let mut wanted = s.wanted_records();
+    wanted.sort();
+    let mut others: Vec<String> = all
+        .iter()
+        .map(|c| c.id.clone())
+        .filter(|id| *id != selected)
+        .collect();
+    others.sort();
+    assert_eq!(wanted, others, "the submit asks for every marked customer");
+    // All but one arrive (the last was deleted meanwhile, say).
+    let (gone, read) = others.split_last().unwrap();
+    update(
+        &mut s,
+        Action::Records(
+            all.iter()
+                .filter(|c| read.contains(&c.id))
+                .cloned()
+                .collect(),
+        ),
+    );
+    assert!(s.wanted_records().is_empty(), "asked once, not again");
+    assert_eq!(s.mode, Mode::BulkFailed);
+    let failures = &s.form.as_ref().unwrap().bulk_failures;
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].contains(gone.as_str()), "{}", failures[0]);
+    // With every record there, the same submit goes to the review.
+    press(&mut s, &[key(KeyCode::Esc)]);
+    update(
+        &mut s,
+        Action::Records(all.iter().filter(|c| c.id == *gone).cloned().collect()),
+    );
+    press(&mut s, &[ctrl('s')]);
+    assert_eq!(s.mode, Mode::Review);
+    let Command::CommitMany { records, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+        panic!("no bulk commit");
+    };
+    assert_eq!(records.len(), all.len());
+    assert!(records.iter().all(|r| r.billing.address.city == "Hamburg"));
+}
+
 #[test]
 fn rows_streamed_in_after_the_first_page_join_the_list_and_the_filter() {
     use konto::listing::{Listing, Row};

@@ -46,6 +46,10 @@ pub struct Form {
     pub pending_many: Vec<Customer>,
     /// Customers a bulk change would make invalid, with why.
     pub bulk_failures: Vec<String>,
+    /// A bulk form submitted before its customers' records were read: they
+    /// are asked for then (not when the form opens, which would hold its
+    /// first frame for every record), and the submit goes on once they are.
+    pub bulk_reading: bool,
     policy: Policy,
 }
 
@@ -90,6 +94,7 @@ impl Form {
             bulk: Vec::new(),
             pending_many: Vec::new(),
             bulk_failures: Vec::new(),
+            bulk_reading: false,
             policy: policy.clone(),
         };
         form.focus = form.next_editable(0, 1).unwrap_or(0);

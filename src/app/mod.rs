@@ -490,7 +490,18 @@ pub fn update(state: &mut State, action: Action) -> Command {
         }
         Action::Records(records) => {
             state.put_records(records);
-            Command::None
+            match state.form.as_mut() {
+                // The records a bulk submit waited for: it goes on with
+                // them (one that could not be read is reported as such).
+                Some(form) if form.bulk_reading => {
+                    let command = submit_bulk(state);
+                    if let Some(form) = state.form.as_mut() {
+                        form.bulk_reading = false;
+                    }
+                    command
+                }
+                _ => Command::None,
+            }
         }
         Action::FilterStep { rows } => {
             state.filter_step(rows);
@@ -1117,6 +1128,17 @@ fn submit_bulk(state: &mut State) -> Command {
     let filled = form.filled();
     if filled.is_empty() {
         state.info(t!("status.bulk_empty"));
+        return Command::None;
+    }
+    if !form.bulk_reading
+        && form
+            .bulk
+            .iter()
+            .any(|id| !state.list.records.contains_key(id))
+    {
+        // The runtime reads them before the next frame, then hands them
+        // over (`Action::Records`), which submits again.
+        form.bulk_reading = true;
         return Command::None;
     }
     let mut proposals = Vec::new();
