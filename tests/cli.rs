@@ -586,6 +586,36 @@ fn bulk_commands_run_with_the_bulk_allocator_and_others_do_not() {
     assert!(list_log.contains("allocator=\"system\""), "{list_log}");
 }
 
+/// `konto list | head`: a reader that stops early ends the table quietly,
+/// as a pipe does for any line tool (the table is written as it is read).
+#[test]
+fn list_stops_quietly_when_its_reader_does() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = konto(dir.path(), &["gen", "--count", "3000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut child = Command::new(BIN)
+        .args(["list", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("KONTO_DATA_DIR")
+        .env("KONTO_STATE_DIR", dir.path().join("state"))
+        .env("KONTO_CONFIG", dir.path().join("config.toml"))
+        .env("COLUMNS", "100")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("COMPANY"), "{first}");
+    // The reader is gone; 3,000 rows do not fit in the pipe.
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
 #[test]
 fn the_commands_messages_follow_the_language_and_the_exit_codes_do_not() {
     let dir = tempfile::tempdir().unwrap();
