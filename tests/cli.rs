@@ -364,6 +364,36 @@ fn list_filters_and_fits_the_width() {
     assert_eq!(csv.lines().count(), 2);
 }
 
+/// A filtered export reads only the matching records (found on the list
+/// rows): it must give exactly what filtering the whole export gives, in
+/// the same order.
+#[test]
+fn a_filtered_export_is_the_whole_export_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = konto(dir.path(), &["gen", "--count", "2000", "--seed", "5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let export = |filter: Option<&str>| -> Vec<konto::domain::Customer> {
+        let mut args = vec!["export", "--format", "json"];
+        args.extend(filter.map(|f| ["--filter", f]).into_iter().flatten());
+        let out = konto(dir.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let all = export(None);
+    assert_eq!(all.len(), 2000);
+    for filter in ["b", "müller", "country:de", "city:mün be", "!e", "zzqqxx"] {
+        let query = konto::query::Query::new(filter);
+        let expected: Vec<&str> = all
+            .iter()
+            .filter(|c| query.matches(c))
+            .map(|c| c.id.as_str())
+            .collect();
+        let got = export(Some(filter));
+        let got: Vec<&str> = got.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(got, expected, "--filter {filter:?}");
+    }
+}
+
 #[test]
 fn imports_and_updates_refuse_terminal_control_sequences() {
     let dir = tempfile::tempdir().unwrap();
