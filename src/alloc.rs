@@ -4,10 +4,11 @@
 //! gen`, `import`, `restore`, `compact`) is bound by malloc and free, and
 //! with a thread per tree by glibc's arena locks (a fifth of a bulk write's
 //! profile was malloc, free and futex). jemalloc's per-thread caches make
-//! `konto gen --count 1000000` about 1.6 times faster. The app keeps
-//! glibc's allocator: under jemalloc it peaked at 647 MiB instead of 472
-//! at a million customers, and its filter was slower (glibc grows a huge
-//! vector by remapping its pages; jemalloc copies it). See BENCHMARKS.md.
+//! `konto gen --count 1000000` 1.3 to 1.4 times faster (back to back). The
+//! app keeps glibc's allocator: under jemalloc it peaked at 647 MiB instead
+//! of 472 at a million customers, and its filter's complete result came
+//! later (p90 185 ms instead of 114; why was not looked into). See
+//! BENCHMARKS.md.
 //!
 //! A process cannot change allocators once it has allocated, so the choice
 //! is read from the environment at the very first allocation, and
