@@ -253,3 +253,31 @@ proptest! {
         }
     }
 }
+
+/// Steps large enough to be split over the cores (and a narrowed query
+/// whose field bits are split with its rows) give the reference's result:
+/// the random lists above are too short to take that path.
+#[test]
+fn steps_split_over_the_cores_equal_the_reference() {
+    let demo = konto::demo::demo_customers().unwrap();
+    let rows: Vec<Row> = konto::generate::generate(&demo, 12_000, 7, Cloud::Commercial)
+        .iter()
+        .map(Row::of)
+        .collect();
+    let listing = Listing::of_rows(Cloud::Commercial, &rows);
+    let all = listing.by_name().to_vec();
+    for (short, long) in [("b", "be"), ("mü", "mül"), ("ber", "berl")] {
+        let first = run_with_fields(&listing, Query::new(short), all.clone(), 10_000);
+        assert_eq!(
+            first.rows,
+            reference(&listing, &all, &Query::new(short)),
+            "{short}"
+        );
+        assert!(!first.rows.is_empty(), "{short} matches");
+        // Narrowed: only the rows and fields the shorter query matched.
+        let query = Query::new(long);
+        assert!(query.keeps_fields_of(&Query::new(short)));
+        let narrowed = run(&listing, query.clone(), first, 10_000);
+        assert_eq!(narrowed, reference(&listing, &all, &query), "{long}");
+    }
+}

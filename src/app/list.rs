@@ -116,14 +116,14 @@ impl ListState {
     /// sorted as numbers: comparing rows through the arena took half a
     /// second at a million customers, a frozen screen after `s`.
     fn sort(&mut self, sort: SortBy) {
-        if sort == SortBy::Name {
-            self.order = None;
-            return;
-        }
         let l = &self.listing;
         let by_name = l.by_name();
         let rows = || by_name.iter().map(|&index| l.get(index as usize));
         let keys: Vec<u64> = match sort {
+            SortBy::Name => {
+                self.order = None;
+                return;
+            }
             SortBy::Country => country_keys(rows().map(|row| row.map(|r| r.country()))),
             // Newest first: the time's order as an unsigned number, reversed.
             SortBy::Updated => rows()
@@ -133,7 +133,6 @@ impl ListState {
             SortBy::Version => rows()
                 .map(|row| row.map_or(u64::MAX, |r| !r.version()))
                 .collect(),
-            SortBy::Name => Vec::new(),
         };
         let mut keyed: Vec<(u64, u32)> = keys
             .into_iter()
@@ -261,13 +260,12 @@ impl State {
     fn needed_records(&self) -> Vec<String> {
         let mut needed: Vec<String> = self.selected_id().into_iter().collect();
         needed.extend(self.draft.as_ref().map(|d| d.id.clone()));
-        match &self.form {
-            Some(form) if form.is_bulk() && form.bulk_reading => {
+        if let Some(form) = &self.form {
+            if !form.is_bulk() {
+                needed.push(form.original.id.clone());
+            } else if form.bulk_reading {
                 needed.extend(form.bulk.iter().cloned());
             }
-            Some(form) if form.is_bulk() => {}
-            Some(form) => needed.push(form.original.id.clone()),
-            None => {}
         }
         needed
     }
@@ -282,14 +280,9 @@ impl State {
     /// Records read for `wanted_records`; records nothing needs any more
     /// are let go, so memory stays bounded however far one scrolls.
     pub fn put_records(&mut self, records: Vec<Customer>) {
-        let bulk = self
-            .form
-            .as_ref()
-            .filter(|f| f.bulk_reading)
-            .map_or(0, |f| f.bulk.len());
-        if self.list.records.len() > bulk + 256 {
-            let needed: std::collections::HashSet<String> =
-                self.needed_records().into_iter().collect();
+        let needed = self.needed_records();
+        if self.list.records.len() > needed.len() + 256 {
+            let needed: std::collections::HashSet<String> = needed.into_iter().collect();
             self.list.records.retain(|id, _| needed.contains(id));
         }
         for c in records {

@@ -299,16 +299,11 @@ pub fn list(
     filter: Option<&str>,
     format: ViewFormat,
 ) -> Result<(), ExitCode> {
+    let out = || std::io::stdout().lock();
     let result = match format {
         ViewFormat::Table => print_table(store, cloud, &Query::new(filter.unwrap_or(""))),
-        ViewFormat::Json | ViewFormat::Csv => {
-            let customers = selected(store, cloud, filter)?;
-            let out = std::io::stdout().lock();
-            match format {
-                ViewFormat::Csv => exchange::write_csv(&customers, out),
-                _ => exchange::write_json(&customers, out),
-            }
-        }
+        ViewFormat::Json => exchange::write_json(&selected(store, cloud, filter)?, out()),
+        ViewFormat::Csv => exchange::write_csv(&selected(store, cloud, filter)?, out()),
     };
     result.map_err(|e| fail(exit::STORE, e))
 }

@@ -129,21 +129,16 @@ impl Matching {
                     .extend(score_rows(query, listing, slice, fields, matcher));
             }
         } else {
+            // A part of the slice (and its field bits) for each matcher.
             let part = slice.len().div_ceil(self.matchers.len());
-            let found: Vec<Vec<Hit>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = slice
-                    .chunks(part)
-                    .enumerate()
-                    .zip(self.matchers.iter_mut())
-                    .map(|((n, rows), matcher)| {
-                        let fields = fields.get(n * part..).unwrap_or_default();
-                        scope.spawn(move || score_rows(query, listing, rows, fields, matcher))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_default())
-                    .collect()
+            let mut parts: Vec<_> = slice
+                .chunks(part)
+                .enumerate()
+                .map(|(n, rows)| (rows, fields.get(n * part..).unwrap_or_default()))
+                .zip(self.matchers.iter_mut())
+                .collect();
+            let found = crate::parallel::map_on_cores(&mut parts, |((rows, fields), matcher)| {
+                score_rows(query, listing, rows, fields, matcher)
             });
             for hits in found {
                 self.hits.extend(hits);
