@@ -180,9 +180,15 @@ pub fn t(key: &'static str) -> &'static str {
     lookup(key).unwrap_or(key)
 }
 
-/// The text of `key` with its `{name}` placeholders filled.
+/// The text of `key` with its `{name}` placeholders filled. With a `count`
+/// of 1 the catalogue's `key_one` is used where it has one ("1 customer",
+/// not "1 customers").
 pub fn tr(key: &'static str, args: &[(&str, &dyn Display)]) -> String {
-    fill(t(key), args)
+    let one = args
+        .iter()
+        .any(|(name, value)| *name == "count" && value.to_string() == "1");
+    let singular = one.then(|| lookup(&format!("{key}_one"))).flatten();
+    fill(singular.unwrap_or_else(|| t(key)), args)
 }
 
 /// Replaces each `{name}` in `text` with its argument; unknown names stay.

@@ -9,10 +9,18 @@ pub fn map_on_cores<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R +
     let len = items.len();
     let part = len.div_ceil(threads).max(1);
     let f = &f;
+    // Messages made on the workers (an import's validation errors) are in
+    // the caller's language: the locale is per thread.
+    let locale = crate::i18n::locale();
     std::thread::scope(|scope| {
         let workers: Vec<_> = items
             .chunks_mut(part)
-            .map(|part| scope.spawn(move || part.iter_mut().map(f).collect::<Vec<R>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    crate::i18n::set_locale(locale);
+                    part.iter_mut().map(f).collect::<Vec<R>>()
+                })
+            })
             .collect();
         let mut results = Vec::with_capacity(len);
         for worker in workers {
@@ -39,5 +47,15 @@ mod tests {
         assert_eq!(doubled, (1..=10_001).map(|n| n * 2).collect::<Vec<u64>>());
         assert_eq!(items, (1..=10_001).collect::<Vec<u64>>());
         assert!(map_on_cores(&mut Vec::<u8>::new(), |n| *n).is_empty());
+    }
+
+    #[test]
+    fn the_workers_speak_the_callers_language() {
+        use crate::i18n::{Lang, lang, set_lang};
+        set_lang(Lang::De);
+        let mut items = vec![0u8; 64];
+        let langs = map_on_cores(&mut items, |_| lang());
+        set_lang(Lang::En);
+        assert!(langs.iter().all(|l| *l == Lang::De), "{langs:?}");
     }
 }

@@ -139,13 +139,109 @@ pub fn check_field(
         FieldId::State => check_state(value, country?),
         FieldId::PostalCode => check_postal(value, country?),
         FieldId::RegistrationNumber => check_registration(value, country?),
-        FieldId::City
-        | FieldId::Line2
-        | FieldId::Domain
-        | FieldId::Id
-        | FieldId::TenantId
-        | FieldId::Country => Ok(value.to_string()),
+        FieldId::Domain => check_domain(value),
+        FieldId::TenantId => check_tenant_id(value),
+        FieldId::City | FieldId::Line2 | FieldId::Id | FieldId::Country => Ok(value.to_string()),
     }
+}
+
+/// The fields a customer keeps for life once it exists: the country (as in
+/// Partner Center) and its identity in Microsoft's cloud. The customer id and
+/// the cloud are the store's key, so a record that changes them names another
+/// customer instead.
+pub const FIXED_FIELDS: [FieldId; 3] = [FieldId::Domain, FieldId::TenantId, FieldId::Country];
+
+/// The fixed fields that `proposed` would change on the stored customer,
+/// each as an error naming the field and both values. Case and surrounding
+/// blanks are not a change (`de` is `DE`).
+fn fixed_field_changes(stored: &Customer, proposed: &Customer) -> Vec<FieldError> {
+    FIXED_FIELDS
+        .iter()
+        .filter_map(|&field| {
+            let (old, new) = (stored.field(field).trim(), proposed.field(field).trim());
+            (!old.eq_ignore_ascii_case(new)).then(|| FieldError {
+                field,
+                message: t!("validate.fixed", old = old, new = new),
+            })
+        })
+        .collect()
+}
+
+/// A stored customer's fixed fields as the store holds them, put into a
+/// proposed record: a proposal may leave them out (empty) or give them in
+/// another case, but not change them (then nothing is touched).
+pub fn take_fixed_fields(
+    stored: &Customer,
+    proposed: &mut Customer,
+) -> Result<(), Vec<FieldError>> {
+    let mut given = proposed.clone();
+    for field in FIXED_FIELDS {
+        if given.field(field).trim().is_empty() {
+            given.set_field(field, stored.field(field).to_string());
+        }
+    }
+    let changed = fixed_field_changes(stored, &given);
+    if !changed.is_empty() {
+        return Err(changed);
+    }
+    for field in FIXED_FIELDS {
+        proposed.set_field(field, stored.field(field).to_string());
+    }
+    Ok(())
+}
+
+/// Checks and normalises what only a new customer brings: its primary domain
+/// and tenant id (for a stored customer they are fixed, see
+/// `take_fixed_fields`, so a store written by an older konto is never
+/// judged by these rules after the fact).
+pub fn normalise_identity(record: &mut Customer) -> Result<(), Vec<FieldError>> {
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for field in [FieldId::Domain, FieldId::TenantId] {
+        match check_field(field, record.field(field), record, &Policy::default()) {
+            Ok(value) => values.push((field, value)),
+            Err(message) => errors.push(FieldError { field, message }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    for (field, value) in values {
+        record.set_field(field, value);
+    }
+    Ok(())
+}
+
+/// A primary domain as DNS writes it: lower case, two labels or more of
+/// letters, digits and inner hyphens (`contoso.onmicrosoft.com`).
+fn check_domain(value: &str) -> Result<String, String> {
+    let domain = value.to_ascii_lowercase();
+    if domain.is_empty() {
+        return Err(t!("validate.domain_required").into());
+    }
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 || !labels.iter().all(|l| label_ok(l)) {
+        return Err(t!("validate.domain").into());
+    }
+    Ok(domain)
+}
+
+/// A tenant id is a GUID; stored in its lower-case hyphenated form.
+fn check_tenant_id(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        return Err(t!("validate.required").into());
+    }
+    uuid::Uuid::parse_str(value)
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| t!("validate.tenant_id").into())
 }
 
 /// Something that is allowed but probably a mistake; asked about once.

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::{stderr, stdout};
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -11,16 +13,7 @@ use konto::store::{DEFAULT_CACHE_BYTES, Store};
 const BIN: &str = env!("CARGO_BIN_EXE_konto");
 
 fn konto(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("KONTO_DATA_DIR")
-        .env("KONTO_STATE_DIR", dir.join("state"))
-        .env("KONTO_CONFIG", dir.join("config.toml"))
-        .env("KONTO_LANG", "en")
-        .output()
-        .unwrap()
+    common::konto_in(dir, "en", args)
 }
 
 /// A store with the fixtures and one change to c-1 (version 2).
@@ -127,14 +120,6 @@ fn export_honours_the_cloud() {
         .collect();
     assert_eq!(names[0], "Ärztehaus Nord GmbH", "sorted by company name");
     assert_eq!(names.len(), 5);
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn versions(dir: &Path) -> Vec<u64> {

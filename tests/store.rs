@@ -743,17 +743,14 @@ fn a_large_import_is_written_by_a_rebuild_that_loses_and_breaks_nothing() {
     let expected: Vec<String> = expected.into_iter().map(|c| c.id).collect();
     assert_eq!(listed_ids(&store), expected);
 
-    // Everyone renamed and every other one moved to a new domain, in one
-    // import that is again large enough to be a rebuild: the old index
-    // entries go, the new ones come, each customer gets its second version.
+    // Everyone renamed (a domain is fixed, so the rename is what moves in
+    // the indexes), in one import that is again large enough to be a
+    // rebuild: the old name entries go, the new ones come, each customer
+    // gets its second version.
     let mut changed = store.customers(Cloud::Commercial).unwrap();
-    for (i, c) in changed.iter_mut().enumerate() {
+    for c in &mut changed {
         c.company.name = format!("{} Neu", c.company.name);
-        if i % 2 == 0 {
-            c.company.domain = format!("neu{i}.onmicrosoft.com");
-        }
     }
-    let old_domain = before[0].company.domain.clone();
     let plan = store
         .plan_import(konto::exchange::Incoming::numbered(changed), false)
         .unwrap();
@@ -773,19 +770,16 @@ fn a_large_import_is_written_by_a_rebuild_that_loses_and_breaks_nothing() {
             .len(),
         2
     );
-    let moved = store
+    let found = store
         .find_by_domain(Cloud::Commercial, &first.company.domain)
         .unwrap();
-    assert_eq!(moved.map(|c| c.id), Some(first.id.clone()));
-    if first.company.domain != old_domain {
-        assert!(
-            store
-                .find_by_domain(Cloud::Commercial, &old_domain)
-                .unwrap()
-                .is_none()
-        );
-    }
-    assert_eq!(listed_ids(&store).len(), total);
+    assert_eq!(found.map(|c| c.id), Some(first.id.clone()));
+    let listed = listed_rows(&store);
+    assert_eq!(listed.len(), total);
+    assert!(
+        listed.iter().all(|r| r.name.ends_with(" Neu")),
+        "no old name row is left"
+    );
     drop(store);
     // What the rebuild wrote is what the next open finds.
     let store = open(dir.path());

@@ -1,5 +1,6 @@
 //! Daily JSON backups in `DIR/backups/` and rebuilding a store from one.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -9,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{META_SEEDED, SCHEMA_VERSION, Store, StoreError};
 use crate::domain::{AuditEntry, Cloud, Customer};
-use crate::validate::check_record;
+use crate::t;
+use crate::validate::{normalise_identity, normalise_record};
 
 /// How many daily backups are kept.
 pub const KEEP_BACKUPS: usize = 7;
@@ -143,23 +145,12 @@ impl Store {
                 backup.schema
             )));
         }
-        let mut problems = Vec::new();
-        for (i, c) in backup.customers.iter().enumerate() {
-            if let Err(errors) = check_record(c, &self.policy) {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                problems.push(format!(
-                    "customer {} ({}): {}",
-                    i + 1,
-                    c.id,
-                    list.join("; ")
-                ));
-            }
-        }
+        let (customers, problems) = self.check_backup(backup.customers);
         if !problems.is_empty() {
             return Err(bad(problems.join("\n")));
         }
         self.transact(|tx| {
-            for c in &backup.customers {
+            for c in &customers {
                 tx.put(None, c)?;
             }
             for entry in &backup.audit {
@@ -169,7 +160,41 @@ impl Store {
             Ok(())
         })?;
         self.make_durable()?;
-        Ok(backup.customers.len())
+        Ok(customers.len())
+    }
+
+    /// A backup's customers as they will be stored, each checked as an
+    /// import checks a new customer (fields, identity, one id and one
+    /// domain per customer), or what is wrong, customer by customer.
+    fn check_backup(&self, mut customers: Vec<Customer>) -> (Vec<Customer>, Vec<String>) {
+        let mut problems = Vec::new();
+        let mut ids = HashSet::new();
+        let mut domains = HashMap::new();
+        for (i, c) in customers.iter_mut().enumerate() {
+            let mut errors: Vec<String> = Vec::new();
+            for result in [normalise_record(c, &self.policy), normalise_identity(c)] {
+                errors.extend(result.err().into_iter().flatten().map(|e| e.to_string()));
+            }
+            if errors.is_empty() && !ids.insert((c.cloud, c.id.clone())) {
+                errors.push(t!("import.duplicate_id").to_string());
+            }
+            if errors.is_empty()
+                && let Some(other) =
+                    domains.insert((c.cloud, c.company.domain.clone()), c.id.clone())
+            {
+                let domain = &c.company.domain;
+                errors.push(t!("import.domain_taken", domain = domain, other = other));
+            }
+            if !errors.is_empty() {
+                problems.push(format!(
+                    "customer {} ({}): {}",
+                    i + 1,
+                    c.id,
+                    errors.join("; ")
+                ));
+            }
+        }
+        (customers, problems)
     }
 }
 

@@ -9,10 +9,11 @@ use chrono::Utc;
 
 use super::bulk::Write;
 use super::{Store, StoreError, Tx, TxResult, keys};
+use crate::domain::spec;
 use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
 use crate::exchange::{ImportProblem, Incoming, Location};
 use crate::t;
-use crate::validate::{FieldError, normalise_record};
+use crate::validate::{FieldError, normalise_identity, normalise_record, take_fixed_fields};
 
 /// Records per transaction: large enough to be fast, small enough that
 /// sled's transaction buffers stay modest.
@@ -103,27 +104,52 @@ impl Store {
                 self.get(customer.cloud, customer.id.trim())
                     .map_err(ImportRefused::Store)?
             };
-            if stored.is_none() {
-                // A new customer: konto gives it its identity.
-                if customer.id.trim().is_empty() {
-                    customer.id = uuid::Uuid::new_v4().to_string();
+            let elsewhere = match &stored {
+                Some(stored) => {
+                    // Checked as it will be stored: with the stored identity
+                    // and country, which the file may leave out but not change.
+                    if let Err(fixed) = take_fixed_fields(stored, &mut customer) {
+                        for e in fixed {
+                            let field = Some(spec(e.field).key);
+                            problems.push((n, problem(&location, field, e.message, &customer)));
+                        }
+                        continue;
+                    }
+                    None
                 }
-                if customer.company.tenant_id.trim().is_empty() {
-                    customer.company.tenant_id = uuid::Uuid::new_v4().to_string();
+                None => {
+                    // A new customer: konto gives it its identity.
+                    if customer.company.tenant_id.trim().is_empty() {
+                        customer.company.tenant_id = uuid::Uuid::new_v4().to_string();
+                    }
+                    if customer.id.trim().is_empty() {
+                        customer.id = uuid::Uuid::new_v4().to_string();
+                        None
+                    } else {
+                        // The cloud is part of a customer's key: an id known
+                        // in the other cloud is that customer, not a new one.
+                        let other = customer.cloud.other();
+                        self.get(other, customer.id.trim())
+                            .map_err(ImportRefused::Store)?
+                            .map(|_| other)
+                    }
                 }
-            }
+            };
             // Keys end in the id after a `\0`: a control character in it
             // would make one customer's keys look like another's.
             let reason = if customer.id.chars().any(char::is_control) {
-                Some(t!("import.bad_id"))
+                Some(t!("import.bad_id").to_string())
+            } else if let Some(cloud) = elsewhere {
+                Some(t!("import.other_cloud", cloud = cloud.title()))
             } else if !seen_ids.insert((customer.cloud, customer.id.clone())) {
-                Some(t!("import.duplicate_id"))
+                Some(t!("import.duplicate_id").to_string())
             } else {
                 None
             };
             match reason {
                 Some(reason) => {
-                    problems.push((n, problem(&location, None, reason.to_string(), &customer)))
+                    let field = elsewhere.map(|_| "cloud");
+                    problems.push((n, problem(&location, field, reason.to_string(), &customer)))
                 }
                 None => identified.push(Identified {
                     n,
@@ -168,15 +194,7 @@ impl Store {
             };
             match stored {
                 None => {
-                    let domain = normalised.company.domain.trim().to_lowercase();
-                    if domain.is_empty() {
-                        problems.push(problem(
-                            Some("company.domain"),
-                            t!("import.domain_required").to_string(),
-                            &normalised,
-                        ));
-                        continue;
-                    }
+                    let domain = normalised.company.domain.clone();
                     let taken = owner
                         .map_err(ImportRefused::Store)?
                         .or_else(|| new_domains.get(&domain).cloned());
@@ -198,10 +216,7 @@ impl Store {
                 Some(stored) => {
                     let stored = *stored;
                     let mut next = normalised;
-                    // Identity and history are the store's, not the file's.
-                    next.company.domain = stored.company.domain.clone();
-                    next.company.tenant_id = stored.company.tenant_id.clone();
-                    next.billing.address.country = stored.billing.address.country.clone();
+                    // History is the store's, not the file's.
                     next.created = stored.created;
                     if version_given && next.version < stored.version {
                         if force {
@@ -382,7 +397,15 @@ impl Store {
     fn check_all(&self, records: &mut [Identified]) -> Vec<Checked> {
         let check = |record: &mut Identified| -> Checked {
             let c = &mut record.customer;
-            let valid = normalise_record(c, &self.policy);
+            let mut valid = normalise_record(c, &self.policy);
+            if record.stored.is_none()
+                && let Err(more) = normalise_identity(c)
+            {
+                valid = Err(match valid {
+                    Ok(()) => more,
+                    Err(errors) => errors.into_iter().chain(more).collect(),
+                });
+            }
             let owner = match (&valid, &record.stored) {
                 (Ok(()), None) => self.domain_owner(c.cloud, &c.company.domain),
                 _ => Ok(None),

@@ -35,7 +35,7 @@ pub use import::{ImportPlan, ImportRefused};
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
 use crate::listing::Listing;
-use crate::validate::{Policy, check_record};
+use crate::validate::{Policy, check_record, take_fixed_fields};
 use keys::{
     INDEXES, Index, TreeKind, audit_key, audit_prefix, decode, encode, index_key, index_value,
 };
@@ -503,12 +503,10 @@ impl Store {
         proposed: &Customer,
         reverts: Option<u64>,
     ) -> Result<Committed, StoreError> {
-        let proposed = check_record(proposed, &self.policy).map_err(StoreError::Invalid)?;
         let now = Utc::now();
         let started = std::time::Instant::now();
-        let outcome = self.transact(|tx| {
-            self.write_next_version(tx, &proposed, operator, action, reverts, now)
-        })?;
+        let outcome = self
+            .transact(|tx| self.write_next_version(tx, proposed, operator, action, reverts, now))?;
         let written = started.elapsed();
         if matches!(outcome, Committed::Saved(_)) {
             self.make_durable()?;
@@ -531,15 +529,10 @@ impl Store {
         action: AuditAction,
         proposals: &[Customer],
     ) -> Result<Vec<Customer>, StoreError> {
-        let checked: Vec<Customer> = proposals
-            .iter()
-            .map(|p| check_record(p, &self.policy))
-            .collect::<Result<_, _>>()
-            .map_err(StoreError::Invalid)?;
         let now = Utc::now();
         let saved = self.transact(|tx| {
             let mut saved = Vec::new();
-            for proposed in &checked {
+            for proposed in proposals {
                 if let Committed::Saved(next) =
                     self.write_next_version(tx, proposed, operator, action, None, now)?
                 {
@@ -554,9 +547,11 @@ impl Store {
         Ok(saved)
     }
 
-    /// Inside a transaction: writes a checked proposal as the next version of
-    /// its customer with its audit entry, refusing a stale base version as a
-    /// conflict that names the fields changed since.
+    /// Inside a transaction: writes a proposal as the next version of its
+    /// customer with its audit entry. Refused: a change of a fixed field
+    /// (country, domain, tenant id), a record the validators refuse (both
+    /// judged on the record as it will be stored), and a stale base version,
+    /// as a conflict that names the fields changed since.
     fn write_next_version(
         &self,
         tx: &Tx,
@@ -569,6 +564,12 @@ impl Store {
         let Some(stored) = tx.get(proposed.cloud, &proposed.id)? else {
             return Err(abort(StoreError::NotFound(proposed.id.clone())));
         };
+        // The country and the identity are the stored customer's for life,
+        // whichever way a change comes in.
+        let mut proposed = proposed.clone();
+        take_fixed_fields(&stored, &mut proposed).map_err(|e| abort(StoreError::Invalid(e)))?;
+        let proposed =
+            &check_record(&proposed, &self.policy).map_err(|e| abort(StoreError::Invalid(e)))?;
         if stored.version != proposed.version {
             let mut fields = Vec::new();
             for v in proposed.version + 1..=stored.version {

@@ -6,6 +6,29 @@ use konto::demo::sample_customer;
 use konto::domain::{Cloud, Customer};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// The real binary run on the store in `dir`, in `lang`, with its state
+/// and config files kept in `dir` too.
+pub fn konto_in(dir: &std::path::Path, lang: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_konto"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("KONTO_DATA_DIR")
+        .env("KONTO_STATE_DIR", dir.join("state"))
+        .env("KONTO_CONFIG", dir.join("config.toml"))
+        .env("KONTO_LANG", lang)
+        .output()
+        .unwrap()
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// A small, varied set of customers (commercial unless said otherwise).
 #[rustfmt::skip]
 pub fn customers() -> Vec<Customer> {
