@@ -665,7 +665,8 @@ fn a_kept_head_of_the_list_is_forgotten_by_the_next_write() {
             .collect(),
         first: None,
     };
-    store.keep_head(Cloud::Commercial, &head).unwrap();
+    let local = store.local().expect("a sled store");
+    local.keep_head(Cloud::Commercial, &head).unwrap();
     assert_eq!(
         konto::store::read_head(dir.path(), Cloud::Commercial),
         Some(head)

@@ -536,7 +536,9 @@ pub fn main() -> ExitCode {
             Err(e) => return fail(store_error_code(&e), e),
         };
         let open = move || {
-            let store = lock.open(cache)?.with_policy(policy).with_role(role);
+            let store = Store::from(lock.open(cache)?)
+                .with_policy(policy)
+                .with_role(role);
             store.seed_if_new(&demo_customers().map_err(|e| StoreError::BadRecord {
                 key: "demo".into(),
                 reason: e.to_string(),

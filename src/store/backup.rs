@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{META_SEEDED, SCHEMA_VERSION, Store, StoreError};
+use super::{SCHEMA_VERSION, Store, StoreError};
 use crate::domain::{AuditEntry, Cloud, Customer};
 use crate::t;
 use crate::validate::{normalise_identity, normalise_record};
@@ -149,15 +149,14 @@ impl Store {
         if !problems.is_empty() {
             return Err(bad(problems.join("\n")));
         }
-        self.transact(|tx| {
+        self.transact(&|tx| {
             for c in &customers {
                 tx.put(None, c)?;
             }
             for entry in &backup.audit {
                 tx.put_audit(entry)?;
             }
-            tx.meta.insert(META_SEEDED, &b"1"[..])?;
-            Ok(())
+            tx.mark_seeded()
         })?;
         self.make_durable()?;
         Ok(customers.len())

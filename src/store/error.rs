@@ -56,6 +56,29 @@ pub enum StoreError {
         path: PathBuf,
         reason: String,
     },
+    /// The database server cannot be reached, or refused the login.
+    Unreachable {
+        store: String,
+        reason: String,
+    },
+    /// A PostgreSQL database that `konto db init` has not set up.
+    NotInitialised(String),
+    /// A PostgreSQL database set up by a newer konto.
+    TooNewDatabase {
+        store: String,
+        found: i32,
+        known: i32,
+    },
+    /// What only a local (sled) store does, asked of another.
+    LocalOnly {
+        what: &'static str,
+        store: String,
+    },
+    /// A write that would make a second record where one must be unique
+    /// (a customer id, a primary domain), refused by the database.
+    Duplicate(String),
+    /// Other transactions kept getting in the way; nothing was written.
+    Busy(String),
 }
 
 fn labels(keys: &[String]) -> String {
@@ -134,6 +157,25 @@ impl std::fmt::Display for StoreError {
             StoreError::BadBackup { path, reason } => {
                 t!("store.bad_backup", path = path.display(), reason = reason)
             }
+            StoreError::Unreachable { store, reason } => {
+                t!("store.unreachable", store = store, reason = reason)
+            }
+            StoreError::NotInitialised(store) => t!("store.not_initialised", store = store),
+            StoreError::TooNewDatabase {
+                store,
+                found,
+                known,
+            } => t!(
+                "store.too_new_database",
+                store = store,
+                found = found,
+                known = known
+            ),
+            StoreError::LocalOnly { what, store } => {
+                t!("store.local_only", what = what, store = store)
+            }
+            StoreError::Duplicate(reason) => t!("store.duplicate", reason = reason),
+            StoreError::Busy(store) => t!("store.busy", store = store),
         };
         f.write_str(&text)
     }
@@ -156,6 +198,12 @@ impl StoreError {
             StoreError::NoSuchChange { .. } => "no such change",
             StoreError::RevertBlocked { .. } => "revert blocked",
             StoreError::BadBackup { .. } => "bad backup",
+            StoreError::Unreachable { .. } => "unreachable",
+            StoreError::NotInitialised(_) => "not initialised",
+            StoreError::TooNewDatabase { .. } => "too new",
+            StoreError::LocalOnly { .. } => "local only",
+            StoreError::Duplicate(_) => "duplicate",
+            StoreError::Busy(_) => "busy",
         }
     }
 }

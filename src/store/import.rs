@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 
-use super::bulk::Write;
-use super::{Store, StoreError, Tx, TxResult, keys};
+use super::backend::Write;
+use super::{Store, StoreError};
 use crate::domain::spec;
 use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
 use crate::exchange::{ImportProblem, Incoming, Location};
@@ -324,7 +324,7 @@ impl Store {
         }
         let mut done = 0;
         for batch in writes.chunks(BATCH) {
-            let result = self.transact(|tx| {
+            let result = self.transact(&|tx| {
                 for &(old, new) in batch {
                     tx.put(old, new)?;
                     tx.put_audit(&entry(new, changes(old, new)))?;
@@ -344,10 +344,9 @@ impl Store {
     /// import's audit entries gone.
     fn roll_back(&self, written: &[(Option<&Customer>, &Customer)]) -> Result<(), StoreError> {
         for batch in written.chunks(BATCH) {
-            self.transact(|tx| {
+            self.transact(&|tx| {
                 for (old, new) in batch {
-                    tx.audit
-                        .remove(keys::audit_key(new.cloud, &new.id, new.version))?;
+                    tx.remove_audit(new.cloud, &new.id, new.version)?;
                     match old {
                         Some(old) => tx.put(Some(new), old)?,
                         None => tx.remove(new)?,
@@ -357,17 +356,6 @@ impl Store {
             })?;
         }
         self.make_durable()
-    }
-}
-
-impl Tx<'_> {
-    /// Removes a record and its index entries.
-    pub(super) fn remove(&self, c: &Customer) -> TxResult<()> {
-        self.customers(c.cloud).remove(c.id.as_bytes())?;
-        for (tree, index) in self.indexes.iter().zip(keys::INDEXES) {
-            tree.remove(keys::index_key(index, c))?;
-        }
-        self.add_to_count(c.cloud, -1)
     }
 }
 

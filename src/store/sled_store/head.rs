@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, error};
+use super::{SledStore, StoreError, error};
 use crate::domain::{Cloud, Customer};
 use crate::listing::Row;
 
@@ -45,7 +45,7 @@ pub(super) fn forget_heads(dir: &Path) {
     }
 }
 
-impl Store {
+impl SledStore {
     /// After this store was written to: keeps every cloud's head, so the
     /// next start of the app need not wait for sled.
     pub fn renew_heads(&self) {

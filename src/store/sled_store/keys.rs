@@ -13,8 +13,8 @@ use crate::domain::{
 };
 use crate::listing::{Row, RowText};
 
-use super::StoreError;
-use super::error::{damaged, encoding};
+use crate::store::StoreError;
+use crate::store::error::{damaged, encoding};
 
 /// A point in time as stored: seconds and nanoseconds since 1970 (two
 /// varints, 9 bytes), where chrono's serde form is 30 bytes of text.

@@ -12,10 +12,10 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::error;
 use super::keys::{self, TreeKind};
-use super::{Store, StoreError};
-use crate::domain::{AuditEntry, Cloud, Customer};
+use super::{SledStore, StoreError, error};
+use crate::domain::Cloud;
+use crate::store::backend::Write;
 
 /// Below this many records an import is written as transactions.
 pub const BULK_MIN: usize = 1_000;
@@ -24,14 +24,6 @@ pub const BULK_MIN: usize = 1_000;
 /// already stored, or copying them would cost more than it saves.
 const BULK_SHARE: usize = 5;
 
-/// One record to write: the stored version it replaces (if any), the new
-/// one, and its audit entry.
-pub struct Write<'a> {
-    pub old: Option<&'a Customer>,
-    pub new: &'a Customer,
-    pub entry: AuditEntry,
-}
-
 /// What a tree gets added, by key (sorted), each pointing at its write.
 struct Additions {
     keys: Vec<(Vec<u8>, usize)>,
@@ -39,9 +31,9 @@ struct Additions {
     removed: HashSet<Vec<u8>>,
 }
 
-impl Store {
+impl SledStore {
     /// Whether `writes` records are better written by a rebuild.
-    pub(super) fn prefers_bulk(&self, writes: usize) -> Result<bool, StoreError> {
+    pub(in crate::store) fn prefers_bulk(&self, writes: usize) -> Result<bool, StoreError> {
         let stored: usize = Cloud::ALL
             .into_iter()
             .map(|c| self.count(c))
@@ -51,7 +43,7 @@ impl Store {
 
     /// Writes every record of `writes` (each with its audit entry) by
     /// rebuilding the database with them merged in.
-    pub(super) fn write_bulk(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+    pub(in crate::store) fn write_bulk(&mut self, writes: &[Write]) -> Result<(), StoreError> {
         self.begin_write();
         let mut counts = Vec::new();
         for cloud in Cloud::ALL {

@@ -13,14 +13,15 @@ use serde::Deserialize;
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, Role};
 use crate::listing::Row;
 
-use super::error::{self, damaged};
 use super::keys::{self, Index, TreeKind};
-use super::{META_SCHEMA, SCHEMA_VERSION, Store, StoreError};
+use super::{META_SCHEMA, SCHEMA_VERSION, SledStore, StoreError, sled_error};
+use crate::store::backend::Txn;
+use crate::store::error::{self, damaged};
 
 /// How many entries go into one batch of the schema-3 rewrite.
 const BATCH: usize = 10_000;
 
-impl Store {
+impl SledStore {
     /// Brings a schema-1 or -2 store up to `SCHEMA_VERSION` in one
     /// transaction; refuses a store written by a newer konto. A schema-3
     /// store is left to `from_v3` (see `StoreLock::open`).
@@ -56,9 +57,9 @@ impl Store {
         }
         self.trees.name.clear().map_err(|e| self.fail(e))?;
         self.trees.domain.clear().map_err(|e| self.fail(e))?;
-        self.transact(|tx| {
+        self.transact_trees(|tx| {
             for cloud in Cloud::ALL {
-                tx.meta.remove(keys::count_key(cloud))?;
+                tx.meta.remove(keys::count_key(cloud)).map_err(sled_error)?;
             }
             for c in &records {
                 tx.put(None, c)?;
@@ -66,7 +67,9 @@ impl Store {
             for e in &entries {
                 tx.put_audit(e)?;
             }
-            tx.meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
+            tx.meta
+                .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(sled_error)?;
             Ok(())
         })?;
         if found >= 2 {

@@ -1,0 +1,277 @@
+//! Bulk reads and writes with `COPY`: the list's rows come out in
+//! PostgreSQL's binary format (no per-row queries: a million rows in about
+//! a second), bulk writes go in as text.
+
+use std::collections::VecDeque;
+use std::io::{BufReader, Read, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use chrono::SecondsFormat;
+use postgres::Transaction;
+
+use super::columns::{AUDIT_COLUMNS, CUSTOMER_COLUMNS, customer_params_text};
+use super::target::PgTarget;
+use crate::domain::{AuditEntry, Cloud, Customer};
+use crate::listing::{Listing, Row};
+use crate::store::{HEAD_ROWS, StoreError};
+
+/// Rows per message from the reading thread after the first page.
+const BATCH: usize = 20_000;
+
+type Batch = Result<Vec<Row>, StoreError>;
+
+/// The list rows of a cloud in name order, read by a thread with its own
+/// connection (so the app's connection stays free for saves meanwhile).
+pub struct Rows {
+    batches: Receiver<Batch>,
+    pending: VecDeque<Row>,
+    done: bool,
+}
+
+impl Rows {
+    pub fn start(target: PgTarget, cloud: Cloud) -> Rows {
+        let (sender, batches) = sync_channel(2);
+        std::thread::spawn(move || {
+            if let Err(e) = read_rows(&target, cloud, &sender) {
+                let _ = sender.send(Err(e));
+            }
+        });
+        Rows {
+            batches,
+            pending: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// Adds up to `max` more rows to `listing`; returns how many it added
+    /// (fewer than `max`: the list is complete).
+    pub fn fill(&mut self, listing: &mut Listing, max: usize) -> Result<usize, StoreError> {
+        let mut added = 0;
+        while added < max {
+            if let Some(row) = self.pending.pop_front() {
+                listing.push_sorted(&row.as_text());
+                added += 1;
+                continue;
+            }
+            if self.done {
+                break;
+            }
+            match self.batches.recv() {
+                Ok(Ok(batch)) => self.pending = batch.into(),
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                // The reader is done (it hangs up after its last batch).
+                Err(_) => self.done = true,
+            }
+        }
+        Ok(added)
+    }
+}
+
+/// The query behind the list: a row's text as the list shows and searches
+/// it (see `listing::Row::of`), in the name order sled's index keeps.
+fn rows_query(cloud: Cloud) -> String {
+    format!(
+        "COPY (SELECT id, company_name, company_domain, \
+           CASE WHEN billing_first_name <> '' AND billing_last_name <> '' \
+                  THEN billing_first_name || ' ' || billing_last_name \
+                WHEN billing_first_name <> '' THEN billing_first_name \
+                ELSE billing_last_name END, \
+           billing_email, billing_address_city, billing_address_country, \
+           (extract(epoch FROM updated) * 1000000)::bigint, version \
+         FROM konto.customers WHERE cloud = '{}' ORDER BY sort_name, id) \
+         TO STDOUT (FORMAT binary)",
+        cloud.key()
+    )
+}
+
+fn read_rows(
+    target: &PgTarget,
+    cloud: Cloud,
+    sender: &SyncSender<Batch>,
+) -> Result<(), StoreError> {
+    let mut client = target.connect()?;
+    let reader = client
+        .copy_out(&rows_query(cloud))
+        .map_err(|e| super::failed(target, &e))?;
+    let mut input = BufReader::with_capacity(1 << 20, reader);
+    let bad = |what: &str| StoreError::BadRecord {
+        key: target.label().to_string(),
+        reason: format!("COPY: {what}"),
+    };
+    let io = |e: std::io::Error| super::failed_io(target, &e);
+    let mut signature = [0u8; 19];
+    input.read_exact(&mut signature).map_err(io)?;
+    if &signature[..11] != b"PGCOPY\n\xff\r\n\0" {
+        return Err(bad("not binary COPY output"));
+    }
+    let extension =
+        u32::from_be_bytes([signature[15], signature[16], signature[17], signature[18]]);
+    std::io::copy(
+        &mut (&mut input).take(u64::from(extension)),
+        &mut std::io::sink(),
+    )
+    .map_err(io)?;
+    let mut size = HEAD_ROWS;
+    let mut batch = Vec::with_capacity(size);
+    let mut field = Vec::new();
+    loop {
+        let mut count = [0u8; 2];
+        input.read_exact(&mut count).map_err(io)?;
+        match i16::from_be_bytes(count) {
+            -1 => break,
+            9 => {}
+            _ => return Err(bad("unexpected number of columns")),
+        }
+        let mut text = || -> Result<String, StoreError> {
+            read_field(&mut input, &mut field).map_err(io)?;
+            String::from_utf8(std::mem::take(&mut field)).map_err(|_| bad("text is not UTF-8"))
+        };
+        let (id, name, domain, contact, email, city, country) = (
+            text()?,
+            text()?,
+            text()?,
+            text()?,
+            text()?,
+            text()?,
+            text()?,
+        );
+        let mut number = || -> Result<i64, StoreError> {
+            read_field(&mut input, &mut field).map_err(io)?;
+            let bytes: [u8; 8] = field
+                .as_slice()
+                .try_into()
+                .map_err(|_| bad("not a bigint"))?;
+            Ok(i64::from_be_bytes(bytes))
+        };
+        let (updated, version) = (number()?, number()?);
+        let row = Row {
+            id,
+            name,
+            domain,
+            contact,
+            email,
+            city,
+            country,
+            updated,
+            version: u64::try_from(version).unwrap_or(0),
+        };
+        batch.push(row);
+        if batch.len() == size {
+            if sender.send(Ok(std::mem::take(&mut batch))).is_err() {
+                // Nobody reads any more (the app switched clouds or quit).
+                return Ok(());
+            }
+            size = BATCH;
+            batch.reserve(size);
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sender.send(Ok(batch));
+    }
+    Ok(())
+}
+
+/// One field of a binary COPY tuple into `into` (a NULL is empty).
+fn read_field(input: &mut impl Read, into: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut len = [0u8; 4];
+    input.read_exact(&mut len)?;
+    into.clear();
+    let len = i32::from_be_bytes(len);
+    if len > 0 {
+        into.resize(len as usize, 0);
+        input.read_exact(into)?;
+    }
+    Ok(())
+}
+
+/// A value in COPY's text format: backslash, tab and line breaks escaped.
+fn escaped(value: &str, out: &mut String) {
+    for ch in value.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            ch => out.push(ch),
+        }
+    }
+}
+
+fn copy_lines<T>(
+    tx: &mut Transaction,
+    sql: &str,
+    items: &[T],
+    line: impl Fn(&T, &mut String),
+) -> Result<(), postgres::Error> {
+    let mut writer = tx.copy_in(sql)?;
+    let mut text = String::with_capacity(1 << 20);
+    for item in items {
+        line(item, &mut text);
+        if text.len() > (1 << 20) {
+            // A failed write ends the COPY; finish() then says why.
+            if writer.write_all(text.as_bytes()).is_err() {
+                break;
+            }
+            text.clear();
+        }
+    }
+    let _ = writer.write_all(text.as_bytes());
+    writer.finish().map(|_| ())
+}
+
+/// New customers, copied into `konto.customers`.
+pub fn copy_in_customers(tx: &mut Transaction, new: &[&Customer]) -> Result<(), postgres::Error> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("COPY konto.customers ({CUSTOMER_COLUMNS}) FROM STDIN");
+    copy_lines(tx, &sql, new, |c, out| {
+        for (i, value) in customer_params_text(c).iter().enumerate() {
+            if i > 0 {
+                out.push('\t');
+            }
+            escaped(value, out);
+        }
+        out.push('\n');
+    })
+}
+
+/// Audit entries, copied into `konto.audit`.
+pub fn copy_in_audit(tx: &mut Transaction, entries: &[&AuditEntry]) -> Result<(), postgres::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("COPY konto.audit ({AUDIT_COLUMNS}) FROM STDIN");
+    copy_lines(tx, &sql, entries, |e, out| {
+        let nanos = e.time.timestamp_subsec_nanos() % 1000;
+        let time = e.time.to_rfc3339_opts(SecondsFormat::Micros, true);
+        let action = serde_json::to_value(e.action).ok();
+        let role = e.role.and_then(|r| serde_json::to_value(r).ok());
+        let changes = serde_json::to_string(&e.changes).unwrap_or_else(|_| "[]".into());
+        let values = [
+            Some(e.cloud.key().to_string()),
+            Some(e.id.clone()),
+            Some(e.version.to_string()),
+            Some(time),
+            Some(nanos.to_string()),
+            Some(e.operator.clone()),
+            action.and_then(|a| a.as_str().map(str::to_string)),
+            Some(changes),
+            e.reverts.map(|v| v.to_string()),
+            role.and_then(|r| r.as_str().map(str::to_string)),
+        ];
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                out.push('\t');
+            }
+            match value {
+                Some(v) => escaped(v, out),
+                None => out.push_str("\\N"),
+            }
+        }
+        out.push('\n');
+    })
+}

@@ -1,0 +1,148 @@
+//! konto's tables in PostgreSQL, as numbered migrations: `konto db init`
+//! runs the ones a database has not had (each in its own transaction,
+//! recorded in `konto.migrations`); a database with a newer migration than
+//! this konto knows is refused, as a newer sled store is.
+
+use postgres::Client;
+use postgres::error::SqlState;
+
+use super::target::{PgTarget, reason};
+use crate::store::StoreError;
+
+/// Every migration, in order: (number, SQL). Never edit one that has
+/// shipped; add the next.
+pub const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    "CREATE TABLE konto.customers (
+    cloud text COLLATE \"C\" NOT NULL,
+    id text COLLATE \"C\" NOT NULL,
+    company_name text NOT NULL,
+    company_domain text NOT NULL,
+    company_registration_number text NOT NULL,
+    billing_first_name text NOT NULL,
+    billing_last_name text NOT NULL,
+    billing_email text NOT NULL,
+    billing_phone text NOT NULL,
+    billing_culture text NOT NULL,
+    billing_language text NOT NULL,
+    billing_company_name text NOT NULL,
+    billing_address_line1 text NOT NULL,
+    billing_address_line2 text NOT NULL,
+    billing_address_city text NOT NULL,
+    billing_address_state text NOT NULL,
+    billing_address_postal_code text NOT NULL,
+    billing_address_country text NOT NULL,
+    company_tenant_id text NOT NULL,
+    version bigint NOT NULL CHECK (version > 0),
+    created timestamptz NOT NULL,
+    created_nanos integer NOT NULL DEFAULT 0,
+    updated timestamptz NOT NULL,
+    updated_nanos integer NOT NULL DEFAULT 0,
+    permissions_azure_reservations boolean NOT NULL DEFAULT false,
+    permissions_azure_savings_plan boolean NOT NULL DEFAULT false,
+    sort_name text COLLATE \"C\" NOT NULL,
+    PRIMARY KEY (cloud, id)
+);
+CREATE UNIQUE INDEX customers_domain ON konto.customers (cloud, lower(company_domain));
+CREATE INDEX customers_name ON konto.customers (cloud, sort_name, id);
+CREATE TABLE konto.audit (
+    cloud text COLLATE \"C\" NOT NULL,
+    id text COLLATE \"C\" NOT NULL,
+    version bigint NOT NULL,
+    time timestamptz NOT NULL,
+    time_nanos integer NOT NULL DEFAULT 0,
+    operator text NOT NULL,
+    action text NOT NULL,
+    changes jsonb NOT NULL,
+    reverts bigint,
+    role text,
+    PRIMARY KEY (cloud, id, version)
+);
+CREATE TABLE konto.meta (
+    key text PRIMARY KEY,
+    value text NOT NULL
+);",
+)];
+
+/// The newest migration this konto knows.
+pub fn newest() -> i32 {
+    MIGRATIONS.last().map_or(0, |(n, _)| *n)
+}
+
+/// The newest migration the database has had (None: konto was never set up
+/// in it).
+fn applied(client: &mut Client, target: &PgTarget) -> Result<Option<i32>, StoreError> {
+    match client.query_one("SELECT max(version) FROM konto.migrations", &[]) {
+        Ok(row) => Ok(row.get::<_, Option<i32>>(0)),
+        Err(e)
+            if e.code() == Some(&SqlState::UNDEFINED_TABLE)
+                || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(super::failed(target, &e)),
+    }
+}
+
+/// Checks that the database has exactly the migrations this konto knows.
+pub fn check(client: &mut Client, target: &PgTarget) -> Result<(), StoreError> {
+    match applied(client, target)? {
+        Some(n) if n == newest() => Ok(()),
+        Some(n) if n > newest() => Err(StoreError::TooNewDatabase {
+            store: target.label().to_string(),
+            found: n,
+            known: newest(),
+        }),
+        _ => Err(StoreError::NotInitialised(target.label().to_string())),
+    }
+}
+
+/// What `konto db init` did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Initialised {
+    /// The migration the database had before (None: none).
+    pub before: Option<i32>,
+    /// The one it has now.
+    pub now: i32,
+}
+
+/// Creates konto's schema (or brings it up to date): every migration the
+/// database has not had, each in one transaction with its record.
+pub fn init_database(target: &PgTarget) -> Result<Initialised, StoreError> {
+    let mut client = target.connect()?;
+    let before = applied(&mut client, target)?;
+    if let Some(n) = before.filter(|n| *n > newest()) {
+        return Err(StoreError::TooNewDatabase {
+            store: target.label().to_string(),
+            found: n,
+            known: newest(),
+        });
+    }
+    let fail = |e: postgres::Error| super::failed(target, &e);
+    if before.is_none() {
+        let mut tx = client.transaction().map_err(fail)?;
+        tx.batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS konto;
+             CREATE TABLE IF NOT EXISTS konto.migrations (
+                 version integer PRIMARY KEY,
+                 applied timestamptz NOT NULL DEFAULT now()
+             );",
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    for (n, sql) in MIGRATIONS.iter().filter(|(n, _)| Some(*n) > before) {
+        let mut tx = client.transaction().map_err(fail)?;
+        tx.batch_execute(sql).map_err(|e| StoreError::Unreadable {
+            path: target.label().into(),
+            reason: format!("migration {n}: {}", reason(&e)),
+        })?;
+        tx.execute("INSERT INTO konto.migrations (version) VALUES ($1)", &[n])
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok(Initialised {
+        before,
+        now: newest(),
+    })
+}
