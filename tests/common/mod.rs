@@ -1,6 +1,8 @@
 //! Shared fixtures for the integration tests.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use konto::app::{self, Command, State};
 use konto::demo::sample_customer;
 use konto::domain::{Cloud, Customer};
@@ -153,4 +155,22 @@ pub fn render(state: &State, width: u16, height: u16) -> Vec<String> {
             line
         })
         .collect()
+}
+
+/// The commercial list as the store hands it to the app, in list order.
+pub fn listed_rows(store: &konto::store::Store) -> Vec<konto::listing::Row> {
+    let mut listing = konto::listing::Listing::new(Cloud::Commercial);
+    store
+        .rows(Cloud::Commercial)
+        .fill(&mut listing, usize::MAX)
+        .unwrap();
+    listing
+        .by_name()
+        .iter()
+        .map(|&i| listing.get(i as usize).unwrap().to_row())
+        .collect()
+}
+
+pub fn listed_ids(store: &konto::store::Store) -> Vec<String> {
+    listed_rows(store).into_iter().map(|r| r.id).collect()
 }

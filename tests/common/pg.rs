@@ -1,0 +1,190 @@
+//! A throwaway PostgreSQL server for the tests of the team store: one
+//! cluster per test binary, made with `initdb` in a temporary directory and
+//! listening only on a Unix socket there; a database per test. The cluster
+//! is stopped and removed when the test binary ends (a watchdog process
+//! waits for it to exit).
+//!
+//! Where no server binaries are found, `server()` is None and the tests say
+//! so; under CI (`CI` set) that is a failure instead, so CI always runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Server {
+    /// The cluster's directory; its socket is in it too.
+    dir: PathBuf,
+}
+
+/// How to install a server, for the message of a machine without one.
+pub const INSTALL_HINT: &str =
+    "install PostgreSQL's server (Debian/Ubuntu: apt-get install postgresql) to run them";
+
+/// The directory with `initdb` and `pg_ctl`: on the PATH, else Debian's
+/// newest `/usr/lib/postgresql/N/bin`.
+fn bin_dir() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
+                return Some(dir);
+            }
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((n, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A command run as the `postgres` user when this is root (initdb and
+/// pg_ctl refuse to run as root).
+fn command(bin: &Path, tool: &str) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin.join(tool));
+        c
+    } else {
+        Command::new(bin.join(tool))
+    }
+}
+
+fn start() -> Result<Server, String> {
+    let bin = bin_dir().ok_or("no initdb found")?;
+    let base = std::env::temp_dir().join(format!("konto-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).map_err(|e| e.to_string())?;
+    if is_root() {
+        let chown = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&base)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !chown.success() {
+            return Err("cannot hand the cluster's directory to the postgres user".into());
+        }
+    }
+    let data = base.join("data");
+    let init = command(&bin, "initdb")
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "konto",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !init.status.success() {
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&init.stderr)
+        ));
+    }
+    let options = format!(
+        "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=200",
+        base.display()
+    );
+    let started = command(&bin, "pg_ctl")
+        .args(["-w", "-l"])
+        .arg(base.join("log"))
+        .arg("-D")
+        .arg(&data)
+        .args(["-o", &options, "start"])
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !started.status.success() {
+        let log = std::fs::read_to_string(base.join("log")).unwrap_or_default();
+        return Err(format!("pg_ctl start failed: {log}"));
+    }
+    // Stopped and removed once this test binary has ended.
+    let stop = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
+         {runuser}{pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {base}",
+        pid = std::process::id(),
+        runuser = if is_root() {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        },
+        pg_ctl = bin.join("pg_ctl").display(),
+        data = data.display(),
+        base = base.display(),
+    );
+    Command::new("sh")
+        .args(["-c", &stop])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    Ok(Server { dir: base })
+}
+
+/// The server of this test binary, started on first use; None where this
+/// machine has none (and not under CI, where that panics).
+pub fn server() -> Option<&'static Server> {
+    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+    match SERVER.get_or_init(start) {
+        Ok(server) => Some(server),
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("CI must run the PostgreSQL tests, but no server could be started: {why}")
+        }
+        Err(_) => None,
+    }
+}
+
+/// Why there is no server (for the message that says which tests did not run).
+pub fn unavailable() -> Option<String> {
+    match bin_dir() {
+        None => Some(format!(
+            "no PostgreSQL server binaries on this machine: {INSTALL_HINT}"
+        )),
+        Some(_) => None,
+    }
+}
+
+impl Server {
+    /// The connection string of `database`.
+    pub fn url(&self, database: &str) -> String {
+        format!("host={} user=konto dbname={database}", self.dir.display())
+    }
+
+    /// A new, empty database; its connection string.
+    pub fn fresh_database(&self) -> String {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("konto_test_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .unwrap_or_else(|e| panic!("the test server does not answer: {e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        self.url(&name)
+    }
+
+    /// A fresh database with konto's schema; its connection string.
+    pub fn initialised_database(&self) -> String {
+        let url = self.fresh_database();
+        let target = konto::store::PgTarget::parse(&url).unwrap();
+        konto::store::init_database(&target).unwrap();
+        url
+    }
+}
