@@ -22,6 +22,8 @@ pub struct Config {
     pub language: Option<String>,
     pub cache_mb: Option<u64>,
     pub mouse: Option<bool>,
+    /// Where the customers are: a PostgreSQL URL or a directory.
+    pub store: Option<String>,
     /// `[keys.MODE]` tables of `action = ["key", …]`.
     #[serde(default)]
     pub keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
@@ -36,6 +38,7 @@ const KNOWN: &[&str] = &[
     "language",
     "cache_mb",
     "mouse",
+    "store",
     "keys",
 ];
 

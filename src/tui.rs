@@ -114,6 +114,9 @@ pub struct Settings {
     pub mouse: bool,
     pub keymap: crate::keymap::Keymap,
     pub locale: crate::i18n::Locale,
+    /// Whether the store keeps a head of the list (a local one does; a
+    /// shared one changes under its readers).
+    pub kept_head: bool,
 }
 
 /// Why the app stopped with an error: the store (with its exit code), or
@@ -150,6 +153,7 @@ pub fn run(
         mouse,
         keymap,
         locale,
+        kept_head,
     } = settings;
     let mut state = State::new(cloud, dir.display().to_string(), Vec::new());
     state.theme = theme;
@@ -159,7 +163,10 @@ pub fn run(
     // The draft a signal would keep: the open form's changes, if any.
     let draft_slot = Arc::new(Mutex::new(None));
     stop_on_signals(dir.to_path_buf(), Arc::clone(&draft_slot))?;
-    let early = match crate::store::read_head(dir, cloud) {
+    let kept = kept_head
+        .then(|| crate::store::read_head(dir, cloud))
+        .flatten();
+    let early = match kept {
         Some(head) => {
             app::update(&mut state, head_action(cloud, head));
             let (mut terminal, guard) = init_terminal(crate::logging::log_dir(dir), mouse)?;
@@ -209,7 +216,7 @@ fn run_with(
     let cloud = state.cloud;
     // A head read at the start is the store's as long as nothing was written.
     let head_was_kept = early.is_some() && store.writes() == 0;
-    state.store_path = store.dir().display().to_string();
+    state.store_path = store.label();
     let (loaded, mut loader) = open_list(store, cloud)?;
     app::update(&mut state, loaded);
     state.policy = store.policy().clone();

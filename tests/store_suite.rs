@@ -14,7 +14,6 @@ use std::path::Path;
 use konto::demo::sample_customer;
 use konto::domain::{AuditAction, Cloud, Customer};
 use konto::store::{Committed, DEFAULT_CACHE_BYTES, PgTarget, Store, StoreError};
-use libtest_mimic::{Arguments, Trial};
 
 /// A backend, and a place of its own for one test's store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -574,28 +573,16 @@ const SUITE: &[(&str, Test)] = &[
 ];
 
 fn main() {
-    let args = Arguments::from_args();
-    let missing = common::pg::unavailable();
-    if let Some(why) = &missing {
-        if std::env::var_os("CI").is_some() {
-            eprintln!("store_suite: CI must run the PostgreSQL tests, but {why}");
-            std::process::exit(1);
-        }
-        eprintln!(
-            "\nstore_suite: {} PostgreSQL tests DID NOT RUN: {why}\n",
-            SUITE.len()
-        );
-    }
-    let mut trials = Vec::new();
+    let mut tests = Vec::new();
     for kind in [Kind::Sled, Kind::Postgres] {
         for &(name, test) in SUITE {
             let prefix = format!("{kind:?}").to_lowercase();
-            let trial = Trial::test(format!("{prefix}::{name}"), move || {
-                test(&Place::new(kind));
-                Ok(())
+            tests.push(common::pg::Test {
+                name: format!("{prefix}::{name}"),
+                needs_server: kind == Kind::Postgres,
+                run: Box::new(move || test(&Place::new(kind))),
             });
-            trials.push(trial.with_ignored_flag(kind == Kind::Postgres && missing.is_some()));
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    common::pg::run("store_suite", tests)
 }

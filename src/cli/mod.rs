@@ -1,6 +1,7 @@
 //! Command-line arguments and the headless commands.
 
 mod data;
+mod db;
 mod edit;
 
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use crate::app::ThemeName;
 use crate::demo::demo_customers;
 use crate::domain::{Access, Cloud, Role};
 use crate::i18n::{Lang, Locale, Zone};
-use crate::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
+use crate::store::{DEFAULT_CACHE_BYTES, PgTarget, Store, StoreError};
 use crate::t;
 use crate::validate::Policy;
 
@@ -68,6 +69,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "KONTO_LANG", value_enum)]
     pub lang: Option<LangArg>,
 
+    /// Where the customers are: a PostgreSQL database shared by a team
+    /// (`postgres://user@host/db`, or libpq's `host=… dbname=…`) or a
+    /// directory with the embedded store (default: the data directory).
+    #[arg(long, global = true, env = "KONTO_STORE", value_name = "STORE")]
+    pub store: Option<String>,
+
     /// sled's page cache in MiB (memory the store may use for caching).
     #[arg(long, global = true, env = "KONTO_CACHE_MB", value_name = "MIB", default_value_t = DEFAULT_CACHE_BYTES / (1024 * 1024))]
     pub cache_mb: u64,
@@ -89,6 +96,20 @@ impl From<CloudArg> for Cloud {
             CloudArg::Usgov => Cloud::Usgov,
         }
     }
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum DbAction {
+    /// Create konto's tables in the database (or bring them up to date):
+    /// every migration it has not had, each recorded.
+    Init,
+    /// Copy a local (sled) store into the empty database: both clouds,
+    /// every version and the whole history, all or nothing; the counts are
+    /// printed and checked.
+    MigrateFrom {
+        /// The local store's directory (a --data-dir).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +181,9 @@ fn apply_config(cli: &mut Cli, matches: &clap::ArgMatches, config: &crate::confi
     }
     if cli.operator.is_none() {
         cli.operator.clone_from(&config.operator);
+    }
+    if cli.store.is_none() {
+        cli.store.clone_from(&config.store);
     }
     if cli.partner_domain.is_none() {
         cli.partner_domain.clone_from(&config.partner_domain);
@@ -359,6 +383,11 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Set up or fill a PostgreSQL database for a team (--store URL).
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// For the crash test: commit changes in a loop, printing each
     /// acknowledged (durable) version as `ack ID VERSION CITY`.
     #[command(hide = true)]
@@ -385,6 +414,27 @@ pub mod exit {
     pub const INVALID: u8 = 2;
     pub const STORE: u8 = 3;
     pub const CONFLICT: u8 = 4;
+}
+
+/// Where the customers are.
+#[derive(Debug)]
+pub enum StoreChoice {
+    /// The embedded sled store in this directory.
+    Local(PathBuf),
+    /// A team's PostgreSQL database (boxed: its settings are large).
+    Team(Box<PgTarget>),
+}
+
+/// `--store` (or `KONTO_STORE`, or the config's `store`): a PostgreSQL URL or
+/// libpq string, or a directory; without it, the sled store in `data_dir`.
+pub fn store_choice(cli: &Cli, data_dir: &std::path::Path) -> Result<StoreChoice, String> {
+    match cli.store.as_deref().map(str::trim) {
+        Some(text) if PgTarget::is_postgres(text) => PgTarget::parse(text)
+            .map(|target| StoreChoice::Team(Box::new(target)))
+            .map_err(|e| t!("cli.bad_store_url", reason = e)),
+        Some(dir) if !dir.is_empty() => Ok(StoreChoice::Local(PathBuf::from(dir))),
+        _ => Ok(StoreChoice::Local(data_dir.to_path_buf())),
+    }
 }
 
 /// The data directory: `--data-dir`/`KONTO_DATA_DIR`, else the platform's
@@ -446,7 +496,9 @@ pub(crate) fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     match e {
         StoreError::Conflict { .. } => exit::CONFLICT,
+        StoreError::LocalOnly { .. } => exit::USAGE,
         StoreError::Invalid(_)
+        | StoreError::Duplicate(_)
         | StoreError::NotFound(_)
         | StoreError::NoSuchChange { .. }
         | StoreError::RevertBlocked { .. }
@@ -506,8 +558,18 @@ pub fn main() -> ExitCode {
         Ok(map) => map,
         Err(message) => return fail(exit::USAGE, message),
     };
-    let Some(dir) = data_dir(&cli) else {
+    let Some(data_dir) = data_dir(&cli) else {
         return fail(exit::USAGE, t!("cli.no_home"));
+    };
+    let choice = match store_choice(&cli, &data_dir) {
+        Ok(choice) => choice,
+        Err(message) => return fail(exit::USAGE, message),
+    };
+    // The local directory: the sled store's, or (beside a PostgreSQL
+    // database) the data directory, for backups, drafts and the log.
+    let dir = match &choice {
+        StoreChoice::Local(dir) => dir.clone(),
+        StoreChoice::Team(_) => data_dir,
     };
     let policy = Policy {
         partner_domain: cli.partner_domain.clone(),
@@ -519,6 +581,17 @@ pub fn main() -> ExitCode {
     }
     crate::logging::init(&crate::logging::log_dir(&dir));
     tracing::debug!(allocator = crate::alloc::name(), "started");
+    if let Some(Cmd::Db { action }) = &cli.command {
+        return match db::run(
+            action,
+            &choice,
+            &dir,
+            cli.cache_mb.saturating_mul(1024 * 1024),
+        ) {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(code) => code,
+        };
+    }
     if cli.command.is_none() {
         let settings = crate::tui::Settings {
             theme: theme_name(cli.theme),
@@ -526,24 +599,38 @@ pub fn main() -> ExitCode {
             mouse: !cli.no_mouse,
             keymap,
             locale,
+            kept_head: matches!(choice, StoreChoice::Local(_)),
         };
         let cache = cli.cache_mb.saturating_mul(1024 * 1024);
         let role = cli.access().role;
-        // The lock first, so a store in use is refused before anything is
-        // drawn; sled opens once the first frame is up.
-        let lock = match Store::lock(&dir) {
-            Ok(lock) => lock,
-            Err(e) => return fail(store_error_code(&e), e),
-        };
-        let open = move || {
-            let store = Store::from(lock.open(cache)?)
-                .with_policy(policy)
-                .with_role(role);
-            store.seed_if_new(&demo_customers().map_err(|e| StoreError::BadRecord {
-                key: "demo".into(),
-                reason: e.to_string(),
-            })?)?;
-            Ok(store)
+        let open: Box<dyn FnOnce() -> Result<Store, StoreError>> = match choice {
+            StoreChoice::Local(ref dir) => {
+                // The lock first, so a store in use is refused before
+                // anything is drawn; sled opens once the first frame is up.
+                let lock = match Store::lock(dir) {
+                    Ok(lock) => lock,
+                    Err(e) => return fail(store_error_code(&e), e),
+                };
+                Box::new(move || {
+                    let store = Store::from(lock.open(cache)?)
+                        .with_policy(policy)
+                        .with_role(role);
+                    store.seed_if_new(&demo_customers().map_err(|e| StoreError::BadRecord {
+                        key: "demo".into(),
+                        reason: e.to_string(),
+                    })?)?;
+                    Ok(store)
+                })
+            }
+            // A team's database starts empty: no demo customers in it.
+            StoreChoice::Team(ref target) => {
+                let (target, dir) = (target.clone(), dir.clone());
+                Box::new(move || {
+                    Ok(Store::connect(&target, &dir)?
+                        .with_policy(policy)
+                        .with_role(role))
+                })
+            }
         };
         return match run_app(
             open,
@@ -556,7 +643,11 @@ pub fn main() -> ExitCode {
             Err(code) => code,
         };
     }
-    let mut store = match Store::open(&dir, cli.cache_mb.saturating_mul(1024 * 1024)) {
+    let opened = match &choice {
+        StoreChoice::Local(dir) => Store::open(dir, cli.cache_mb.saturating_mul(1024 * 1024)),
+        StoreChoice::Team(target) => Store::connect(target, &dir),
+    };
+    let mut store = match opened {
         Ok(store) => store.with_policy(policy).with_role(cli.access().role),
         Err(e) => return fail(store_error_code(&e), e),
     };
@@ -614,7 +705,7 @@ pub fn main() -> ExitCode {
             .and_then(|()| data::gen_customers(&mut store, cloud, &operator, count, seed)),
         Some(Cmd::Config { action }) => Err(config_command(action)),
         // Handled above.
-        Some(Cmd::Compact) => Ok(()),
+        Some(Cmd::Compact | Cmd::Db { .. }) => Ok(()),
     };
     // After a change, the app's next start draws at once from this.
     store.renew_heads();
@@ -633,7 +724,7 @@ pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
 }
 
 fn run_app(
-    open: impl FnOnce() -> Result<Store, StoreError>,
+    open: Box<dyn FnOnce() -> Result<Store, StoreError>>,
     dir: &std::path::Path,
     cloud: Cloud,
     operator: &str,

@@ -79,6 +79,8 @@ pub enum StoreError {
     Duplicate(String),
     /// Other transactions kept getting in the way; nothing was written.
     Busy(String),
+    /// A database that must be empty (to migrate into) holds customers.
+    NotEmpty(String),
 }
 
 fn labels(keys: &[String]) -> String {
@@ -176,6 +178,7 @@ impl std::fmt::Display for StoreError {
             }
             StoreError::Duplicate(reason) => t!("store.duplicate", reason = reason),
             StoreError::Busy(store) => t!("store.busy", store = store),
+            StoreError::NotEmpty(store) => t!("store.not_empty", store = store),
         };
         f.write_str(&text)
     }
@@ -204,6 +207,7 @@ impl StoreError {
             StoreError::LocalOnly { .. } => "local only",
             StoreError::Duplicate(_) => "duplicate",
             StoreError::Busy(_) => "busy",
+            StoreError::NotEmpty(_) => "not empty",
         }
     }
 }

@@ -39,6 +39,13 @@ pub enum Committed {
     Unchanged(Customer),
 }
 
+/// What `Store::copy_into` copied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Copied {
+    pub customers: usize,
+    pub entries: usize,
+}
+
 /// Which database holds the customers.
 enum Backend {
     Sled(SledStore),
@@ -510,6 +517,42 @@ impl Store {
             Backend::Sled(s) => s.write_bulk(writes),
             Backend::Postgres(p) => p.write_bulk(writes),
         }
+    }
+
+    /// Copies this store (both clouds, every version, the whole history)
+    /// into `target`, an empty PostgreSQL database, all or nothing; then
+    /// checks that the target holds as many customers and history entries
+    /// of each cloud as this store.
+    pub fn copy_into(&self, target: &mut Store) -> Result<Copied, StoreError> {
+        let label = target.label();
+        for cloud in Cloud::ALL {
+            if target.count(cloud)? > 0 || target.each_history_entry(cloud).next().is_some() {
+                return Err(StoreError::NotEmpty(label));
+            }
+        }
+        let Backend::Postgres(pg) = &mut target.backend else {
+            return Err(StoreError::LocalOnly {
+                what: "db migrate-from",
+                store: label,
+            });
+        };
+        let customers = Cloud::ALL.into_iter().flat_map(|c| self.each_customer(c));
+        let entries = Cloud::ALL
+            .into_iter()
+            .flat_map(|c| self.each_history_entry(c));
+        let (customers, entries) = pg.copy_all(customers, entries)?;
+        for cloud in Cloud::ALL {
+            let mine = self.each_history_entry(cloud).count();
+            let (stored, theirs) = (self.count(cloud)?, pg.count(cloud)?);
+            if stored != theirs || mine != pg.count_entries(cloud)? {
+                return Err(self.fail(format!(
+                    "{} holds {theirs} customers of {} after the copy, not {stored}",
+                    label,
+                    cloud.key()
+                )));
+            }
+        }
+        Ok(Copied { customers, entries })
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> StoreError {

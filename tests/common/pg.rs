@@ -188,3 +188,40 @@ impl Server {
         url
     }
 }
+
+/// A test of a custom-harness binary: its name, whether it needs the
+/// PostgreSQL server, and what it does.
+pub struct Test {
+    pub name: String,
+    pub needs_server: bool,
+    pub run: Box<dyn FnOnce() + Send>,
+}
+
+/// Runs `tests` as libtest does (filters, `--list`, the closing summary),
+/// the ones that need a server reported as ignored, loudly and with why,
+/// where this machine has none; under CI that is a failure instead.
+pub fn run(binary: &str, tests: Vec<Test>) -> ! {
+    let args = libtest_mimic::Arguments::from_args();
+    let missing = unavailable();
+    let needing = tests.iter().filter(|t| t.needs_server).count();
+    if let Some(why) = &missing {
+        if std::env::var_os("CI").is_some() {
+            eprintln!("{binary}: CI must run the PostgreSQL tests, but {why}");
+            std::process::exit(1);
+        }
+        eprintln!("\n{binary}: {needing} PostgreSQL tests DID NOT RUN: {why}\n");
+    }
+    let trials = tests
+        .into_iter()
+        .map(|test| {
+            let ignored = test.needs_server && missing.is_some();
+            let run = test.run;
+            libtest_mimic::Trial::test(test.name, move || {
+                run();
+                Ok(())
+            })
+            .with_ignored_flag(ignored)
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit()
+}

@@ -200,35 +200,45 @@ fn escaped(value: &str, out: &mut String) {
     }
 }
 
-fn copy_lines<T>(
+/// Items written with one COPY, a line each; stops at the first item that
+/// could not be read (the COPY is then abandoned, so nothing of it stays).
+/// Returns how many were copied.
+fn copy_lines<T, B: std::borrow::Borrow<T>>(
     tx: &mut Transaction,
+    target: &PgTarget,
     sql: &str,
-    items: &[T],
+    items: impl Iterator<Item = Result<B, StoreError>>,
     line: impl Fn(&T, &mut String),
-) -> Result<(), postgres::Error> {
-    let mut writer = tx.copy_in(sql)?;
+) -> Result<usize, StoreError> {
+    let fail = |e: postgres::Error| super::failed(target, &e);
+    let mut writer = tx.copy_in(sql).map_err(fail)?;
     let mut text = String::with_capacity(1 << 20);
+    let mut count = 0;
     for item in items {
-        line(item, &mut text);
+        line(item?.borrow(), &mut text);
+        count += 1;
         if text.len() > (1 << 20) {
-            // A failed write ends the COPY; finish() then says why.
-            if writer.write_all(text.as_bytes()).is_err() {
-                break;
-            }
+            writer
+                .write_all(text.as_bytes())
+                .map_err(|e| super::failed_io(target, &e))?;
             text.clear();
         }
     }
-    let _ = writer.write_all(text.as_bytes());
-    writer.finish().map(|_| ())
+    writer
+        .write_all(text.as_bytes())
+        .map_err(|e| super::failed_io(target, &e))?;
+    writer.finish().map_err(fail)?;
+    Ok(count)
 }
 
-/// New customers, copied into `konto.customers`.
-pub fn copy_in_customers(tx: &mut Transaction, new: &[&Customer]) -> Result<(), postgres::Error> {
-    if new.is_empty() {
-        return Ok(());
-    }
+/// Customers, copied into `konto.customers`.
+pub fn copy_in_customers<B: std::borrow::Borrow<Customer>>(
+    tx: &mut Transaction,
+    target: &PgTarget,
+    customers: impl Iterator<Item = Result<B, StoreError>>,
+) -> Result<usize, StoreError> {
     let sql = format!("COPY konto.customers ({CUSTOMER_COLUMNS}) FROM STDIN");
-    copy_lines(tx, &sql, new, |c, out| {
+    copy_lines(tx, target, &sql, customers, |c: &Customer, out| {
         for (i, value) in customer_params_text(c).iter().enumerate() {
             if i > 0 {
                 out.push('\t');
@@ -240,12 +250,13 @@ pub fn copy_in_customers(tx: &mut Transaction, new: &[&Customer]) -> Result<(), 
 }
 
 /// Audit entries, copied into `konto.audit`.
-pub fn copy_in_audit(tx: &mut Transaction, entries: &[&AuditEntry]) -> Result<(), postgres::Error> {
-    if entries.is_empty() {
-        return Ok(());
-    }
+pub fn copy_in_audit<B: std::borrow::Borrow<AuditEntry>>(
+    tx: &mut Transaction,
+    target: &PgTarget,
+    entries: impl Iterator<Item = Result<B, StoreError>>,
+) -> Result<usize, StoreError> {
     let sql = format!("COPY konto.audit ({AUDIT_COLUMNS}) FROM STDIN");
-    copy_lines(tx, &sql, entries, |e, out| {
+    copy_lines(tx, target, &sql, entries, |e: &AuditEntry, out| {
         let nanos = e.time.timestamp_subsec_nanos() % 1000;
         let time = e.time.to_rfc3339_opts(SecondsFormat::Micros, true);
         let action = serde_json::to_value(e.action).ok();

@@ -233,12 +233,8 @@ impl PgStore {
         let target = self.target.clone();
         let fail = |e: postgres::Error| failed(&target, &e);
         let mut tx = client.transaction().map_err(fail)?;
-        let new: Vec<&Customer> = writes
-            .iter()
-            .filter(|w| w.old.is_none())
-            .map(|w| w.new)
-            .collect();
-        copy::copy_in_customers(&mut tx, &new).map_err(fail)?;
+        let new = writes.iter().filter(|w| w.old.is_none()).map(|w| Ok(w.new));
+        copy::copy_in_customers(&mut tx, &target, new)?;
         let update = tx.prepare(&columns::update_sql()).map_err(fail)?;
         for w in writes {
             if let Some(old) = w.old {
@@ -256,9 +252,43 @@ impl PgStore {
                 }
             }
         }
-        let entries: Vec<&AuditEntry> = writes.iter().map(|w| &w.entry).collect();
-        copy::copy_in_audit(&mut tx, &entries).map_err(fail)?;
+        copy::copy_in_audit(&mut tx, &target, writes.iter().map(|w| Ok(&w.entry)))?;
         tx.commit().map_err(fail)
+    }
+
+    /// How many audit entries a cloud has.
+    pub(super) fn count_entries(&self, cloud: Cloud) -> Result<usize, StoreError> {
+        let row = self
+            .client()?
+            .query_one(
+                "SELECT count(*) FROM konto.audit WHERE cloud = $1",
+                &[&cloud.key()],
+            )
+            .map_err(|e| self.fail(&e))?;
+        Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+
+    /// Copies customers and audit entries in as they are (another store's,
+    /// versions and times kept), in one transaction that also marks the
+    /// database as seeded. Returns how many of each were copied.
+    pub(super) fn copy_all(
+        &mut self,
+        customers: impl Iterator<Item = Result<Customer, StoreError>>,
+        entries: impl Iterator<Item = Result<AuditEntry, StoreError>>,
+    ) -> Result<(usize, usize), StoreError> {
+        let mut client = self.client()?;
+        let target = self.target.clone();
+        let fail = |e: postgres::Error| failed(&target, &e);
+        let mut tx = client.transaction().map_err(fail)?;
+        let customers = copy::copy_in_customers(&mut tx, &target, customers)?;
+        let entries = copy::copy_in_audit(&mut tx, &target, entries)?;
+        tx.execute(
+            "INSERT INTO konto.meta (key, value) VALUES ('seeded', '1') ON CONFLICT DO NOTHING",
+            &[],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        Ok((customers, entries))
     }
 }
 
