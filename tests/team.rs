@@ -269,8 +269,43 @@ fn a_missing_server_or_database_is_one_clear_line_without_the_password() {
     }
 }
 
+fn an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = server().unwrap().initialised_database();
+    ok(&konto(
+        dir.path(),
+        &url,
+        &["gen", "--count", "30", "--seed", "9"],
+    ));
+    let mut app = common::pty::Session::start_on(dir.path(), 100, 30, &[], &["--store", &url]);
+    app.wait_for("customers │ postgres://konto@");
+    app.wait_for("30/30 customers");
+    app.wait_for("q quit");
+    app.send("u");
+    app.wait_for("Update account");
+    app.send("\x15"); // Ctrl-U: clear the field
+    app.send("Teamwork Prüffirma GmbH");
+    app.send("\x13"); // Ctrl-S
+    app.wait_for("Review changes");
+    app.send("\r");
+    app.wait_for("Saved Teamwork Prüffirma GmbH (version 2)");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    let export: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&konto(dir.path(), &url, &["export"]))).unwrap();
+    let saved = export
+        .iter()
+        .find(|c| c["company"]["name"] == "Teamwork Prüffirma GmbH")
+        .expect("the saved name is in the database");
+    assert_eq!(saved["version"], 2);
+}
+
 fn main() {
-    let tests: [(&str, fn()); 6] = [
+    let tests: [(&str, fn()); 7] = [
+        (
+            "an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal",
+            an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal,
+        ),
         (
             "db_init_sets_up_once_and_refuses_a_newer_schema",
             db_init_sets_up_once_and_refuses_a_newer_schema,

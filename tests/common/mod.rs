@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod pty;
 
 use konto::app::{self, Command, State};
 use konto::demo::sample_customer;
