@@ -136,8 +136,8 @@ pub fn check_field(
         FieldId::City if value.is_empty() => {
             when_empty(country?.city_required, || t!("validate.required").into())
         }
-        FieldId::State => check_state(value, country?),
-        FieldId::PostalCode => check_postal(value, country?),
+        FieldId::State => check_state(value, country?, record),
+        FieldId::PostalCode => check_postal(value, country?, record),
         FieldId::RegistrationNumber => check_registration(value, country?),
         FieldId::Domain => check_domain(value),
         FieldId::TenantId => check_tenant_id(value),
@@ -457,22 +457,34 @@ fn check_language(value: &str, record: &Customer) -> Result<String, String> {
     Ok(lower)
 }
 
-fn check_state(value: &str, country: &Country) -> Result<String, String> {
-    if !country.has_state_list() {
-        return Ok(value.to_string());
-    }
+fn check_state(value: &str, country: &Country, record: &Customer) -> Result<String, String> {
     if value.is_empty() {
         return when_empty(country.state_required, || {
-            t!("validate.state_required", country = country.title())
+            let message = t!("validate.state_required", country = country.title());
+            match state_of_record_postal(country, record) {
+                Some((postal, state)) => t!(
+                    "validate.state_from_postal",
+                    message = message,
+                    postal = postal,
+                    state = state.label(),
+                    code = state.code
+                ),
+                None => message,
+            }
         });
+    }
+    if !country.has_state_list() {
+        return Ok(value.to_string());
     }
     match country.find_state(value) {
         Some(state) => Ok(state.code.clone()),
         None => {
-            let example = country
-                .states
-                .first()
-                .map(|s| t!("validate.state_example", code = s.code, name = s.name))
+            // The example is the state of the record's postal code, where
+            // the data knows it.
+            let example = state_of_record_postal(country, record)
+                .map(|(_, state)| state)
+                .or(country.states.first())
+                .map(|s| t!("validate.state_example", code = s.code, name = s.label()))
                 .unwrap_or_default();
             Err(t!(
                 "validate.state",
@@ -485,28 +497,97 @@ fn check_state(value: &str, country: &Country) -> Result<String, String> {
     }
 }
 
-fn check_postal(value: &str, country: &Country) -> Result<String, String> {
+/// The record's postal code (canonical) and the state it belongs to, where
+/// both are known.
+fn state_of_record_postal<'c>(
+    country: &'c Country,
+    record: &Customer,
+) -> Option<(String, &'c crate::countries::StateEntry)> {
+    let postal = country.normalise_postal(&record.billing.address.postal_code)?;
+    let state = country.state_of_postal(&postal)?;
+    Some((postal, state))
+}
+
+/// How the country's postal codes are written, after `key`'s words: with
+/// the hint where there is one, else an example alone.
+fn postal_format(key_hint: &'static str, key_like: &'static str, country: &Country) -> String {
+    match country.postal_hint_text() {
+        Some(hint) => crate::i18n::tr(
+            key_hint,
+            &[
+                ("country", &country.title()),
+                ("hint", &hint),
+                ("example", &country.postal_example()),
+            ],
+        ),
+        None => crate::i18n::tr(
+            key_like,
+            &[
+                ("country", &country.title()),
+                ("example", &country.postal_example()),
+            ],
+        ),
+    }
+}
+
+fn check_postal(value: &str, country: &Country, record: &Customer) -> Result<String, String> {
     if !country.has_postal_codes() {
         return Ok(value.to_string());
     }
     if value.is_empty() {
         return when_empty(country.postal_required, || {
-            t!(
+            postal_format(
                 "validate.postal_required",
-                country = country.title(),
-                hint = country.postal_hint_text(),
-                example = country.postal_example
+                "validate.postal_required_like",
+                country,
             )
         });
     }
-    country.normalise_postal(value).ok_or_else(|| {
-        t!(
-            "validate.postal",
-            country = country.title(),
-            hint = country.postal_hint_text(),
-            example = country.postal_example
-        )
-    })
+    let Some(postal) = country.normalise_postal(value) else {
+        let message = postal_format("validate.postal", "validate.postal_like", country);
+        return Err(match with_leading_zero(country, value) {
+            Some(suggestion) => t!(
+                "validate.did_you_mean",
+                message = message,
+                suggestion = suggestion
+            ),
+            None => message,
+        });
+    };
+    let state = country.find_state(&record.billing.address.state);
+    if let Some(state) = state.filter(|s| !country.postal_fits_state(&postal, s)) {
+        return Err(match country.state_of_postal(&postal) {
+            Some(other) => t!(
+                "validate.postal_other_state",
+                postal = postal,
+                other = other.label(),
+                other_code = other.code,
+                state = state.label(),
+                label = state_word(country)
+            ),
+            None => t!(
+                "validate.postal_not_in_state",
+                postal = postal,
+                state = state.label(),
+                code = state.code
+            ),
+        });
+    }
+    Ok(postal)
+}
+
+/// A postal code of digits that is one once its leading zero is put back
+/// (a spreadsheet drops it: 1067 for 01067). One zero only: `123` is no
+/// German code, whatever `00123` matches.
+fn with_leading_zero(country: &Country, value: &str) -> Option<String> {
+    let compact: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if compact.is_empty() || !compact.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    country.normalise_postal(&format!("0{compact}"))
 }
 
 /// The state label as a word inside a sentence: lower case in English

@@ -446,7 +446,7 @@ fn a_german_postal_code_of_four_digits_cannot_be_saved() {
     let form = s.form.as_ref().unwrap();
     assert_eq!(
         form.errors[&FieldId::PostalCode],
-        "for Germany is 5 digits, e.g. 10115",
+        "for Germany is 5 digits, e.g. 26133; did you mean 01234?",
         "checked on leaving the field"
     );
     assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
@@ -457,6 +457,44 @@ fn a_german_postal_code_of_four_digits_cannot_be_saved() {
     );
 }
 
+/// A customer an older konto stored without the province the generated
+/// rules require: it opens in the form, and the save asks for the fix on
+/// the state field, naming the province of its postal code.
+#[test]
+fn a_record_stored_under_older_rules_asks_for_the_fix_at_the_next_save() {
+    let mut old = us_customer();
+    let a = &mut old.billing.address;
+    (a.country, a.state, a.postal_code, a.city) = (
+        "ES".into(),
+        String::new(),
+        "46004".into(),
+        "Valencia".into(),
+    );
+    old.billing.culture = "es-ES".into();
+    old.billing.phone = String::new();
+    let mut s = state_with(vec![old]);
+    press(&mut s, &[key(KeyCode::Char('u'))]);
+    assert_eq!(s.mode, Mode::Form);
+    focus(&mut s, FieldId::City);
+    type_text(&mut s, " Centro");
+    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.focused_id(), Some(FieldId::State));
+    assert!(
+        form.errors[&FieldId::State].ends_with("postal code 46004 is in Valencia: V"),
+        "{}",
+        form.errors[&FieldId::State]
+    );
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "València");
+    press(&mut s, &[ctrl('s')]);
+    assert_eq!(s.mode, Mode::Review);
+    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Char('y'))]) else {
+        panic!("no commit");
+    };
+    assert_eq!(record.billing.address.state, "V");
+}
+
 #[test]
 fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
     let mut s = us_state();
@@ -464,12 +502,23 @@ fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
     focus(&mut s, FieldId::State);
     press(&mut s, &[ctrl('u')]);
     type_text(&mut s, "oregon");
+    // 98052 is in Washington: the postal code has to move too.
+    press(&mut s, &[ctrl('s')]);
+    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(
+        s.form.as_ref().unwrap().errors[&FieldId::PostalCode],
+        "98052 belongs to Washington (WA), not to Oregon; set the state to WA or correct the postal code"
+    );
+    focus(&mut s, FieldId::PostalCode);
+    press(&mut s, &[ctrl('u')]);
+    type_text(&mut s, "97209");
     press(&mut s, &[ctrl('s')]);
     assert_eq!(s.mode, Mode::Review);
     let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Char('y'))]) else {
         panic!("no commit");
     };
     assert_eq!(record.billing.address.state, "OR");
+    assert_eq!(record.billing.address.postal_code, "97209");
 }
 
 #[test]

@@ -240,7 +240,7 @@ fn a_bad_row_in_the_middle_of_ten_thousand_leaves_the_store_untouched() {
         "names the row: {err}"
     );
     assert!(
-        err.contains("Postal code for Germany is 5 digits, e.g. 10115"),
+        err.contains("Postal code for Germany is 5 digits, e.g. 26133; did you mean 01234?"),
         "{err}"
     );
     assert!(err.contains("nothing was imported"), "{err}");

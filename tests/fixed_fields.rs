@@ -373,7 +373,7 @@ fn import_messages_are_all_german_in_german() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("Postleitzahl für Deutschland hat 5 Ziffern, z. B. 10115"),
+        err.contains("Postleitzahl für Deutschland hat 5 Ziffern, z. B. 26133; meinten Sie 01067?"),
         "{err}"
     );
     assert!(

@@ -148,6 +148,9 @@ fn every_key_the_code_asks_for_is_in_the_catalogues() {
         for country in konto::countries::countries().iter() {
             let key = format!("state_label.{}", country.state_label);
             assert!(catalogue(lang).contains_key(&key), "{key}");
+            // Every country of the rules has its name (CLDR's).
+            let key = format!("country.{}", country.code);
+            assert!(catalogue(lang).contains_key(&key), "{key}");
         }
     }
 }
@@ -255,10 +258,16 @@ fn german_is_german() {
     // Not a copy of the English file: most texts differ.
     let en = catalogue(Lang::En);
     let de = catalogue(Lang::De);
-    let same = en.iter().filter(|(k, v)| de.get(*k) == Some(v)).count();
+    // Country names are CLDR's, and many are the same in German (China,
+    // Kosovo): they are not counted.
+    let texts: Vec<_> = en
+        .iter()
+        .filter(|(k, _)| !k.starts_with("country."))
+        .collect();
+    let same = texts.iter().filter(|(k, v)| de.get(*k) == Some(v)).count();
     assert!(
-        same * 10 < en.len(),
+        same * 10 < texts.len(),
         "{same} of {} texts are the same",
-        en.len()
+        texts.len()
     );
 }

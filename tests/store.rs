@@ -343,3 +343,50 @@ fn a_kept_head_of_the_list_is_forgotten_by_the_next_write() {
     store.commit("ops", AuditAction::Update, &c).unwrap();
     assert_eq!(konto::store::read_head(dir.path(), Cloud::Commercial), None);
 }
+
+#[test]
+fn records_stored_under_older_rules_open_list_and_ask_for_the_fix_at_the_next_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path());
+    let mut old = sample_customer();
+    old.id = "c-old".into();
+    old.company.name = "Olivares Logística SL".into();
+    let a = &mut old.billing.address;
+    (a.country, a.state, a.postal_code, a.city) =
+        ("ES".into(), String::new(), "28020".into(), "Madrid".into());
+    old.billing.culture = "es-ES".into();
+    old.billing.language = "es".into();
+    old.billing.phone = String::new();
+    assert!(konto::validate::check_record(&old, &Default::default()).is_err());
+    store.put_unchecked(&old).unwrap();
+    drop(store);
+
+    let store = open(dir.path());
+    let read = store.get(Cloud::Commercial, "c-old").unwrap().unwrap();
+    assert_eq!(read, old, "read as stored");
+    assert!(
+        store
+            .customers(Cloud::Commercial)
+            .unwrap()
+            .iter()
+            .any(|c| c.id == "c-old")
+    );
+    assert!(common::listed_ids(&store).contains(&"c-old".to_string()), "listed");
+
+    let mut edit = read.clone();
+    edit.billing.address.line1 = "Calle de Alcalá 1".into();
+    let Err(StoreError::Invalid(errors)) = store.commit("anna", AuditAction::Update, &edit) else {
+        panic!("saved without its province");
+    };
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].field, konto::domain::FieldId::State);
+    assert!(
+        errors[0]
+            .message
+            .contains("postal code 28020 is in Madrid: M"),
+        "{errors:?}"
+    );
+    edit.billing.address.state = "madrid".into();
+    let saved = saved(store.commit("anna", AuditAction::Update, &edit).unwrap());
+    assert_eq!(saved.billing.address.state, "M");
+}

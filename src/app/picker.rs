@@ -30,7 +30,12 @@ pub struct Picker {
 }
 
 fn option(value: &str, label: String) -> PickOption {
-    let search = format!("{value} {label}").to_lowercase();
+    searched_as(value, label, &[])
+}
+
+/// An option that is also found by `more` (a state's other spellings).
+fn searched_as(value: &str, label: String, more: &[String]) -> PickOption {
+    let search = format!("{value} {label} {}", more.join(" ")).to_lowercase();
     PickOption {
         value: value.to_string(),
         label,
@@ -52,7 +57,9 @@ impl Picker {
                 country
                     .states
                     .iter()
-                    .map(|s| option(&s.code, format!("{:<4} {}", s.code, s.name)))
+                    .map(|s| {
+                        searched_as(&s.code, format!("{:<4} {}", s.code, s.label()), &s.aliases)
+                    })
                     .collect(),
             ),
             FieldId::Culture => (

@@ -218,7 +218,7 @@ fn display_value(customer: &Customer, id: FieldId) -> String {
     match id {
         FieldId::Phone if !value.is_empty() => phone_for_display(value, country_code),
         FieldId::State => match country.and_then(|c| c.find_state(value)) {
-            Some(state) if !value.is_empty() => format!("{} · {}", state.code, state.name),
+            Some(state) if !value.is_empty() => format!("{} · {}", state.code, state.label()),
             _ => value.to_string(),
         },
         FieldId::Country => match country {

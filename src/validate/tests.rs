@@ -60,8 +60,124 @@ fn postal_codes_per_country_valid_invalid_and_normalised() {
 
 #[test]
 fn a_german_postal_code_of_four_digits_says_what_to_do() {
-    let message = check(FieldId::PostalCode, "1234", "DE").unwrap_err();
-    assert_eq!(message, "for Germany is 5 digits, e.g. 10115");
+    let message = check(FieldId::PostalCode, "1067", "DE").unwrap_err();
+    assert_eq!(
+        message,
+        "for Germany is 5 digits, e.g. 26133; did you mean 01067?"
+    );
+    let message = check(FieldId::PostalCode, "123456", "DE").unwrap_err();
+    assert_eq!(message, "for Germany is 5 digits, e.g. 26133");
+    // Where the examples' shape says too little, an example alone.
+    let message = check(FieldId::PostalCode, "12345", "BM").unwrap_err();
+    assert_eq!(message, "for Bermuda is written like FL 07");
+}
+
+/// A record in `country` with `state` and `postal`.
+fn address(country: &str, state: &str, postal: &str) -> Customer {
+    let mut r = in_country(country);
+    r.billing.address.state = state.into();
+    r.billing.address.postal_code = postal.into();
+    r
+}
+
+fn check_in(field: FieldId, record: &Customer) -> Result<String, String> {
+    check_field(field, record.field(field), record, &Policy::default())
+}
+
+#[test]
+fn a_postal_code_of_another_state_is_refused_naming_that_state() {
+    let r = address("US", "NY", "98052");
+    assert_eq!(
+        check_in(FieldId::PostalCode, &r),
+        Err(
+            "98052 belongs to Washington (WA), not to New York; set the state to WA or correct the postal code"
+                .into()
+        )
+    );
+    // Local names are shown with the Latin ones.
+    let r = address("JP", "大阪府", "1540023");
+    let err = check_in(FieldId::PostalCode, &r).unwrap_err();
+    assert!(
+        err.starts_with("154-0023 belongs to Tokyo (東京都) (13), not to Osaka (大阪府)"),
+        "{err}"
+    );
+    let r = address("ES", "Barcelona", "28039");
+    assert!(
+        check_in(FieldId::PostalCode, &r)
+            .unwrap_err()
+            .contains("belongs to Madrid (M)")
+    );
+    // The state's own codes pass, in any spelling of the state.
+    for (country, state, postal) in [
+        ("US", "wa", "98052"),
+        ("ES", "Madrid", "28039"),
+        ("JP", "Tokyo", "154-0023"),
+        ("IT", "Roma", "00144"),
+        ("CA", "Ontario", "K1A 0B1"),
+    ] {
+        let r = address(country, state, postal);
+        assert!(
+            check_in(FieldId::PostalCode, &r).is_ok(),
+            "{country} {state} {postal}"
+        );
+    }
+    // A state the record does not name yet is not judged here.
+    assert!(check_in(FieldId::PostalCode, &address("US", "", "98052")).is_ok());
+    assert!(check_in(FieldId::PostalCode, &address("US", "Bavaria", "98052")).is_ok());
+}
+
+#[test]
+fn a_missing_state_is_named_from_the_postal_code() {
+    let r = address("ES", "", "28039");
+    assert_eq!(
+        check_in(FieldId::State, &r),
+        Err("is required for Spain (Ctrl-P lists them); postal code 28039 is in Madrid: M".into())
+    );
+    let err = check_in(FieldId::State, &address("ES", "Bayern", "28039")).unwrap_err();
+    assert!(err.contains("e.g. M or Madrid"), "{err}");
+}
+
+#[test]
+fn country_prefixes_people_type_are_taken_off() {
+    assert_eq!(
+        check(FieldId::PostalCode, "CH-2544", "CH"),
+        Ok("2544".into())
+    );
+    assert_eq!(
+        check(FieldId::PostalCode, "SE-114 55", "SE"),
+        Ok("114 55".into())
+    );
+    assert_eq!(
+        check_in(FieldId::PostalCode, &address("JP", "13", "〒154-0023")),
+        Ok("154-0023".into())
+    );
+}
+
+#[test]
+fn states_need_a_list_entry_where_libaddressinput_requires_one() {
+    for (country, typed, code) in [
+        ("ES", "Madrid", "M"),
+        ("IT", "Milano", "MI"),
+        ("JP", "東京都", "13"),
+        ("KR", "서울특별시", "11"),
+        ("RU", "Moskva", "MOW"),
+        ("TW", "Taipei City", "TPE"),
+        ("CO", "Antioquia", "ANT"),
+    ] {
+        assert_eq!(
+            check(FieldId::State, typed, country),
+            Ok(code.into()),
+            "{country} {typed}"
+        );
+        assert!(
+            check(FieldId::State, "Nowhere", country).is_err(),
+            "{country}"
+        );
+        assert!(
+            check(FieldId::State, "", country).is_err(),
+            "{country}: required"
+        );
+    }
 }
 
 #[test]
