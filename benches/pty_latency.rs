@@ -13,7 +13,8 @@
 //! (a store to use; created with `konto gen --count N --seed 1` when it does
 //! not exist, and kept, so the next run skips the generation), `--bin PATH`
 //! (else `KONTO_BIN`, else the `konto` that cargo built for this bench),
-//! `--starts 10`, `--nav 200`, `--nav-key j|down`, `--query berlin`,
+//! `--store URL` (a PostgreSQL database holding the customers, instead
+//! of the sled store), `--starts 10`, `--nav 200`, `--nav-key j|down`, `--query berlin`,
 //! `--sort-rounds 5`, `--filter-rounds 5`, `--submits 30`,
 //! `--only start,nav,sort,filter,submit`,
 //! `--cols 100 --rows 30`, `--timeout SECONDS` (per awaited screen, default
@@ -97,6 +98,9 @@ impl Session {
         let mut cmd = CommandBuilder::new(&cfg.bin);
         cmd.arg("--data-dir");
         cmd.arg(&cfg.data_dir);
+        if let Some(store) = &cfg.store {
+            cmd.args(["--store", store]);
+        }
         for (k, v) in cfg.env() {
             cmd.env(k, v);
         }
@@ -406,6 +410,9 @@ fn all_loaded_check(total: u64) -> Check {
 struct Config {
     bin: PathBuf,
     data_dir: PathBuf,
+    /// A PostgreSQL database to use instead of the sled store (it must hold
+    /// the customers already, e.g. from `konto --store URL gen`).
+    store: Option<String>,
     /// Holds the temp dirs (config, state, a generated store) until the end.
     _temp: tempfile::TempDir,
     temp_path: PathBuf,
@@ -445,6 +452,9 @@ impl Config {
     fn konto(&self) -> Command {
         let mut cmd = Command::new(&self.bin);
         cmd.arg("--data-dir").arg(&self.data_dir);
+        if let Some(store) = &self.store {
+            cmd.args(["--store", store]);
+        }
         for (k, v) in self.env() {
             cmd.env(k, v);
         }
@@ -460,7 +470,7 @@ impl Config {
 }
 
 fn usage() -> String {
-    "usage: pty_latency [--customers N] [--data-dir DIR] [--bin PATH] [--starts N] [--nav N] \
+    "usage: pty_latency [--customers N] [--data-dir DIR] [--store URL] [--bin PATH] [--starts N] [--nav N] \
      [--nav-key j|down] [--query TEXT] [--sort-rounds N] [--filter-rounds N] [--submits N] \
      [--only start,nav,sort,filter,submit] [--cols N] [--rows N] [--timeout SECONDS]"
         .to_string()
@@ -470,6 +480,7 @@ fn parse_args() -> Result<Config> {
     let mut args = std::env::args().skip(1);
     let mut bin = std::env::var_os("KONTO_BIN").map(PathBuf::from);
     let mut data_dir = None;
+    let mut store = None;
     let mut customers = 10_000u64;
     let (mut starts, mut nav, mut sort_rounds, mut filter_rounds, mut submits) =
         (10usize, 200usize, 5usize, 5usize, 30usize);
@@ -489,6 +500,7 @@ fn parse_args() -> Result<Config> {
             "--bench" => {}
             "--customers" => customers = num(&arg, args.next())?,
             "--data-dir" => data_dir = args.next().map(PathBuf::from),
+            "--store" => store = args.next(),
             "--bin" => bin = args.next().map(PathBuf::from),
             "--starts" => starts = num(&arg, args.next())?,
             "--nav" => nav = num(&arg, args.next())?,
@@ -534,6 +546,7 @@ fn parse_args() -> Result<Config> {
     Ok(Config {
         bin,
         data_dir,
+        store,
         _temp: temp,
         temp_path,
         customers,
@@ -553,6 +566,10 @@ fn parse_args() -> Result<Config> {
 
 /// Generates the store unless it is there already.
 fn prepare_store(cfg: &Config) -> Result<()> {
+    if let Some(store) = &cfg.store {
+        eprintln!("using the database {store}");
+        return Ok(());
+    }
     if cfg.data_dir.join("sled").exists() {
         eprintln!("using the store at {}", cfg.data_dir.display());
         return Ok(());

@@ -371,7 +371,10 @@ fn records_stored_under_older_rules_open_list_and_ask_for_the_fix_at_the_next_sa
             .iter()
             .any(|c| c.id == "c-old")
     );
-    assert!(common::listed_ids(&store).contains(&"c-old".to_string()), "listed");
+    assert!(
+        common::listed_ids(&store).contains(&"c-old".to_string()),
+        "listed"
+    );
 
     let mut edit = read.clone();
     edit.billing.address.line1 = "Calle de Alcalá 1".into();

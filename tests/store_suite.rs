@@ -511,11 +511,30 @@ fn import_problems_are_reported_in_file_order(place: &Place) {
     assert_eq!(problems[1].field, None);
 }
 
+fn the_list_rows_are_the_records_as_the_list_shows_them(place: &Place) {
+    let store = place.seeded();
+    let mut c = store.get(Cloud::Commercial, "c-2").unwrap().unwrap();
+    c.billing.address.city = "Zürich".into();
+    saved(store.commit("a", AuditAction::Update, &c).unwrap());
+    let mut expected: Vec<konto::listing::Row> = store
+        .customers(Cloud::Commercial)
+        .unwrap()
+        .iter()
+        .map(konto::listing::Row::of)
+        .collect();
+    expected.sort_by_key(|r| (konto::domain::fold_name(&r.name), r.id.clone()));
+    assert_eq!(common::listed_rows(&store), expected);
+}
+
 /// A test of the suite, run on a store of each kind.
 type Test = fn(&Place);
 
 /// Every test of the suite, by name.
 const SUITE: &[(&str, Test)] = &[
+    (
+        "the_list_rows_are_the_records_as_the_list_shows_them",
+        the_list_rows_are_the_records_as_the_list_shows_them,
+    ),
     (
         "commit_raises_the_version_by_one_and_survives_a_reopen",
         commit_raises_the_version_by_one_and_survives_a_reopen,

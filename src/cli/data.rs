@@ -368,8 +368,10 @@ pub fn gen_customers(
     count: usize,
     seed: u64,
 ) -> Result<(), ExitCode> {
+    let started = std::time::Instant::now();
     let demo = crate::demo::demo_customers().map_err(|e| fail(exit::STORE, e))?;
     let customers = crate::generate::generate(&demo, count, seed, cloud);
+    let generated = started.elapsed();
     let plan = match store.plan_import(exchange::Incoming::numbered(customers), false) {
         Ok(plan) => plan,
         Err(ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems)) => {
@@ -378,9 +380,17 @@ pub fn gen_customers(
         }
         Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
     };
+    let planned = started.elapsed();
     store
         .apply_import(operator, &plan)
         .map_err(|e| fail(store_error_code(&e), e))?;
+    // Where a slow bulk write spends its time (KONTO_LOG=debug).
+    tracing::debug!(
+        generate_ms = generated.as_millis() as u64,
+        plan_ms = (planned - generated).as_millis() as u64,
+        write_ms = (started.elapsed() - planned).as_millis() as u64,
+        "gen"
+    );
     let count = plan.new.len();
     println!(
         "{}",

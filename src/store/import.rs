@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::backend::Write;
 use super::{Store, StoreError};
 use crate::domain::spec;
-use crate::domain::{AuditAction, AuditEntry, Customer, FieldChange, label_for_key};
+use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, label_for_key};
 use crate::exchange::{ImportProblem, Incoming, Location};
 use crate::t;
 use crate::validate::{FieldError, normalise_identity, normalise_record, take_fixed_fields};
@@ -90,6 +90,10 @@ impl Store {
                 reason,
             }
         };
+        // The stored records the file names, in both clouds (an id of the
+        // other cloud is refused), read in a few batches rather than one
+        // read per record (a round trip each on PostgreSQL).
+        let mut stored_by_cloud = self.stored_records(&incoming)?;
         // First pass: identity (stored or new, unique in the file).
         let mut identified = Vec::with_capacity(incoming.len());
         for (n, record) in incoming.into_iter().enumerate() {
@@ -98,12 +102,12 @@ impl Store {
                 mut customer,
                 version_given,
             } = record;
-            let stored = if customer.id.trim().is_empty() {
-                None
-            } else {
-                self.get(customer.cloud, customer.id.trim())
-                    .map_err(ImportRefused::Store)?
+            let [commercial, usgov] = &mut stored_by_cloud;
+            let (mine, theirs) = match customer.cloud {
+                Cloud::Commercial => (commercial, usgov),
+                Cloud::Usgov => (usgov, commercial),
             };
+            let stored = mine.remove(customer.id.trim());
             let elsewhere = match &stored {
                 Some(stored) => {
                     // Checked as it will be stored: with the stored identity
@@ -128,10 +132,9 @@ impl Store {
                     } else {
                         // The cloud is part of a customer's key: an id known
                         // in the other cloud is that customer, not a new one.
-                        let other = customer.cloud.other();
-                        self.get(other, customer.id.trim())
-                            .map_err(ImportRefused::Store)?
-                            .map(|_| other)
+                        theirs
+                            .contains_key(customer.id.trim())
+                            .then(|| customer.cloud.other())
                     }
                 }
             };
@@ -163,8 +166,9 @@ impl Store {
         // Second pass, on every core: the field checks (the costly part),
         // and who holds a new customer's domain already.
         let checked = self.check_all(&mut identified);
+        let owners = self.owners_of_new_domains(&identified, &checked)?;
         // Third pass: domains, versions, what changes.
-        for (record, (checked, owner)) in identified.into_iter().zip(checked) {
+        for (record, checked) in identified.into_iter().zip(checked) {
             let Identified {
                 n,
                 location,
@@ -195,9 +199,10 @@ impl Store {
             match stored {
                 None => {
                     let domain = normalised.company.domain.clone();
-                    let taken = owner
-                        .map_err(ImportRefused::Store)?
-                        .or_else(|| new_domains.get(&domain).cloned());
+                    let taken = owners
+                        .get(&(normalised.cloud, domain.clone()))
+                        .or_else(|| new_domains.get(&domain))
+                        .cloned();
                     if let Some(other) = taken {
                         problems.push(problem(
                             Some("company.domain"),
@@ -371,12 +376,8 @@ struct Identified {
 }
 
 /// A record's checks: whether it is valid (its fields are normalised in
-/// place), and for a new customer the id of the stored one that holds its
-/// domain.
-type Checked = (
-    Result<(), Vec<FieldError>>,
-    Result<Option<String>, StoreError>,
-);
+/// place).
+type Checked = Result<(), Vec<FieldError>>;
 
 impl Store {
     /// The second pass of `plan_import`: every record's checks, on as many
@@ -385,21 +386,54 @@ impl Store {
     fn check_all(&self, records: &mut [Identified]) -> Vec<Checked> {
         let check = |record: &mut Identified| -> Checked {
             let c = &mut record.customer;
-            let mut valid = normalise_record(c, &self.policy);
-            if record.stored.is_none()
-                && let Err(more) = normalise_identity(c)
-            {
-                valid = Err(match valid {
-                    Ok(()) => more,
-                    Err(errors) => errors.into_iter().chain(more).collect(),
-                });
+            let valid = normalise_record(c, &self.policy);
+            match (valid, record.stored.is_none()) {
+                (valid, false) => valid,
+                (Ok(()), true) => normalise_identity(c),
+                (Err(errors), true) => Err(match normalise_identity(c) {
+                    Ok(()) => errors,
+                    Err(more) => errors.into_iter().chain(more).collect(),
+                }),
             }
-            let owner = match (&valid, &record.stored) {
-                (Ok(()), None) => self.domain_owner(c.cloud, &c.company.domain),
-                _ => Ok(None),
-            };
-            (valid, owner)
         };
         crate::parallel::map_on_cores(records, check)
+    }
+
+    /// The stored records of the ids an import names, per cloud (commercial,
+    /// US government).
+    fn stored_records(
+        &self,
+        incoming: &[Incoming],
+    ) -> Result<[HashMap<String, Customer>; 2], ImportRefused> {
+        let ids: Vec<&str> = incoming
+            .iter()
+            .map(|i| i.customer.id.trim())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let read = |cloud| self.get_many(cloud, &ids).map_err(ImportRefused::Store);
+        Ok([read(Cloud::Commercial)?, read(Cloud::Usgov)?])
+    }
+
+    /// Who holds the domain of each valid new customer already, by (cloud,
+    /// domain), read in batches.
+    fn owners_of_new_domains(
+        &self,
+        records: &[Identified],
+        checked: &[Checked],
+    ) -> Result<HashMap<(Cloud, String), String>, ImportRefused> {
+        let mut owners = HashMap::new();
+        for cloud in Cloud::ALL {
+            let domains: Vec<&str> = records
+                .iter()
+                .zip(checked)
+                .filter(|(r, ok)| ok.is_ok() && r.stored.is_none() && r.customer.cloud == cloud)
+                .map(|(r, _)| r.customer.company.domain.as_str())
+                .collect();
+            let found = self
+                .domain_owners(cloud, &domains)
+                .map_err(ImportRefused::Store)?;
+            owners.extend(found.into_iter().map(|(d, id)| ((cloud, d), id)));
+        }
+        Ok(owners)
     }
 }

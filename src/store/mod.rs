@@ -236,6 +236,48 @@ impl Store {
         }
     }
 
+    /// The stored records of `ids` (those that exist), by id: in batches on
+    /// PostgreSQL, where a read per id would be a round trip each.
+    fn get_many(
+        &self,
+        cloud: Cloud,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, Customer>, StoreError> {
+        match &self.backend {
+            Backend::Sled(s) => {
+                let mut found = std::collections::HashMap::new();
+                for id in ids {
+                    if let Some(c) = s.get(cloud, id)? {
+                        found.insert(c.id.clone(), c);
+                    }
+                }
+                Ok(found)
+            }
+            Backend::Postgres(p) => p.get_many(cloud, ids),
+        }
+    }
+
+    /// Which customer holds each of `domains` (lower case, as stored), where
+    /// one does: domain → id.
+    fn domain_owners(
+        &self,
+        cloud: Cloud,
+        domains: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        match &self.backend {
+            Backend::Sled(s) => {
+                let mut found = std::collections::HashMap::new();
+                for domain in domains {
+                    if let Some(id) = s.domain_owner(cloud, domain)? {
+                        found.insert(domain.to_string(), id);
+                    }
+                }
+                Ok(found)
+            }
+            Backend::Postgres(p) => p.domain_owners(cloud, domains),
+        }
+    }
+
     /// The customer with this primary domain (any case), through the index.
     pub fn find_by_domain(
         &self,

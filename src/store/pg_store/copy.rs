@@ -15,6 +15,9 @@ use crate::domain::{AuditEntry, Cloud, Customer};
 use crate::listing::{Listing, Row};
 use crate::store::{HEAD_ROWS, StoreError};
 
+/// 2000-01-01 (PostgreSQL's epoch) in microseconds since 1970.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
 /// Rows per message from the reading thread after the first page.
 const BATCH: usize = 20_000;
 
@@ -80,7 +83,7 @@ fn rows_query(cloud: Cloud) -> String {
                 WHEN billing_first_name <> '' THEN billing_first_name \
                 ELSE billing_last_name END, \
            billing_email, billing_address_city, billing_address_country, \
-           (extract(epoch FROM updated) * 1000000)::bigint, version \
+           updated, version \
          FROM konto.customers WHERE cloud = '{}' ORDER BY sort_name, id) \
          TO STDOUT (FORMAT binary)",
         cloud.key()
@@ -146,7 +149,8 @@ fn read_rows(
                 .map_err(|_| bad("not a bigint"))?;
             Ok(i64::from_be_bytes(bytes))
         };
-        let (updated, version) = (number()?, number()?);
+        // A timestamp is sent as microseconds since 2000-01-01.
+        let (updated, version) = (number()? + PG_EPOCH_MICROS, number()?);
         let row = Row {
             id,
             name,

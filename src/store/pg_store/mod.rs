@@ -16,7 +16,7 @@ mod schema;
 mod target;
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use postgres::Client;
@@ -112,12 +112,12 @@ impl PgStore {
     pub(super) fn count(&self, cloud: Cloud) -> Result<usize, StoreError> {
         let row = self
             .client()?
-            .query_one(
-                "SELECT count(*) FROM konto.customers WHERE cloud = $1",
+            .query_opt(
+                "SELECT customers FROM konto.counts WHERE cloud = $1",
                 &[&cloud.key()],
             )
             .map_err(|e| self.fail(&e))?;
-        Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+        Ok(row.map_or(0, |r| usize::try_from(r.get::<_, i64>(0)).unwrap_or(0)))
     }
 
     pub(super) fn get(&self, cloud: Cloud, id: &str) -> Result<Option<Customer>, StoreError> {
@@ -143,6 +143,48 @@ impl PgStore {
             )
             .map_err(|e| self.fail(&e))?;
         Ok(row.map(|r| r.get(0)))
+    }
+
+    /// The stored records of `ids`, by id, a batch per query.
+    pub(super) fn get_many(
+        &self,
+        cloud: Cloud,
+        ids: &[&str],
+    ) -> Result<HashMap<String, Customer>, StoreError> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM konto.customers WHERE cloud = $1 AND id = ANY($2)"
+        );
+        let mut found = HashMap::new();
+        for batch in ids.chunks(PAGE as usize) {
+            let rows = self
+                .client()?
+                .query(&sql, &[&cloud.key(), &batch])
+                .map_err(|e| self.fail(&e))?;
+            for row in &rows {
+                let c = customer_of(row)?;
+                found.insert(c.id.clone(), c);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Which customer holds each of `domains` (lower case), a batch per query.
+    pub(super) fn domain_owners(
+        &self,
+        cloud: Cloud,
+        domains: &[&str],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let sql = "SELECT lower(company_domain), id FROM konto.customers \
+                   WHERE cloud = $1 AND lower(company_domain) = ANY($2)";
+        let mut found = HashMap::new();
+        for batch in domains.chunks(PAGE as usize) {
+            let rows = self
+                .client()?
+                .query(sql, &[&cloud.key(), &batch])
+                .map_err(|e| self.fail(&e))?;
+            found.extend(rows.iter().map(|r| (r.get(0), r.get(1))));
+        }
+        Ok(found)
     }
 
     /// A cloud's customers in id order, a page at a time.
@@ -233,8 +275,18 @@ impl PgStore {
         let target = self.target.clone();
         let fail = |e: postgres::Error| failed(&target, &e);
         let mut tx = client.transaction().map_err(fail)?;
-        let new = writes.iter().filter(|w| w.old.is_none()).map(|w| Ok(w.new));
-        copy::copy_in_customers(&mut tx, &target, new)?;
+        // In the order of the list's index, and the audit in its key's
+        // order: PostgreSQL then appends to its indexes instead of
+        // splitting pages all over them (1M customers: 35 s -> 21 s).
+        let mut new: Vec<(String, &Customer)> = writes
+            .iter()
+            .filter(|w| w.old.is_none())
+            .map(|w| (crate::domain::sort_key(w.new).0, w.new))
+            .collect();
+        new.sort_unstable_by(|(a, x), (b, y)| {
+            (x.cloud.key(), a, &x.id).cmp(&(y.cloud.key(), b, &y.id))
+        });
+        copy::copy_in_customers(&mut tx, &target, new.into_iter().map(|(_, c)| Ok(c)))?;
         let update = tx.prepare(&columns::update_sql()).map_err(fail)?;
         for w in writes {
             if let Some(old) = w.old {
@@ -252,7 +304,11 @@ impl PgStore {
                 }
             }
         }
-        copy::copy_in_audit(&mut tx, &target, writes.iter().map(|w| Ok(&w.entry)))?;
+        let mut entries: Vec<&AuditEntry> = writes.iter().map(|w| &w.entry).collect();
+        entries.sort_unstable_by(|a, b| {
+            (a.cloud.key(), &a.id, a.version).cmp(&(b.cloud.key(), &b.id, b.version))
+        });
+        copy::copy_in_audit(&mut tx, &target, entries.into_iter().map(Ok))?;
         tx.commit().map_err(fail)
     }
 

@@ -61,7 +61,40 @@ CREATE TABLE konto.audit (
 CREATE TABLE konto.meta (
     key text PRIMARY KEY,
     value text NOT NULL
-);",
+);
+-- Each cloud's number of customers, kept by triggers on every insert and
+-- delete (psql's included): an exact count(*) of a million rows takes
+-- 300 ms, and the list's first frame needs the number at once.
+CREATE TABLE konto.counts (
+    cloud text PRIMARY KEY,
+    customers bigint NOT NULL DEFAULT 0
+);
+INSERT INTO konto.counts (cloud) VALUES ('commercial'), ('usgov');
+CREATE FUNCTION konto.count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE konto.counts c SET customers = c.customers + n.n
+    FROM (SELECT cloud, count(*) AS n FROM inserted GROUP BY cloud) n
+    WHERE c.cloud = n.cloud;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION konto.count_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE konto.counts c SET customers = c.customers - n.n
+    FROM (SELECT cloud, count(*) AS n FROM deleted GROUP BY cloud) n
+    WHERE c.cloud = n.cloud;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION konto.count_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE konto.counts SET customers = 0;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER customers_inserted AFTER INSERT ON konto.customers
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION konto.count_inserted();
+CREATE TRIGGER customers_deleted AFTER DELETE ON konto.customers
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION konto.count_deleted();
+CREATE TRIGGER customers_truncated AFTER TRUNCATE ON konto.customers
+    FOR EACH STATEMENT EXECUTE FUNCTION konto.count_truncated();",
 )];
 
 /// The newest migration this konto knows.
