@@ -778,8 +778,12 @@ fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
     let mut s = state();
     press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
     type_text(&mut s, " Praxis");
-    let draft =
-        konto::draft::Draft::of(s.form.as_ref().unwrap()).expect("a changed form has a draft");
+    let draft = s
+        .form
+        .as_ref()
+        .unwrap()
+        .draft()
+        .expect("a changed form has a draft");
     assert_eq!(draft.values["company.name"], "Ärztehaus Nord GmbH Praxis");
 
     let mut next = state();
@@ -811,7 +815,7 @@ fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
 fn an_unchanged_form_keeps_no_draft() {
     let mut s = state();
     press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert!(konto::draft::Draft::of(s.form.as_ref().unwrap()).is_none());
+    assert!(s.form.as_ref().unwrap().draft().is_none());
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::TextEdit;
 use ratatui::layout::{Position, Rect};
 
 use crate::domain::{Customer, FIELDS, FieldId, FieldSpec, Section};
+use crate::draft::Draft;
 use crate::layout;
 use crate::text::width as width_of;
 use crate::validate::{Policy, check_field, warning};
@@ -339,6 +340,26 @@ impl Form {
         }
         form.focus = self.focus;
         form
+    }
+
+    /// The draft of a form with changes, or None when nothing was changed
+    /// (a bulk form is not kept: its marks are not part of it).
+    pub fn draft(&self) -> Option<Draft> {
+        if !self.is_dirty() || self.is_bulk() {
+            return None;
+        }
+        let values = FIELDS
+            .iter()
+            .filter(|f| f.editable)
+            .map(|f| (f.key.to_string(), self.value(f.id).to_string()))
+            .collect();
+        Some(Draft {
+            cloud: self.original.cloud,
+            id: self.original.id.clone(),
+            company: self.original.company.name.clone(),
+            version: self.original.version,
+            values,
+        })
     }
 
     /// Warnings for the fields this edit changed (old data is not nagged

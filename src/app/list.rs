@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use super::{SortBy, State};
 use crate::domain::Customer;
+use crate::listing::query::Query;
 use crate::listing::{Candidates, Listing, Matching, Row, RowRef};
-use crate::query::Query;
 
 /// Rows the first step of a filter looks at: 2–4 ms of matching on both
 /// cores of this project's 2-core machine at a million customers, so a key
@@ -52,9 +52,11 @@ pub struct ListState {
     shown: Query,
     /// A filter still working out its result (the list shows the last one).
     pub matching: Option<Matching>,
-    /// Full records of the customers on screen, marked or being edited.
-    /// The runtime fills it from the store (`wanted_records`); tests
-    /// hand every record over at the start.
+    /// Full records: the ones `needed_records` names (the selected
+    /// customer, a draft's, the form's, a submitted bulk form's), and others
+    /// read earlier until more than 256 of them pile up (`put_records`). The runtime reads what is missing from the
+    /// store (`wanted_records`) before each frame; a list made from full
+    /// records (`State::new`, tests) starts with all of them.
     pub records: HashMap<String, Customer>,
     /// While rows still stream in: how many the cloud has, and the ids
     /// changed here meanwhile (their streamed rows are older).

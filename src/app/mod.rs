@@ -394,6 +394,11 @@ impl State {
             .min(self.visible().len().saturating_sub(page));
     }
 
+    /// The open form's changes as a draft to keep on disk, if there are any.
+    pub fn unsaved_draft(&self) -> Option<crate::draft::Draft> {
+        self.form.as_ref().and_then(Form::draft)
+    }
+
     fn move_by(&mut self, delta: isize) {
         let row = self.selected.saturating_add_signed(delta);
         self.select(row);

@@ -16,8 +16,8 @@
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+use super::{Listing, Row, RowRef};
 use crate::domain::{Cloud, Customer};
-use crate::listing::{Listing, Row, RowRef};
 
 /// The text of one customer a query looks at.
 #[derive(Clone, Copy, Debug)]
