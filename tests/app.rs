@@ -4,8 +4,27 @@ mod common;
 
 use common::*;
 use konto::app::{Action, Command, Mode, Pane, StatusKind, update};
-use konto::domain::{AuditAction, FieldId, Permission};
-use ratatui::crossterm::event::KeyCode;
+use konto::domain::{AuditAction, AuditEntry, FieldId, Permission, Role};
+
+/// The tests' key notation presses what it names.
+#[test]
+fn keys_are_written_as_in_vim() {
+    use ratatui::crossterm::event::KeyCode;
+    assert_eq!(
+        parse_keys("/b <Enter><C-s><S-Tab><lt><F1><PgDn>"),
+        [
+            key(KeyCode::Char('/')),
+            key(KeyCode::Char('b')),
+            key(KeyCode::Char(' ')),
+            key(KeyCode::Enter),
+            ctrl('s'),
+            key(KeyCode::BackTab),
+            key(KeyCode::Char('<')),
+            key(KeyCode::F(1)),
+            key(KeyCode::PageDown),
+        ]
+    );
+}
 
 #[test]
 fn list_is_sorted_by_company_name_ignoring_case_and_accents() {
@@ -28,21 +47,21 @@ fn list_is_sorted_by_company_name_ignoring_case_and_accents() {
 #[test]
 fn arrows_and_vim_keys_move_and_stop_at_the_ends() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Down), key(KeyCode::Char('j'))]);
+    keys(&mut s, "<Down>j");
     assert_eq!(s.selected, 2);
-    press(&mut s, &[key(KeyCode::Char('k'))]);
+    keys(&mut s, "k");
     assert_eq!(s.selected, 1);
-    press(&mut s, &[key(KeyCode::Char('G'))]);
+    keys(&mut s, "G");
     assert_eq!(s.selected, 4);
-    press(&mut s, &[key(KeyCode::Down)]);
+    keys(&mut s, "<Down>");
     assert_eq!(s.selected, 4, "stays on the last row");
-    press(&mut s, &[key(KeyCode::Home)]);
+    keys(&mut s, "<Home>");
     assert_eq!(s.selected, 0);
-    press(&mut s, &[key(KeyCode::Up)]);
+    keys(&mut s, "<Up>");
     assert_eq!(s.selected, 0, "stays on the first row");
-    press(&mut s, &[key(KeyCode::PageDown)]);
+    keys(&mut s, "<PgDn>");
     assert_eq!(s.selected, 4);
-    press(&mut s, &[key(KeyCode::PageUp)]);
+    keys(&mut s, "<PgUp>");
     assert_eq!(s.selected, 0);
 }
 
@@ -50,52 +69,45 @@ fn arrows_and_vim_keys_move_and_stop_at_the_ends() {
 fn selection_scrolls_into_view_in_a_short_terminal() {
     let mut s = state();
     // 8 rows: header, status and key bar and 2 borders leave 3 list rows.
-    update(
-        &mut s,
-        Action::Resize {
-            width: 80,
-            height: 8,
-        },
-    );
-    press(&mut s, &[key(KeyCode::End)]);
+    resize(&mut s, 80, 8);
+    keys(&mut s, "<End>");
     assert!(s.list_offset <= s.selected);
     assert!(s.selected < s.list_offset + konto::layout::list_rows(80, 8));
-    press(&mut s, &[key(KeyCode::Char('g'))]);
+    keys(&mut s, "g");
     assert_eq!(s.list_offset, 0);
 }
 
 #[test]
 fn filter_narrows_while_typing_and_enter_keeps_it() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('/'))]);
+    keys(&mut s, "/");
     assert_eq!(s.mode, Mode::Filter);
-    type_text(&mut s, "LEF");
+    keys(&mut s, "LEF");
     // Fuzzy: the best match first, weaker ones after it.
     let first = s.list.row(0).unwrap().name().to_string();
     assert_eq!(first, "Boulangerie Lefèvre SARL");
     let found = s.visible().len();
     assert!(found < 5, "the filter narrows: {found}");
-    type_text(&mut s, "èvre");
+    keys(&mut s, "èvre");
     assert_eq!(s.visible().len(), 1);
     assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
-    press(&mut s, &[key(KeyCode::Enter)]);
+    keys(&mut s, "<Enter>");
     assert_eq!(s.mode, Mode::Browse);
     assert_eq!(s.visible().len(), 1, "Enter keeps the filter");
     // In browse mode letters are commands again, not filter text.
-    press(&mut s, &[key(KeyCode::Char('j'))]);
+    keys(&mut s, "j");
     assert_eq!(s.filter.value(), "LEFèvre");
 }
 
 #[test]
 fn filter_matches_domain_and_email_and_esc_clears() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "sakura-seiki.jp");
+    keys(&mut s, "/sakura-seiki.jp");
     assert_eq!(selected_name(&s), "株式会社さくら精機");
-    press(&mut s, &[key(KeyCode::Backspace); 15]);
-    type_text(&mut s, "zeppelin.onmicrosoft");
+    keys(&mut s, &"<BS>".repeat(15));
+    keys(&mut s, "zeppelin.onmicrosoft");
     assert_eq!(s.visible().len(), 1);
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "<Esc>");
     assert_eq!(s.mode, Mode::Browse);
     assert_eq!(s.visible().len(), 5);
     assert_eq!(selected_name(&s), "Zeppelin Logistik AG", "selection kept");
@@ -104,23 +116,22 @@ fn filter_matches_domain_and_email_and_esc_clears() {
 #[test]
 fn filter_with_no_match_leaves_nothing_selected_and_nothing_to_open() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "xyzzy qqq");
+    keys(&mut s, "/xyzzy qqq");
     assert!(s.visible().is_empty());
     assert!(s.selected_customer().is_none());
-    press(&mut s, &[key(KeyCode::Enter), key(KeyCode::Char('u'))]);
+    keys(&mut s, "<Enter>u");
     assert!(s.form.is_none());
 }
 
 #[test]
 fn tab_moves_focus_and_arrows_then_scroll_the_detail() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Tab)]);
+    keys(&mut s, "<Tab>");
     assert_eq!(s.focus, Pane::Detail);
-    press(&mut s, &[key(KeyCode::Down), key(KeyCode::Down)]);
+    keys(&mut s, "<Down><Down>");
     assert_eq!(s.selected, 0, "selection unchanged");
     assert_eq!(s.detail_field, 2);
-    press(&mut s, &[key(KeyCode::Tab), key(KeyCode::Down)]);
+    keys(&mut s, "<Tab><Down>");
     assert_eq!(s.focus, Pane::List);
     assert_eq!(s.selected, 1);
     assert_eq!(
@@ -132,11 +143,11 @@ fn tab_moves_focus_and_arrows_then_scroll_the_detail() {
 #[test]
 fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     assert_eq!(s.mode, Mode::Form);
     let form = s.form.as_ref().unwrap();
     assert_eq!(form.focused().unwrap().spec.id, FieldId::CompanyName);
-    press(&mut s, &[key(KeyCode::Tab)]);
+    keys(&mut s, "<Tab>");
     let form = s.form.as_ref().unwrap();
     assert_eq!(
         form.focused().unwrap().spec.id,
@@ -144,7 +155,7 @@ fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
         "domain is read-only"
     );
     // Going back from the first field wraps to the last editable one.
-    press(&mut s, &[key(KeyCode::BackTab), key(KeyCode::Up)]);
+    keys(&mut s, "<S-Tab><Up>");
     let id = s.form.as_ref().unwrap().focused().unwrap().spec.id;
     assert_eq!(
         id,
@@ -156,12 +167,7 @@ fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
 #[test]
 fn typing_edits_the_focused_field_like_a_line_editor() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Enter)]);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "Ärzte Nord");
-    press(&mut s, &[key(KeyCode::Home)]);
-    type_text(&mut s, "Neue ");
-    press(&mut s, &[key(KeyCode::End), key(KeyCode::Backspace)]);
+    keys(&mut s, "<Enter><C-u>Ärzte Nord<Home>Neue <End><BS>");
     let form = s.form.as_ref().unwrap();
     assert_eq!(form.value(FieldId::CompanyName), "Neue Ärzte Nor");
     assert!(form.is_changed(FieldId::CompanyName));
@@ -171,7 +177,7 @@ fn typing_edits_the_focused_field_like_a_line_editor() {
 #[test]
 fn cancel_without_changes_closes_at_once() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::Esc)]);
+    keys(&mut s, "u<Esc>");
     assert_eq!(s.mode, Mode::Browse);
     assert!(s.form.is_none());
 }
@@ -179,17 +185,15 @@ fn cancel_without_changes_closes_at_once() {
 #[test]
 fn cancel_with_changes_asks_and_no_keeps_the_edit() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    type_text(&mut s, " X");
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "u X<Esc>");
     assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: false });
-    press(&mut s, &[key(KeyCode::Char('n'))]);
+    keys(&mut s, "n");
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(
         s.form.as_ref().unwrap().value(FieldId::CompanyName),
         "Ärztehaus Nord GmbH X"
     );
-    press(&mut s, &[key(KeyCode::Esc), key(KeyCode::Char('y'))]);
+    keys(&mut s, "<Esc>y");
     assert_eq!(s.mode, Mode::Browse);
     assert!(s.form.is_none());
     assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH", "nothing changed");
@@ -198,24 +202,22 @@ fn cancel_with_changes_asks_and_no_keeps_the_edit() {
 #[test]
 fn ctrl_c_in_a_changed_form_asks_before_quitting() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    type_text(&mut s, "!");
-    assert_eq!(press(&mut s, &[ctrl('c')]), Command::None);
+    keys(&mut s, "u!");
+    assert_eq!(keys(&mut s, "<C-c>"), Command::None);
     assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: true });
-    assert_eq!(press(&mut s, &[key(KeyCode::Char('y'))]), Command::Quit);
+    assert_eq!(keys(&mut s, "y"), Command::Quit);
 }
 
 #[test]
 fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    keys(&mut s, "u<C-u>");
     // Move to the email field and break it.
     while s.form.as_ref().unwrap().focused().unwrap().spec.id != FieldId::Email {
-        press(&mut s, &[key(KeyCode::Tab)]);
+        keys(&mut s, "<Tab>");
     }
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "not-an-email");
-    let command = press(&mut s, &[ctrl('s')]);
+    keys(&mut s, "<C-u>not-an-email");
+    let command = keys(&mut s, "<C-s>");
     assert_eq!(command, Command::None, "nothing is written");
     assert_eq!(s.mode, Mode::Form);
     let form = s.form.as_ref().unwrap();
@@ -239,7 +241,7 @@ fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
 #[test]
 fn a_field_with_an_error_is_rechecked_on_every_keystroke() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u'), ctrl('s')]);
+    keys(&mut s, "u<C-u><C-s>");
     let error = |s: &konto::app::State| {
         s.form
             .as_ref()
@@ -249,19 +251,16 @@ fn a_field_with_an_error_is_rechecked_on_every_keystroke() {
             .cloned()
     };
     assert_eq!(error(&s).as_deref(), Some("is required"));
-    type_text(&mut s, "A");
+    keys(&mut s, "A");
     assert!(error(&s).unwrap().contains("single character"));
-    type_text(&mut s, "cme");
+    keys(&mut s, "cme");
     assert_eq!(error(&s), None, "fixed as soon as it is right");
 }
 
 #[test]
 fn leaving_a_bad_field_marks_it() {
     let mut s = state();
-    press(
-        &mut s,
-        &[key(KeyCode::Char('u')), ctrl('u'), key(KeyCode::Tab)],
-    );
+    keys(&mut s, "u<C-u><Tab>");
     assert!(
         s.form
             .as_ref()
@@ -274,13 +273,8 @@ fn leaving_a_bad_field_marks_it() {
 #[test]
 fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
-    type_text(&mut s, " Praxis  ");
-    assert_eq!(
-        press(&mut s, &[ctrl('s')]),
-        Command::None,
-        "first the review"
-    );
+    keys(&mut s, "u<End> Praxis  ");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None, "first the review");
     assert_eq!(s.mode, Mode::Review);
     let changes = konto::app::review_changes(s.form.as_ref().unwrap());
     assert_eq!(
@@ -291,7 +285,7 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
             "Ärztehaus Nord GmbH Praxis".to_string()
         )]
     );
-    let command = press(&mut s, &[key(KeyCode::Enter)]);
+    let command = keys(&mut s, "<Enter>");
     let Command::Commit { action, record } = command else {
         panic!("expected a commit, got {command:?}");
     };
@@ -314,7 +308,7 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
 #[test]
 fn submit_without_changes_writes_nothing() {
     let mut s = state();
-    let command = press(&mut s, &[key(KeyCode::Char('u')), ctrl('s')]);
+    let command = keys(&mut s, "u<C-s>");
     assert_eq!(command, Command::None);
     assert_eq!(s.mode, Mode::Browse);
     assert_eq!(s.status.as_ref().unwrap().text, "Nothing to save");
@@ -323,10 +317,8 @@ fn submit_without_changes_writes_nothing() {
 #[test]
 fn failed_commit_keeps_the_form_open() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    type_text(&mut s, "!");
-    press(&mut s, &[ctrl('s')]);
-    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    keys(&mut s, "u!<C-s>");
+    let command = keys(&mut s, "y");
     assert!(matches!(command, Command::Commit { .. }), "{command:?}");
     update(&mut s, Action::CommitFailed("disk full".into()));
     assert_eq!(s.mode, Mode::Form);
@@ -340,7 +332,7 @@ fn failed_commit_keeps_the_form_open() {
 #[test]
 fn p_asks_and_yes_commits_the_reservations_permission() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('p'))]);
+    keys(&mut s, "p");
     assert_eq!(
         s.mode,
         Mode::ConfirmPermission {
@@ -348,7 +340,7 @@ fn p_asks_and_yes_commits_the_reservations_permission() {
             allow: true
         }
     );
-    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    let command = keys(&mut s, "y");
     let Command::Commit { action, record } = command else {
         panic!("expected a commit, got {command:?}");
     };
@@ -361,7 +353,7 @@ fn p_asks_and_yes_commits_the_reservations_permission() {
 #[test]
 fn shift_p_is_the_savings_plan_and_no_changes_nothing() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('P'))]);
+    keys(&mut s, "P");
     assert_eq!(
         s.mode,
         Mode::ConfirmPermission {
@@ -369,7 +361,7 @@ fn shift_p_is_the_savings_plan_and_no_changes_nothing() {
             allow: true
         }
     );
-    assert_eq!(press(&mut s, &[key(KeyCode::Char('n'))]), Command::None);
+    assert_eq!(keys(&mut s, "n"), Command::None);
     assert_eq!(s.mode, Mode::Browse);
     assert!(
         !s.selected_customer()
@@ -382,7 +374,7 @@ fn shift_p_is_the_savings_plan_and_no_changes_nothing() {
 #[test]
 fn c_asks_for_the_other_cloud_and_loaded_replaces_the_list() {
     let mut s = state();
-    let command = press(&mut s, &[key(KeyCode::Char('c'))]);
+    let command = keys(&mut s, "c");
     assert_eq!(command, Command::Load(konto::domain::Cloud::Usgov));
     let mut gov = konto::demo::sample_customer();
     gov.cloud = konto::domain::Cloud::Usgov;
@@ -399,14 +391,14 @@ fn c_asks_for_the_other_cloud_and_loaded_replaces_the_list() {
 #[test]
 fn q_and_ctrl_c_quit_from_the_list() {
     let mut s = state();
-    assert_eq!(press(&mut s, &[key(KeyCode::Char('q'))]), Command::Quit);
-    assert_eq!(press(&mut s, &[ctrl('c')]), Command::Quit);
+    assert_eq!(keys(&mut s, "q"), Command::Quit);
+    assert_eq!(keys(&mut s, "<C-c>"), Command::Quit);
 }
 
 #[test]
 fn paste_goes_into_the_field_without_newlines_or_controls() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    keys(&mut s, "u<C-u>");
     update(&mut s, Action::Paste("Nord\r\nSüd\u{1b}[2J GmbH".into()));
     assert_eq!(
         s.form.as_ref().unwrap().value(FieldId::CompanyName),
@@ -417,16 +409,15 @@ fn paste_goes_into_the_field_without_newlines_or_controls() {
 #[test]
 fn review_shows_normalised_values_and_esc_goes_back_to_editing() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::Phone);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "030 1234567");
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    keys(&mut s, "<C-u>030 1234567");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
     assert_eq!(s.mode, Mode::Review);
     let changes = konto::app::review_changes(s.form.as_ref().unwrap());
     assert_eq!(changes[0].0, "Phone");
     assert_eq!(changes[0].2, "+49301234567", "E.164 in the review");
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "<Esc>");
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(
         s.form.as_ref().unwrap().value(FieldId::Phone),
@@ -438,18 +429,16 @@ fn review_shows_normalised_values_and_esc_goes_back_to_editing() {
 #[test]
 fn a_german_postal_code_of_four_digits_cannot_be_saved() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::PostalCode);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "1234");
-    press(&mut s, &[key(KeyCode::Tab)]);
+    keys(&mut s, "<C-u>1234<Tab>");
     let form = s.form.as_ref().unwrap();
     assert_eq!(
         form.errors[&FieldId::PostalCode],
         "for Germany is 5 digits, e.g. 10115",
         "checked on leaving the field"
     );
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(
         s.form.as_ref().unwrap().focused_id(),
@@ -460,13 +449,11 @@ fn a_german_postal_code_of_four_digits_cannot_be_saved() {
 #[test]
 fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
     let mut s = us_state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::State);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "oregon");
-    press(&mut s, &[ctrl('s')]);
+    keys(&mut s, "<C-u>oregon<C-s>");
     assert_eq!(s.mode, Mode::Review);
-    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Char('y'))]) else {
+    let Command::Commit { record, .. } = keys(&mut s, "y") else {
         panic!("no commit");
     };
     assert_eq!(record.billing.address.state, "OR");
@@ -475,15 +462,13 @@ fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
 #[test]
 fn warnings_are_asked_once_then_the_review_follows() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
-    type_text(&mut s, "Zeppelin.com");
-    press(&mut s, &[ctrl('s')]);
+    keys(&mut s, "u<C-u>Zeppelin.com<C-s>");
     assert_eq!(s.mode, Mode::ConfirmWarnings);
-    press(&mut s, &[key(KeyCode::Char('n'))]);
+    keys(&mut s, "n");
     assert_eq!(s.mode, Mode::Form, "no: back to editing");
-    press(&mut s, &[ctrl('s'), key(KeyCode::Char('y'))]);
+    keys(&mut s, "<C-s>y");
     assert_eq!(s.mode, Mode::Review);
-    press(&mut s, &[key(KeyCode::Esc), ctrl('s')]);
+    keys(&mut s, "<Esc><C-s>");
     assert_eq!(
         s.mode,
         Mode::Review,
@@ -494,9 +479,9 @@ fn warnings_are_asked_once_then_the_review_follows() {
 #[test]
 fn ctrl_p_picks_a_state_from_a_filterable_list() {
     let mut s = us_state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::State);
-    press(&mut s, &[ctrl('p')]);
+    keys(&mut s, "<C-p>");
     assert_eq!(s.mode, Mode::Pick);
     let picker = s.picker.as_ref().unwrap();
     assert_eq!(
@@ -504,7 +489,7 @@ fn ctrl_p_picks_a_state_from_a_filterable_list() {
         "WA",
         "starts on the current value"
     );
-    type_text(&mut s, "new");
+    keys(&mut s, "new");
     let picker = s.picker.as_ref().unwrap();
     let labels: Vec<&str> = picker
         .matches
@@ -512,15 +497,7 @@ fn ctrl_p_picks_a_state_from_a_filterable_list() {
         .map(|&i| picker.options[i].value.as_str())
         .collect();
     assert_eq!(labels, ["NH", "NJ", "NM", "NY"]);
-    press(
-        &mut s,
-        &[
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Enter),
-        ],
-    );
+    keys(&mut s, "<Down><Down><Down><Enter>");
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(s.form.as_ref().unwrap().value(FieldId::State), "NY");
 }
@@ -528,43 +505,25 @@ fn ctrl_p_picks_a_state_from_a_filterable_list() {
 #[test]
 fn ctrl_p_on_culture_lists_the_countrys_cultures_and_esc_keeps_the_value() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::Culture);
-    press(&mut s, &[ctrl('p')]);
+    keys(&mut s, "<C-p>");
     let picker = s.picker.as_ref().unwrap();
     assert_eq!(picker.options.len(), 1, "Germany has de-DE only");
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "<Esc>");
     assert_eq!(s.mode, Mode::Form);
     assert_eq!(s.form.as_ref().unwrap().value(FieldId::Culture), "de-DE");
     // A field without a list says so.
     focus(&mut s, FieldId::City);
-    press(&mut s, &[ctrl('p')]);
+    keys(&mut s, "<C-p>");
     assert_eq!(s.mode, Mode::Form);
     assert!(s.status.as_ref().unwrap().text.contains("no list"));
-}
-
-fn entry(version: u64, field: &str, old: &str, new: &str) -> konto::domain::AuditEntry {
-    konto::domain::AuditEntry {
-        time: chrono::DateTime::from_timestamp(1_790_000_000 + version as i64 * 60, 0).unwrap(),
-        operator: "anna".into(),
-        cloud: konto::domain::Cloud::Commercial,
-        id: "c-2".into(),
-        version,
-        action: AuditAction::Update,
-        changes: vec![konto::domain::FieldChange {
-            field: field.into(),
-            old: old.into(),
-            new: new.into(),
-        }],
-        reverts: None,
-        role: None,
-    }
 }
 
 #[test]
 fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
     let mut s = state();
-    let command = press(&mut s, &[key(KeyCode::Char('h'))]);
+    let command = keys(&mut s, "h");
     assert_eq!(
         command,
         Command::LoadHistory {
@@ -572,26 +531,23 @@ fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
             id: "c-2".into()
         }
     );
-    update(
+    history_loaded(
         &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: vec![
-                entry(2, "billing.address.city", "Stuttgart", "Ulm"),
-                entry(3, "billing.first_name", "Jürgen", "Jörg"),
-            ],
-        },
+        vec![
+            audit_entry(2, "billing.address.city", "Stuttgart", "Ulm"),
+            audit_entry(3, "billing.first_name", "Jürgen", "Jörg"),
+        ],
     );
     assert_eq!(s.mode, Mode::History);
     let view = s.history.as_ref().unwrap();
     assert_eq!(view.company, "Ärztehaus Nord GmbH");
     assert_eq!(view.entries[0].version, 3, "newest first");
-    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('r'))]);
+    keys(&mut s, "jr");
     assert_eq!(s.mode, Mode::ConfirmRevert { version: 2 });
-    press(&mut s, &[key(KeyCode::Char('n'))]);
+    keys(&mut s, "n");
     assert_eq!(s.mode, Mode::History, "no: nothing happens");
-    press(&mut s, &[key(KeyCode::Char('r'))]);
-    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    keys(&mut s, "r");
+    let command = keys(&mut s, "y");
     assert_eq!(
         command,
         Command::Revert {
@@ -607,7 +563,7 @@ fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
     assert!(matches!(command, Command::LoadHistory { .. }));
     assert_eq!(s.mode, Mode::History);
     assert!(s.status.as_ref().unwrap().text.contains("version 4"));
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "<Esc>");
     assert_eq!(s.mode, Mode::Browse);
     assert!(s.history.is_none());
 }
@@ -615,15 +571,12 @@ fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
 #[test]
 fn a_refused_revert_says_why_and_stays_in_the_history() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('h'))]);
-    update(
+    keys(&mut s, "h");
+    history_loaded(
         &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: vec![entry(2, "billing.address.city", "Stuttgart", "Ulm")],
-        },
+        vec![audit_entry(2, "billing.address.city", "Stuttgart", "Ulm")],
     );
-    press(&mut s, &[key(KeyCode::Char('r')), key(KeyCode::Char('y'))]);
+    keys(&mut s, "ry");
     update(
         &mut s,
         Action::CommitFailed("cannot revert version 2".into()),
@@ -635,34 +588,22 @@ fn a_refused_revert_says_why_and_stays_in_the_history() {
 #[test]
 fn a_conflict_offers_reapply_or_reload() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::LastName);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "Berg");
-    press(&mut s, &[ctrl('s'), key(KeyCode::Enter)]);
-    // Someone else saved version 2 with a new city meanwhile.
-    let mut theirs = s.form.as_ref().unwrap().original.clone();
-    theirs.version = 2;
-    theirs.billing.address.city = "Ulm".into();
-    update(
-        &mut s,
-        Action::Conflict {
-            theirs: Box::new(theirs.clone()),
-            fields: vec!["billing.address.city".into()],
-        },
-    );
+    keys(&mut s, "<C-u>Berg<C-s><Enter>");
+    someone_else_saved_a_new_city(&mut s);
     assert_eq!(s.mode, Mode::Conflict);
     let mut reload = s.clone();
 
     // Re-apply: my last name on their version 2; the city is theirs.
-    press(&mut s, &[key(KeyCode::Char('a'))]);
+    keys(&mut s, "a");
     assert_eq!(s.mode, Mode::Form);
     let form = s.form.as_ref().unwrap();
     assert_eq!(form.original.version, 2);
     assert_eq!(form.value(FieldId::LastName), "Berg");
     assert_eq!(form.value(FieldId::City), "Ulm");
-    press(&mut s, &[ctrl('s')]);
-    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+    keys(&mut s, "<C-s>");
+    let Command::Commit { record, .. } = keys(&mut s, "<Enter>") else {
         panic!("no commit");
     };
     assert_eq!(record.version, 2, "now based on their version");
@@ -670,7 +611,7 @@ fn a_conflict_offers_reapply_or_reload() {
     assert_eq!(record.billing.address.city, "Ulm");
 
     // Reload: their record, my edit dropped.
-    press(&mut reload, &[key(KeyCode::Char('r'))]);
+    keys(&mut reload, "r");
     let form = reload.form.as_ref().unwrap();
     assert_eq!(form.value(FieldId::LastName), "Weiß");
     assert!(!form.is_dirty());
@@ -685,10 +626,10 @@ fn a_conflict_offers_reapply_or_reload() {
 #[test]
 fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char(' ')), key(KeyCode::Char(' '))]);
+    keys(&mut s, "<Space><Space>");
     assert_eq!(s.marked.len(), 2);
     assert_eq!(s.selected, 2, "space moves on");
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     let form = s.form.as_ref().unwrap();
     assert!(form.is_bulk());
     assert_eq!(
@@ -697,15 +638,14 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
         "bulk fields start empty"
     );
     focus(&mut s, FieldId::City);
-    type_text(&mut s, "Hamburg");
+    keys(&mut s, "Hamburg");
     focus(&mut s, FieldId::PostalCode);
-    type_text(&mut s, "20095");
-    press(&mut s, &[ctrl('s')]);
+    keys(&mut s, "20095<C-s>");
     assert_eq!(s.mode, Mode::Review);
     let (count, sample) = konto::app::bulk_review(&s, 5);
     assert_eq!(count, 2);
     assert_eq!(sample[0].1.len(), 2, "city and postal code change");
-    let Command::CommitMany { records, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+    let Command::CommitMany { records, .. } = keys(&mut s, "<Enter>") else {
         panic!("no bulk commit");
     };
     assert_eq!(records.len(), 2);
@@ -733,12 +673,12 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
 #[test]
 fn a_bulk_change_that_makes_anyone_invalid_is_stopped_with_the_list() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('*'))]);
+    keys(&mut s, "*");
     assert_eq!(s.marked.len(), 5, "* marks every listed customer");
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::PostalCode);
-    type_text(&mut s, "1234");
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    keys(&mut s, "1234");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
     assert_eq!(s.mode, Mode::BulkFailed);
     let failures = &s.form.as_ref().unwrap().bulk_failures;
     assert_eq!(failures.len(), 5);
@@ -747,26 +687,19 @@ fn a_bulk_change_that_makes_anyone_invalid_is_stopped_with_the_list() {
         "{}",
         failures[0]
     );
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "<Esc>");
     assert_eq!(s.mode, Mode::Form);
     // * again unmarks all.
-    press(
-        &mut s,
-        &[
-            key(KeyCode::Esc),
-            key(KeyCode::Char('y')),
-            key(KeyCode::Char('*')),
-        ],
-    );
+    keys(&mut s, "<Esc>y*");
     assert!(s.marked.is_empty());
 }
 
 #[test]
 fn paste_goes_in_at_the_cursor() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::Home)]);
+    keys(&mut s, "u<Home>");
     update(&mut s, Action::Paste("Neues ".into()));
-    press(&mut s, &[key(KeyCode::Char('!'))]);
+    keys(&mut s, "!");
     assert_eq!(
         s.form.as_ref().unwrap().value(FieldId::CompanyName),
         "Neues !Ärztehaus Nord GmbH"
@@ -776,8 +709,7 @@ fn paste_goes_in_at_the_cursor() {
 #[test]
 fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
-    type_text(&mut s, " Praxis");
+    keys(&mut s, "u<End> Praxis");
     let draft = s
         .form
         .as_ref()
@@ -789,10 +721,7 @@ fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
     let mut next = state();
     konto::app::offer_draft(&mut next, draft.clone());
     assert_eq!(next.mode, Mode::ConfirmRestoreDraft);
-    assert_eq!(
-        press(&mut next, &[key(KeyCode::Char('y'))]),
-        Command::ForgetDraft
-    );
+    assert_eq!(keys(&mut next, "y"), Command::ForgetDraft);
     assert_eq!(next.mode, Mode::Form);
     let form = next.form.as_ref().unwrap();
     assert_eq!(
@@ -803,10 +732,7 @@ fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
 
     let mut declined = state();
     konto::app::offer_draft(&mut declined, draft);
-    assert_eq!(
-        press(&mut declined, &[key(KeyCode::Char('n'))]),
-        Command::ForgetDraft
-    );
+    assert_eq!(keys(&mut declined, "n"), Command::ForgetDraft);
     assert_eq!(declined.mode, Mode::Browse);
     assert!(declined.form.is_none());
 }
@@ -814,51 +740,41 @@ fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
 #[test]
 fn an_unchanged_form_keeps_no_draft() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     assert!(s.form.as_ref().unwrap().draft().is_none());
 }
 
 #[test]
 fn ctrl_z_asks_the_runtime_to_suspend() {
     let mut s = state();
-    assert_eq!(press(&mut s, &[ctrl('z')]), Command::Suspend);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert_eq!(
-        press(&mut s, &[ctrl('z')]),
-        Command::Suspend,
-        "in the form too"
-    );
+    assert_eq!(keys(&mut s, "<C-z>"), Command::Suspend);
+    keys(&mut s, "u");
+    assert_eq!(keys(&mut s, "<C-z>"), Command::Suspend, "in the form too");
     assert_eq!(s.mode, Mode::Form);
-}
-
-fn with_role(role: konto::domain::Role, read_only: bool) -> konto::app::State {
-    let mut s = state();
-    s.access = konto::domain::Access { role, read_only };
-    s
 }
 
 #[test]
 fn helpdesk_only_reads_and_says_why() {
-    let mut s = with_role(konto::domain::Role::Helpdesk, false);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    let mut s = with_role(Role::Helpdesk, false);
+    keys(&mut s, "u");
     assert!(s.form.is_none());
     assert_eq!(
         s.status.as_ref().unwrap().text,
         "Not allowed: the helpdesk role may only read"
     );
-    press(&mut s, &[key(KeyCode::Char('p'))]);
+    keys(&mut s, "p");
     assert_eq!(s.mode, Mode::Browse);
-    press(&mut s, &[key(KeyCode::Char(' '))]);
+    keys(&mut s, "<Space>");
     assert!(s.marked.is_empty());
     // Reading is fine.
-    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('/'))]);
+    keys(&mut s, "j/");
     assert_eq!(s.mode, Mode::Filter);
 }
 
 #[test]
 fn sales_edits_account_info_but_not_purchase_permissions() {
-    let mut s = with_role(konto::domain::Role::Sales, false);
-    press(&mut s, &[key(KeyCode::Char('P'))]);
+    let mut s = with_role(Role::Sales, false);
+    keys(&mut s, "P");
     assert_eq!(s.mode, Mode::Browse);
     assert!(
         s.status
@@ -867,28 +783,24 @@ fn sales_edits_account_info_but_not_purchase_permissions() {
             .text
             .contains("may not change purchase permissions")
     );
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     assert_eq!(s.mode, Mode::Form);
     // Nor revert a permission change.
-    let mut s = with_role(konto::domain::Role::Sales, false);
-    press(&mut s, &[key(KeyCode::Char('h'))]);
-    let mut permission = entry(2, "permissions.azure_reservations", "off", "on");
-    permission.action = AuditAction::PermissionOn;
-    update(
-        &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: vec![permission],
-        },
-    );
-    press(&mut s, &[key(KeyCode::Char('r'))]);
+    let mut s = with_role(Role::Sales, false);
+    keys(&mut s, "h");
+    let permission = AuditEntry {
+        action: AuditAction::PermissionOn,
+        ..audit_entry(2, "permissions.azure_reservations", "off", "on")
+    };
+    history_loaded(&mut s, vec![permission]);
+    keys(&mut s, "r");
     assert_eq!(s.mode, Mode::History, "no confirmation offered");
 }
 
 #[test]
 fn read_only_refuses_every_change_even_for_an_admin() {
-    let mut s = with_role(konto::domain::Role::Admin, true);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    let mut s = with_role(Role::Admin, true);
+    keys(&mut s, "u");
     assert!(s.form.is_none());
     assert!(s.status.as_ref().unwrap().text.contains("--read-only"));
 }
@@ -896,27 +808,14 @@ fn read_only_refuses_every_change_even_for_an_admin() {
 #[test]
 fn y_copies_the_id_from_the_list_and_the_selected_field_from_the_detail() {
     let mut s = state();
-    assert_eq!(
-        press(&mut s, &[key(KeyCode::Char('y'))]),
-        Command::Copy("c-2".into())
-    );
+    assert_eq!(keys(&mut s, "y"), Command::Copy("c-2".into()));
     assert_eq!(
         s.status.as_ref().unwrap().text,
         "Copied Customer id to the clipboard"
     );
-    press(
-        &mut s,
-        &[
-            key(KeyCode::Tab),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-        ],
-    );
+    keys(&mut s, "<Tab><Down><Down><Down><Down><Down>");
     assert_eq!(
-        press(&mut s, &[key(KeyCode::Char('y'))]),
+        keys(&mut s, "y"),
         Command::Copy("info@aerztehaus-nord.de".into())
     );
     assert_eq!(
@@ -930,53 +829,18 @@ fn a_click_selects_a_row_and_the_wheel_moves_through_the_pane_under_it() {
     use konto::app::MouseKind;
     let mut s = state();
     // 120x35: the list's first row is screen row 2 (header, border).
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::Click,
-            column: 5,
-            row: 4,
-        },
-    );
+    mouse(&mut s, MouseKind::Click, 5, 4);
     assert_eq!(s.selected, 2);
     assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
     // Below the last customer: nothing happens.
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::Click,
-            column: 5,
-            row: 20,
-        },
-    );
+    mouse(&mut s, MouseKind::Click, 5, 20);
     assert_eq!(s.selected, 2);
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::WheelDown,
-            column: 5,
-            row: 10,
-        },
-    );
+    mouse(&mut s, MouseKind::WheelDown, 5, 10);
     assert_eq!(s.selected, 4);
     // A click in the detail focuses it; its wheel selects fields.
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::Click,
-            column: 80,
-            row: 10,
-        },
-    );
+    mouse(&mut s, MouseKind::Click, 80, 10);
     assert_eq!(s.focus, Pane::Detail);
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::WheelDown,
-            column: 80,
-            row: 10,
-        },
-    );
+    mouse(&mut s, MouseKind::WheelDown, 80, 10);
     assert_eq!(s.detail_field, 1);
     assert_eq!(s.selected, 4, "the list stays");
 }
@@ -989,20 +853,20 @@ fn s_cycles_the_sort_and_the_selection_stays_on_the_same_customer() {
     customers[2].version = 7; // Lefèvre
     customers[4].updated = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(); // Aurora
     let mut s = state_with(customers);
-    press(&mut s, &[key(KeyCode::Char('G'))]);
+    keys(&mut s, "G");
     assert_eq!(selected_name(&s), "株式会社さくら精機");
     let names = |s: &konto::app::State| -> Vec<String> {
         (0..s.visible().len())
             .map(|i| s.list.row(i).unwrap().name().to_string())
             .collect()
     };
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(s.sort, konto::app::SortBy::Country);
     assert_eq!(names(&s)[0], "Zeppelin Logistik AG", "AT before DE");
     assert_eq!(selected_name(&s), "株式会社さくら精機", "selection kept");
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(names(&s)[0], "Aurora Analytics Inc.", "newest first");
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(
         names(&s)[0],
         "Boulangerie Lefèvre SARL",
@@ -1018,7 +882,7 @@ fn s_cycles_the_sort_and_the_selection_stays_on_the_same_customer() {
             "株式会社さくら精機"
         ]
     );
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(s.sort, konto::app::SortBy::Name);
     assert_eq!(selected_name(&s), "株式会社さくら精機");
 }
@@ -1031,12 +895,10 @@ fn the_filter_takes_several_words_and_field_prefixes() {
     customers[2].billing.culture = "fr-FR".into();
     customers[2].billing.language = "fr".into();
     let mut s = state_with(customers);
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "country:fr");
+    keys(&mut s, "/country:fr");
     assert_eq!(s.visible().len(), 1);
     assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "jürgen gmbh");
+    keys(&mut s, "<C-u>jürgen gmbh");
     assert_eq!(
         s.visible().len(),
         1,
@@ -1065,16 +927,16 @@ fn marked_records_are_read_when_the_bulk_change_is_submitted() {
         },
     );
     let selected = s.selected_id().unwrap();
-    press(&mut s, &[key(KeyCode::Char('*'))]);
+    keys(&mut s, "*");
     assert_eq!(s.marked.len(), all.len());
     assert_eq!(s.wanted_records(), vec![selected.clone()]);
     let first = all.iter().find(|c| c.id == selected).unwrap().clone();
     update(&mut s, Action::Records(vec![first]));
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     assert!(s.wanted_records().is_empty(), "the form opens at once");
     focus(&mut s, FieldId::City);
-    type_text(&mut s, "Hamburg");
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
+    keys(&mut s, "Hamburg");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
     assert_eq!(s.mode, Mode::Form, "waiting for the records");
     let mut wanted = s.wanted_records();
     wanted.sort();
@@ -1102,14 +964,14 @@ fn marked_records_are_read_when_the_bulk_change_is_submitted() {
     assert_eq!(failures.len(), 1);
     assert!(failures[0].contains(gone.as_str()), "{}", failures[0]);
     // With every record there, the same submit goes to the review.
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "<Esc>");
     update(
         &mut s,
         Action::Records(all.iter().filter(|c| c.id == *gone).cloned().collect()),
     );
-    press(&mut s, &[ctrl('s')]);
+    keys(&mut s, "<C-s>");
     assert_eq!(s.mode, Mode::Review);
-    let Command::CommitMany { records, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+    let Command::CommitMany { records, .. } = keys(&mut s, "<Enter>") else {
         panic!("no bulk commit");
     };
     assert_eq!(records.len(), all.len());
@@ -1146,8 +1008,7 @@ fn rows_streamed_in_after_the_first_page_join_the_list_and_the_filter() {
     assert_eq!(s.visible().len(), 2);
     // The selected customer's record is asked for, not assumed.
     assert_eq!(s.wanted_records(), vec![page[0].id.clone()]);
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "zeppelin");
+    keys(&mut s, "/zeppelin");
     assert!(s.visible().is_empty(), "not streamed in yet");
     update(
         &mut s,

@@ -9,7 +9,6 @@ use konto::domain::Cloud;
 use konto::listing::query::{Query, Scratch, new_matcher};
 use konto::listing::{Candidates, Listing, Matching, Row};
 use proptest::prelude::*;
-use ratatui::crossterm::event::KeyCode;
 
 /// The plain way the filter's results are checked against: every row
 /// scored on its own, stably sorted by score.
@@ -188,8 +187,8 @@ proptest! {
             c
         }).collect();
         let mut s = state_with(customers);
-        press(&mut s, &vec![key(KeyCode::Down); down]);
-        press(&mut s, &[key(KeyCode::Char('/'))]);
+        keys(&mut s, &"<Down>".repeat(down));
+        keys(&mut s, "/");
         type_text(&mut s, &text);
         while s.filter_pending() {
             s.filter_step(7);
@@ -220,7 +219,7 @@ proptest! {
             c
         }).collect();
         let mut s: State = state_with(customers);
-        press(&mut s, &vec![key(KeyCode::Down); down]);
+        keys(&mut s, &"<Down>".repeat(down));
         let selected = s.selected_id();
         let by_name = s.list.listing.by_name().to_vec();
         for sort in [SortBy::Country, SortBy::Updated, SortBy::Version, SortBy::Name] {
