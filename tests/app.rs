@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use konto::app::{Action, Command, Mode, Pane, StatusKind, update};
+use konto::app::{Action, Command, Mode, Pane, Pending, StatusKind, update};
 use konto::domain::{AuditAction, AuditEntry, FieldId, Permission, Role};
 
 /// The tests' key notation presses what it names.
@@ -81,7 +81,7 @@ fn selection_scrolls_into_view_in_a_short_terminal() {
 fn filter_narrows_while_typing_and_enter_keeps_it() {
     let mut s = state();
     keys(&mut s, "/");
-    assert_eq!(s.mode, Mode::Filter);
+    assert_eq!(s.mode(), Mode::Filter);
     keys(&mut s, "LEF");
     // Fuzzy: the best match first, weaker ones after it.
     let first = s.list.row(0).unwrap().name().to_string();
@@ -92,7 +92,7 @@ fn filter_narrows_while_typing_and_enter_keeps_it() {
     assert_eq!(s.visible().len(), 1);
     assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
     keys(&mut s, "<Enter>");
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert_eq!(s.visible().len(), 1, "Enter keeps the filter");
     // In browse mode letters are commands again, not filter text.
     keys(&mut s, "j");
@@ -108,7 +108,7 @@ fn filter_matches_domain_and_email_and_esc_clears() {
     keys(&mut s, "zeppelin.onmicrosoft");
     assert_eq!(s.visible().len(), 1);
     keys(&mut s, "<Esc>");
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert_eq!(s.visible().len(), 5);
     assert_eq!(selected_name(&s), "Zeppelin Logistik AG", "selection kept");
 }
@@ -120,7 +120,7 @@ fn filter_with_no_match_leaves_nothing_selected_and_nothing_to_open() {
     assert!(s.visible().is_empty());
     assert!(s.selected_customer().is_none());
     keys(&mut s, "<Enter>u");
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
 }
 
 #[test]
@@ -144,19 +144,17 @@ fn tab_moves_focus_and_arrows_then_scroll_the_detail() {
 fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
     let mut s = state();
     keys(&mut s, "u");
-    assert_eq!(s.mode, Mode::Form);
-    let form = s.form.as_ref().unwrap();
-    assert_eq!(form.focused().unwrap().spec.id, FieldId::CompanyName);
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).focused_id(), Some(FieldId::CompanyName));
     keys(&mut s, "<Tab>");
-    let form = s.form.as_ref().unwrap();
     assert_eq!(
-        form.focused().unwrap().spec.id,
-        FieldId::RegistrationNumber,
+        form(&s).focused_id(),
+        Some(FieldId::RegistrationNumber),
         "domain is read-only"
     );
     // Going back from the first field wraps to the last editable one.
     keys(&mut s, "<S-Tab><Up>");
-    let id = s.form.as_ref().unwrap().focused().unwrap().spec.id;
+    let id = form(&s).focused().unwrap().spec.id;
     assert_eq!(
         id,
         FieldId::PostalCode,
@@ -168,7 +166,7 @@ fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
 fn typing_edits_the_focused_field_like_a_line_editor() {
     let mut s = state();
     keys(&mut s, "<Enter><C-u>Ärzte Nord<Home>Neue <End><BS>");
-    let form = s.form.as_ref().unwrap();
+    let form = form(&s);
     assert_eq!(form.value(FieldId::CompanyName), "Neue Ärzte Nor");
     assert!(form.is_changed(FieldId::CompanyName));
     assert!(!form.is_changed(FieldId::Email));
@@ -178,24 +176,24 @@ fn typing_edits_the_focused_field_like_a_line_editor() {
 fn cancel_without_changes_closes_at_once() {
     let mut s = state();
     keys(&mut s, "u<Esc>");
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.form.is_none());
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.form().is_none());
 }
 
 #[test]
 fn cancel_with_changes_asks_and_no_keeps_the_edit() {
     let mut s = state();
     keys(&mut s, "u X<Esc>");
-    assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: false });
+    assert_eq!(s.mode(), Mode::ConfirmDiscard { then_quit: false });
     keys(&mut s, "n");
-    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.mode(), Mode::Form);
     assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        form(&s).value(FieldId::CompanyName),
         "Ärztehaus Nord GmbH X"
     );
     keys(&mut s, "<Esc>y");
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.form.is_none());
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.form().is_none());
     assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH", "nothing changed");
 }
 
@@ -204,7 +202,7 @@ fn ctrl_c_in_a_changed_form_asks_before_quitting() {
     let mut s = state();
     keys(&mut s, "u!");
     assert_eq!(keys(&mut s, "<C-c>"), Command::None);
-    assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: true });
+    assert_eq!(s.mode(), Mode::ConfirmDiscard { then_quit: true });
     assert_eq!(keys(&mut s, "y"), Command::Quit);
 }
 
@@ -213,14 +211,14 @@ fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
     let mut s = state();
     keys(&mut s, "u<C-u>");
     // Move to the email field and break it.
-    while s.form.as_ref().unwrap().focused().unwrap().spec.id != FieldId::Email {
+    while form(&s).focused().unwrap().spec.id != FieldId::Email {
         keys(&mut s, "<Tab>");
     }
     keys(&mut s, "<C-u>not-an-email");
     let command = keys(&mut s, "<C-s>");
     assert_eq!(command, Command::None, "nothing is written");
-    assert_eq!(s.mode, Mode::Form);
-    let form = s.form.as_ref().unwrap();
+    assert_eq!(s.mode(), Mode::Form);
+    let form = form(&s);
     assert!(form.errors.contains_key(&FieldId::CompanyName));
     assert!(form.errors.contains_key(&FieldId::Email));
     assert_eq!(
@@ -242,14 +240,7 @@ fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
 fn a_field_with_an_error_is_rechecked_on_every_keystroke() {
     let mut s = state();
     keys(&mut s, "u<C-u><C-s>");
-    let error = |s: &konto::app::State| {
-        s.form
-            .as_ref()
-            .unwrap()
-            .errors
-            .get(&FieldId::CompanyName)
-            .cloned()
-    };
+    let error = |s: &konto::app::State| form(s).errors.get(&FieldId::CompanyName).cloned();
     assert_eq!(error(&s).as_deref(), Some("is required"));
     keys(&mut s, "A");
     assert!(error(&s).unwrap().contains("single character"));
@@ -261,13 +252,7 @@ fn a_field_with_an_error_is_rechecked_on_every_keystroke() {
 fn leaving_a_bad_field_marks_it() {
     let mut s = state();
     keys(&mut s, "u<C-u><Tab>");
-    assert!(
-        s.form
-            .as_ref()
-            .unwrap()
-            .errors
-            .contains_key(&FieldId::CompanyName)
-    );
+    assert!(form(&s).errors.contains_key(&FieldId::CompanyName));
 }
 
 #[test]
@@ -275,8 +260,8 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
     let mut s = state();
     keys(&mut s, "u<End> Praxis  ");
     assert_eq!(keys(&mut s, "<C-s>"), Command::None, "first the review");
-    assert_eq!(s.mode, Mode::Review);
-    let changes = konto::app::review_changes(s.form.as_ref().unwrap());
+    assert_eq!(s.mode(), Mode::Review);
+    let changes = review(&s);
     assert_eq!(
         changes,
         [(
@@ -298,8 +283,8 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
     let mut saved = record.clone();
     saved.version = 2;
     update(&mut s, Action::Saved(*saved));
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.form.is_none());
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.form().is_none());
     assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH Praxis");
     let status = s.status.as_ref().unwrap();
     assert_eq!(status.text, "Saved Ärztehaus Nord GmbH Praxis (version 2)");
@@ -310,7 +295,7 @@ fn submit_without_changes_writes_nothing() {
     let mut s = state();
     let command = keys(&mut s, "u<C-s>");
     assert_eq!(command, Command::None);
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert_eq!(s.status.as_ref().unwrap().text, "Nothing to save");
 }
 
@@ -321,11 +306,8 @@ fn failed_commit_keeps_the_form_open() {
     let command = keys(&mut s, "y");
     assert!(matches!(command, Command::Commit { .. }), "{command:?}");
     update(&mut s, Action::CommitFailed("disk full".into()));
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
-        "Ärztehaus Nord GmbH!"
-    );
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::CompanyName), "Ärztehaus Nord GmbH!");
     assert_eq!(s.status.as_ref().unwrap().text, "Not saved: disk full");
 }
 
@@ -334,7 +316,7 @@ fn p_asks_and_yes_commits_the_reservations_permission() {
     let mut s = state();
     keys(&mut s, "p");
     assert_eq!(
-        s.mode,
+        s.mode(),
         Mode::ConfirmPermission {
             permission: Permission::AzureReservations,
             allow: true
@@ -347,7 +329,7 @@ fn p_asks_and_yes_commits_the_reservations_permission() {
     assert_eq!(action, AuditAction::PermissionOn);
     assert!(record.permissions.azure_reservations);
     assert!(!record.permissions.azure_savings_plan);
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
 }
 
 #[test]
@@ -355,14 +337,14 @@ fn shift_p_is_the_savings_plan_and_no_changes_nothing() {
     let mut s = state();
     keys(&mut s, "P");
     assert_eq!(
-        s.mode,
+        s.mode(),
         Mode::ConfirmPermission {
             permission: Permission::AzureSavingsPlan,
             allow: true
         }
     );
     assert_eq!(keys(&mut s, "n"), Command::None);
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert!(
         !s.selected_customer()
             .unwrap()
@@ -400,10 +382,7 @@ fn paste_goes_into_the_field_without_newlines_or_controls() {
     let mut s = state();
     keys(&mut s, "u<C-u>");
     update(&mut s, Action::Paste("Nord\r\nSüd\u{1b}[2J GmbH".into()));
-    assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
-        "NordSüd[2J GmbH"
-    );
+    assert_eq!(form(&s).value(FieldId::CompanyName), "NordSüd[2J GmbH");
 }
 
 #[test]
@@ -413,17 +392,13 @@ fn review_shows_normalised_values_and_esc_goes_back_to_editing() {
     focus(&mut s, FieldId::Phone);
     keys(&mut s, "<C-u>030 1234567");
     assert_eq!(keys(&mut s, "<C-s>"), Command::None);
-    assert_eq!(s.mode, Mode::Review);
-    let changes = konto::app::review_changes(s.form.as_ref().unwrap());
+    assert_eq!(s.mode(), Mode::Review);
+    let changes = review(&s);
     assert_eq!(changes[0].0, "Phone");
     assert_eq!(changes[0].2, "+49301234567", "E.164 in the review");
     keys(&mut s, "<Esc>");
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::Phone),
-        "030 1234567",
-        "typing kept"
-    );
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::Phone), "030 1234567", "typing kept");
 }
 
 #[test]
@@ -432,18 +407,14 @@ fn a_german_postal_code_of_four_digits_cannot_be_saved() {
     keys(&mut s, "u");
     focus(&mut s, FieldId::PostalCode);
     keys(&mut s, "<C-u>1234<Tab>");
-    let form = s.form.as_ref().unwrap();
     assert_eq!(
-        form.errors[&FieldId::PostalCode],
+        form(&s).errors[&FieldId::PostalCode],
         "for Germany is 5 digits, e.g. 10115",
         "checked on leaving the field"
     );
     assert_eq!(keys(&mut s, "<C-s>"), Command::None);
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(
-        s.form.as_ref().unwrap().focused_id(),
-        Some(FieldId::PostalCode)
-    );
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).focused_id(), Some(FieldId::PostalCode));
 }
 
 #[test]
@@ -452,7 +423,7 @@ fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
     keys(&mut s, "u");
     focus(&mut s, FieldId::State);
     keys(&mut s, "<C-u>oregon<C-s>");
-    assert_eq!(s.mode, Mode::Review);
+    assert_eq!(s.mode(), Mode::Review);
     let Command::Commit { record, .. } = keys(&mut s, "y") else {
         panic!("no commit");
     };
@@ -463,14 +434,14 @@ fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
 fn warnings_are_asked_once_then_the_review_follows() {
     let mut s = state();
     keys(&mut s, "u<C-u>Zeppelin.com<C-s>");
-    assert_eq!(s.mode, Mode::ConfirmWarnings);
+    assert_eq!(s.mode(), Mode::ConfirmWarnings);
     keys(&mut s, "n");
-    assert_eq!(s.mode, Mode::Form, "no: back to editing");
+    assert_eq!(s.mode(), Mode::Form, "no: back to editing");
     keys(&mut s, "<C-s>y");
-    assert_eq!(s.mode, Mode::Review);
+    assert_eq!(s.mode(), Mode::Review);
     keys(&mut s, "<Esc><C-s>");
     assert_eq!(
-        s.mode,
+        s.mode(),
         Mode::Review,
         "confirmed warnings are not asked again"
     );
@@ -482,15 +453,15 @@ fn ctrl_p_picks_a_state_from_a_filterable_list() {
     keys(&mut s, "u");
     focus(&mut s, FieldId::State);
     keys(&mut s, "<C-p>");
-    assert_eq!(s.mode, Mode::Pick);
-    let picker = s.picker.as_ref().unwrap();
+    assert_eq!(s.mode(), Mode::Pick);
+    let picker = s.picker().unwrap();
     assert_eq!(
         picker.chosen().unwrap().value,
         "WA",
         "starts on the current value"
     );
     keys(&mut s, "new");
-    let picker = s.picker.as_ref().unwrap();
+    let picker = s.picker().unwrap();
     let labels: Vec<&str> = picker
         .matches
         .iter()
@@ -498,8 +469,8 @@ fn ctrl_p_picks_a_state_from_a_filterable_list() {
         .collect();
     assert_eq!(labels, ["NH", "NJ", "NM", "NY"]);
     keys(&mut s, "<Down><Down><Down><Enter>");
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(s.form.as_ref().unwrap().value(FieldId::State), "NY");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::State), "NY");
 }
 
 #[test]
@@ -508,15 +479,15 @@ fn ctrl_p_on_culture_lists_the_countrys_cultures_and_esc_keeps_the_value() {
     keys(&mut s, "u");
     focus(&mut s, FieldId::Culture);
     keys(&mut s, "<C-p>");
-    let picker = s.picker.as_ref().unwrap();
+    let picker = s.picker().unwrap();
     assert_eq!(picker.options.len(), 1, "Germany has de-DE only");
     keys(&mut s, "<Esc>");
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(s.form.as_ref().unwrap().value(FieldId::Culture), "de-DE");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::Culture), "de-DE");
     // A field without a list says so.
     focus(&mut s, FieldId::City);
     keys(&mut s, "<C-p>");
-    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.mode(), Mode::Form);
     assert!(s.status.as_ref().unwrap().text.contains("no list"));
 }
 
@@ -538,14 +509,14 @@ fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
             audit_entry(3, "billing.first_name", "Jürgen", "Jörg"),
         ],
     );
-    assert_eq!(s.mode, Mode::History);
-    let view = s.history.as_ref().unwrap();
+    assert_eq!(s.mode(), Mode::History);
+    let view = s.history().unwrap();
     assert_eq!(view.company, "Ärztehaus Nord GmbH");
     assert_eq!(view.entries[0].version, 3, "newest first");
     keys(&mut s, "jr");
-    assert_eq!(s.mode, Mode::ConfirmRevert { version: 2 });
+    assert_eq!(s.mode(), Mode::ConfirmRevert { version: 2 });
     keys(&mut s, "n");
-    assert_eq!(s.mode, Mode::History, "no: nothing happens");
+    assert_eq!(s.mode(), Mode::History, "no: nothing happens");
     keys(&mut s, "r");
     let command = keys(&mut s, "y");
     assert_eq!(
@@ -561,11 +532,11 @@ fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
     reverted.version = 4;
     let command = update(&mut s, Action::Saved(reverted));
     assert!(matches!(command, Command::LoadHistory { .. }));
-    assert_eq!(s.mode, Mode::History);
+    assert_eq!(s.mode(), Mode::History);
     assert!(s.status.as_ref().unwrap().text.contains("version 4"));
     keys(&mut s, "<Esc>");
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.history.is_none());
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.history().is_none());
 }
 
 #[test]
@@ -581,7 +552,7 @@ fn a_refused_revert_says_why_and_stays_in_the_history() {
         &mut s,
         Action::CommitFailed("cannot revert version 2".into()),
     );
-    assert_eq!(s.mode, Mode::History);
+    assert_eq!(s.mode(), Mode::History);
     assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
 }
 
@@ -592,16 +563,15 @@ fn a_conflict_offers_reapply_or_reload() {
     focus(&mut s, FieldId::LastName);
     keys(&mut s, "<C-u>Berg<C-s><Enter>");
     someone_else_saved_a_new_city(&mut s);
-    assert_eq!(s.mode, Mode::Conflict);
+    assert_eq!(s.mode(), Mode::Conflict);
     let mut reload = s.clone();
 
     // Re-apply: my last name on their version 2; the city is theirs.
     keys(&mut s, "a");
-    assert_eq!(s.mode, Mode::Form);
-    let form = s.form.as_ref().unwrap();
-    assert_eq!(form.original.version, 2);
-    assert_eq!(form.value(FieldId::LastName), "Berg");
-    assert_eq!(form.value(FieldId::City), "Ulm");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).original.version, 2);
+    assert_eq!(form(&s).value(FieldId::LastName), "Berg");
+    assert_eq!(form(&s).value(FieldId::City), "Ulm");
     keys(&mut s, "<C-s>");
     let Command::Commit { record, .. } = keys(&mut s, "<Enter>") else {
         panic!("no commit");
@@ -612,7 +582,7 @@ fn a_conflict_offers_reapply_or_reload() {
 
     // Reload: their record, my edit dropped.
     keys(&mut reload, "r");
-    let form = reload.form.as_ref().unwrap();
+    let form = form(&reload);
     assert_eq!(form.value(FieldId::LastName), "Weiß");
     assert!(!form.is_dirty());
     assert_eq!(selected_name(&reload), "Ärztehaus Nord GmbH");
@@ -630,7 +600,7 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
     assert_eq!(s.marked.len(), 2);
     assert_eq!(s.selected, 2, "space moves on");
     keys(&mut s, "u");
-    let form = s.form.as_ref().unwrap();
+    let form = form(&s);
     assert!(form.is_bulk());
     assert_eq!(
         form.value(FieldId::CompanyName),
@@ -641,9 +611,12 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
     keys(&mut s, "Hamburg");
     focus(&mut s, FieldId::PostalCode);
     keys(&mut s, "20095<C-s>");
-    assert_eq!(s.mode, Mode::Review);
-    let (count, sample) = konto::app::bulk_review(&s, 5);
-    assert_eq!(count, 2);
+    assert_eq!(s.mode(), Mode::Review);
+    let Pending::Many(pending) = pending(&s) else {
+        panic!("not a bulk review");
+    };
+    assert_eq!(pending.len(), 2);
+    let sample = konto::app::bulk_review(&s, pending, 5);
     assert_eq!(sample[0].1.len(), 2, "city and postal code change");
     let Command::CommitMany { records, .. } = keys(&mut s, "<Enter>") else {
         panic!("no bulk commit");
@@ -662,7 +635,7 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
         })
         .collect();
     update(&mut s, Action::BulkSaved(saved));
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert!(s.marked.is_empty());
     assert_eq!(
         s.status.as_ref().unwrap().text,
@@ -679,8 +652,8 @@ fn a_bulk_change_that_makes_anyone_invalid_is_stopped_with_the_list() {
     focus(&mut s, FieldId::PostalCode);
     keys(&mut s, "1234");
     assert_eq!(keys(&mut s, "<C-s>"), Command::None);
-    assert_eq!(s.mode, Mode::BulkFailed);
-    let failures = &s.form.as_ref().unwrap().bulk_failures;
+    assert_eq!(s.mode(), Mode::BulkFailed);
+    let failures = &bulk_failures(&s);
     assert_eq!(failures.len(), 5);
     assert!(
         failures[0].contains("Postal code for Germany is 5 digits"),
@@ -688,7 +661,7 @@ fn a_bulk_change_that_makes_anyone_invalid_is_stopped_with_the_list() {
         failures[0]
     );
     keys(&mut s, "<Esc>");
-    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.mode(), Mode::Form);
     // * again unmarks all.
     keys(&mut s, "<Esc>y*");
     assert!(s.marked.is_empty());
@@ -701,7 +674,7 @@ fn paste_goes_in_at_the_cursor() {
     update(&mut s, Action::Paste("Neues ".into()));
     keys(&mut s, "!");
     assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        form(&s).value(FieldId::CompanyName),
         "Neues !Ärztehaus Nord GmbH"
     );
 }
@@ -710,20 +683,15 @@ fn paste_goes_in_at_the_cursor() {
 fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
     let mut s = state();
     keys(&mut s, "u<End> Praxis");
-    let draft = s
-        .form
-        .as_ref()
-        .unwrap()
-        .draft()
-        .expect("a changed form has a draft");
+    let draft = form(&s).draft().expect("a changed form has a draft");
     assert_eq!(draft.values["company.name"], "Ärztehaus Nord GmbH Praxis");
 
     let mut next = state();
     konto::app::offer_draft(&mut next, draft.clone());
-    assert_eq!(next.mode, Mode::ConfirmRestoreDraft);
+    assert_eq!(next.mode(), Mode::ConfirmRestoreDraft);
     assert_eq!(keys(&mut next, "y"), Command::ForgetDraft);
-    assert_eq!(next.mode, Mode::Form);
-    let form = next.form.as_ref().unwrap();
+    assert_eq!(next.mode(), Mode::Form);
+    let form = form(&next);
     assert_eq!(
         form.value(FieldId::CompanyName),
         "Ärztehaus Nord GmbH Praxis"
@@ -733,15 +701,15 @@ fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
     let mut declined = state();
     konto::app::offer_draft(&mut declined, draft);
     assert_eq!(keys(&mut declined, "n"), Command::ForgetDraft);
-    assert_eq!(declined.mode, Mode::Browse);
-    assert!(declined.form.is_none());
+    assert_eq!(declined.mode(), Mode::Browse);
+    assert!(declined.form().is_none());
 }
 
 #[test]
 fn an_unchanged_form_keeps_no_draft() {
     let mut s = state();
     keys(&mut s, "u");
-    assert!(s.form.as_ref().unwrap().draft().is_none());
+    assert!(form(&s).draft().is_none());
 }
 
 #[test]
@@ -750,32 +718,32 @@ fn ctrl_z_asks_the_runtime_to_suspend() {
     assert_eq!(keys(&mut s, "<C-z>"), Command::Suspend);
     keys(&mut s, "u");
     assert_eq!(keys(&mut s, "<C-z>"), Command::Suspend, "in the form too");
-    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.mode(), Mode::Form);
 }
 
 #[test]
 fn helpdesk_only_reads_and_says_why() {
     let mut s = with_role(Role::Helpdesk, false);
     keys(&mut s, "u");
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     assert_eq!(
         s.status.as_ref().unwrap().text,
         "Not allowed: the helpdesk role may only read"
     );
     keys(&mut s, "p");
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     keys(&mut s, "<Space>");
     assert!(s.marked.is_empty());
     // Reading is fine.
     keys(&mut s, "j/");
-    assert_eq!(s.mode, Mode::Filter);
+    assert_eq!(s.mode(), Mode::Filter);
 }
 
 #[test]
 fn sales_edits_account_info_but_not_purchase_permissions() {
     let mut s = with_role(Role::Sales, false);
     keys(&mut s, "P");
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert!(
         s.status
             .as_ref()
@@ -784,7 +752,7 @@ fn sales_edits_account_info_but_not_purchase_permissions() {
             .contains("may not change purchase permissions")
     );
     keys(&mut s, "u");
-    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.mode(), Mode::Form);
     // Nor revert a permission change.
     let mut s = with_role(Role::Sales, false);
     keys(&mut s, "h");
@@ -794,14 +762,14 @@ fn sales_edits_account_info_but_not_purchase_permissions() {
     };
     history_loaded(&mut s, vec![permission]);
     keys(&mut s, "r");
-    assert_eq!(s.mode, Mode::History, "no confirmation offered");
+    assert_eq!(s.mode(), Mode::History, "no confirmation offered");
 }
 
 #[test]
 fn read_only_refuses_every_change_even_for_an_admin() {
     let mut s = with_role(Role::Admin, true);
     keys(&mut s, "u");
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     assert!(s.status.as_ref().unwrap().text.contains("--read-only"));
 }
 
@@ -937,7 +905,7 @@ fn marked_records_are_read_when_the_bulk_change_is_submitted() {
     focus(&mut s, FieldId::City);
     keys(&mut s, "Hamburg");
     assert_eq!(keys(&mut s, "<C-s>"), Command::None);
-    assert_eq!(s.mode, Mode::Form, "waiting for the records");
+    assert_eq!(s.mode(), Mode::Form, "waiting for the records");
     let mut wanted = s.wanted_records();
     wanted.sort();
     let mut others: Vec<String> = all
@@ -959,8 +927,8 @@ fn marked_records_are_read_when_the_bulk_change_is_submitted() {
         ),
     );
     assert!(s.wanted_records().is_empty(), "asked once, not again");
-    assert_eq!(s.mode, Mode::BulkFailed);
-    let failures = &s.form.as_ref().unwrap().bulk_failures;
+    assert_eq!(s.mode(), Mode::BulkFailed);
+    let failures = &bulk_failures(&s);
     assert_eq!(failures.len(), 1);
     assert!(failures[0].contains(gone.as_str()), "{}", failures[0]);
     // With every record there, the same submit goes to the review.
@@ -970,7 +938,7 @@ fn marked_records_are_read_when_the_bulk_change_is_submitted() {
         Action::Records(all.iter().filter(|c| c.id == *gone).cloned().collect()),
     );
     keys(&mut s, "<C-s>");
-    assert_eq!(s.mode, Mode::Review);
+    assert_eq!(s.mode(), Mode::Review);
     let Command::CommitMany { records, .. } = keys(&mut s, "<Enter>") else {
         panic!("no bulk commit");
     };

@@ -183,7 +183,7 @@ fn a_hundred_thousand_character_field_is_refused_without_trouble() {
     update(&mut s, Action::Paste("ä".repeat(100_000)));
     render(&s);
     assert_eq!(keys(&mut s, "<C-s>"), Command::None);
-    let message = &s.form.as_ref().unwrap().errors[&konto::domain::FieldId::CompanyName];
+    let message = &form(&s).errors[&konto::domain::FieldId::CompanyName];
     assert!(message.contains("100000 characters long"), "{message}");
     render(&s);
 }

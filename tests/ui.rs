@@ -366,7 +366,7 @@ fn help_lists_every_key_of_the_mode_from_the_key_map_and_filters() {
     );
     assert!(!text.contains("page up"), "filtered out");
     keys(&mut s, "<Esc>");
-    assert_eq!(s.mode, konto::app::Mode::Browse);
+    assert_eq!(s.mode(), konto::app::Mode::Browse);
 }
 
 #[test]
@@ -378,7 +378,7 @@ fn help_in_the_form_includes_the_line_editing_keys() {
     assert!(text.contains("Ctrl-S"));
     assert!(text.contains("delete the word before"));
     keys(&mut s, "<Esc>");
-    assert_eq!(s.mode, konto::app::Mode::Form, "back where it was opened");
+    assert_eq!(s.mode(), konto::app::Mode::Form, "back where it was opened");
 }
 
 #[test]
@@ -466,13 +466,7 @@ fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
         focus(&mut s, FieldId::Email);
         keys(&mut s, "<C-u>not an address");
         focus(&mut s, FieldId::PostalCode);
-        assert!(
-            s.form
-                .as_ref()
-                .unwrap()
-                .errors
-                .contains_key(&FieldId::Email)
-        );
+        assert!(form(&s).errors.contains_key(&FieldId::Email));
         // Upwards: each field is on screen while the one below is focused.
         for target in [
             FieldId::PostalCode,
@@ -486,22 +480,20 @@ fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
             let row = form_row(&s, target, width, height);
             // On the label: the field gets the focus.
             click(&mut s, 5, row);
-            let form = s.form.as_ref().unwrap();
-            assert_eq!(form.focused_id(), Some(target), "{width}x{height}");
+            assert_eq!(form(&s).focused_id(), Some(target), "{width}x{height}");
             // On the value's third character: the cursor goes there, and
             // is drawn where the click was.
             let row = form_row(&s, target, width, height);
             let column = 1 + 2 + 22 + 2;
             click(&mut s, column, row);
-            let form = s.form.as_ref().unwrap();
-            let input = &form.focused().unwrap().input;
+            let input = &form(&s).focused().unwrap().input;
             assert_eq!(input.cursor(), 2.min(input.value().chars().count()));
             if input.value().chars().count() >= 2 {
                 assert_eq!(drawn_cursor(&s, width, height), (column, row));
             }
         }
         // A read-only field, a section title and the border change nothing.
-        let before = s.form.as_ref().unwrap().focused_id();
+        let before = form(&s).focused_id();
         let domain = form_row(&s, FieldId::Domain, width, height);
         click(&mut s, 5, domain);
         click(&mut s, 0, domain + 1);
@@ -511,7 +503,7 @@ fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
             .position(|l| l.contains("│Billing contact "))
             .unwrap();
         click(&mut s, 5, section as u16);
-        assert_eq!(s.form.as_ref().unwrap().focused_id(), before);
+        assert_eq!(form(&s).focused_id(), before);
     }
 }
 
@@ -522,7 +514,7 @@ fn a_click_beside_a_long_value_puts_the_cursor_at_its_end() {
     keys(&mut s, "u");
     let row = form_row(&s, FieldId::City, 120, 35);
     click(&mut s, 1 + 2 + 22 + 40, row);
-    let form = s.form.as_ref().unwrap();
+    let form = form(&s);
     assert_eq!(form.focused_id(), Some(FieldId::City));
     let input = &form.focused().unwrap().input;
     assert_eq!(input.cursor(), input.value().chars().count());

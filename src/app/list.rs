@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{SortBy, State};
+use super::{BrowseOverlay, FormKind, Screen, SortBy, State};
 use crate::domain::Customer;
 use crate::listing::query::Query;
 use crate::listing::{Candidates, Listing, Matching, Row, RowRef};
@@ -261,13 +261,19 @@ impl State {
     /// first frame as long, and marks kept them in memory.
     fn needed_records(&self) -> Vec<String> {
         let mut needed: Vec<String> = self.selected_id().into_iter().collect();
-        needed.extend(self.draft.as_ref().map(|d| d.id.clone()));
-        if let Some(form) = &self.form {
-            if !form.is_bulk() {
-                needed.push(form.original.id.clone());
-            } else if form.bulk_reading {
-                needed.extend(form.bulk.iter().cloned());
+        match &self.screen {
+            Screen::Browse(Some(BrowseOverlay::RestoreDraft(draft))) => {
+                needed.push(draft.id.clone());
             }
+            Screen::Form(screen) => match &screen.form.kind {
+                FormKind::Single { .. } => needed.push(screen.form.original.id.clone()),
+                FormKind::Bulk { ids, reading: true } => needed.extend(ids.iter().cloned()),
+                FormKind::Bulk { reading: false, .. } => {}
+            },
+            Screen::Browse(
+                None | Some(BrowseOverlay::Filter | BrowseOverlay::ConfirmPermission { .. }),
+            )
+            | Screen::History(_) => {}
         }
         needed
     }

@@ -6,23 +6,22 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::theme;
-use crate::app::{Form, FormLine};
+use crate::app::{Form, FormKind, FormLine};
 use crate::t;
 use crate::text::{fit, safe, skip_columns};
 
 use crate::layout::{self, FORM_LABEL_COLUMNS as LABEL_COLUMNS};
 
 pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
-    let title = if form.is_bulk() {
-        format!(" {} ", t!("form.bulk_title", count = form.bulk.len()))
-    } else {
-        let title = t!(
+    let title = match &form.kind {
+        FormKind::Bulk { ids, .. } => t!("form.bulk_title", count = ids.len()),
+        FormKind::Single { .. } => t!(
             "form.title",
             company = safe(&form.original.company.name),
             version = form.original.version
-        );
-        format!(" {title} ")
+        ),
     };
+    let title = format!(" {title} ");
     let block = Block::bordered()
         .border_style(theme().border_focused)
         .title(Span::styled(title, theme().title));

@@ -1,7 +1,7 @@
 //! Shared fixtures for the integration tests.
 #![allow(dead_code)]
 
-use konto::app::{self, Command, MouseKind, State};
+use konto::app::{self, Change, Command, Form, FormOverlay, MouseKind, Pending, State};
 use konto::demo::sample_customer;
 use konto::domain::{Access, AuditAction, AuditEntry, Cloud, Customer, FieldChange, Role};
 use ratatui::Terminal;
@@ -121,7 +121,7 @@ pub fn audit_entry(version: u64, field: &str, old: &str, new: &str) -> AuditEntr
 /// The runtime's answer to the open form's commit: someone else saved
 /// version 2 of its customer meanwhile, with a new city (Ulm).
 pub fn someone_else_saved_a_new_city(state: &mut State) -> Command {
-    let mut theirs = state.form.as_ref().unwrap().original.clone();
+    let mut theirs = form(state).original.clone();
     theirs.version = 2;
     theirs.billing.address.city = "Ulm".into();
     app::update(
@@ -230,10 +230,39 @@ pub fn us_customer() -> Customer {
     c
 }
 
+/// The open form; the test fails if there is none.
+pub fn form(state: &State) -> &Form {
+    state.form().expect("a form is open")
+}
+
+/// What waits in the review; the test fails if no review is open.
+pub fn pending(state: &State) -> &Pending {
+    match state.form_screen().and_then(|f| f.overlay.as_ref()) {
+        Some(FormOverlay::Review(pending)) => pending,
+        other => panic!("no review is open: {other:?}"),
+    }
+}
+
+/// The changes the review of a single form shows.
+pub fn review(state: &State) -> Vec<Change> {
+    match pending(state) {
+        Pending::One(record) => app::changes(&form(state).original, record),
+        Pending::Many(records) => panic!("a bulk review of {} records", records.len()),
+    }
+}
+
+/// Who a bulk change would make invalid; the test fails if it is not shown.
+pub fn bulk_failures(state: &State) -> &[String] {
+    match state.form_screen().and_then(|f| f.overlay.as_ref()) {
+        Some(FormOverlay::BulkFailed(failures)) => failures,
+        other => panic!("no bulk failures shown: {other:?}"),
+    }
+}
+
 /// Moves the form's focus to `field`.
 pub fn focus(state: &mut State, field: konto::domain::FieldId) {
     for _ in 0..40 {
-        if state.form.as_ref().and_then(|f| f.focused_id()) == Some(field) {
+        if state.form().and_then(|f| f.focused_id()) == Some(field) {
             return;
         }
         press(state, &[key(KeyCode::Tab)]);
