@@ -1018,3 +1018,46 @@ fn filter_steps_grow_when_quick_and_shrink_when_slow_within_bounds() {
     }
     assert!((24_000..=26_000).contains(&rows), "{rows}");
 }
+
+/// A key that cannot be used says why, in the words `available` gives the
+/// key bar and the help, and changes nothing.
+#[test]
+fn a_refused_key_says_what_available_says_and_changes_nothing() {
+    use konto::app::available;
+    use konto::keymap::Intent;
+    let check = |mut s: konto::app::State, pressed: &str, intent: Intent| {
+        let why = available(intent, &s).expect_err("refused");
+        let mode = s.mode();
+        let marked = s.marked.clone();
+        assert_eq!(keys(&mut s, pressed), Command::None, "{pressed}");
+        assert_eq!(s.status.as_ref(), Some(&why), "{pressed}");
+        assert_eq!(s.mode(), mode, "{pressed}");
+        assert_eq!(s.marked, marked, "{pressed}");
+    };
+    let helpdesk = || with_role(Role::Helpdesk, false);
+    check(helpdesk(), "u", Intent::OpenForm);
+    check(helpdesk(), "<Space>", Intent::Mark);
+    check(helpdesk(), "*", Intent::MarkAll);
+    check(helpdesk(), "p", Intent::ToggleReservations);
+    check(
+        with_role(Role::Sales, false),
+        "P",
+        Intent::ToggleSavingsPlan,
+    );
+    // Nothing listed: nothing to open, copy or look up.
+    let mut nothing = state();
+    keys(&mut nothing, "/xyzzy qqq<Enter>");
+    check(nothing.clone(), "u", Intent::OpenForm);
+    check(nothing.clone(), "y", Intent::Copy);
+    check(nothing, "h", Intent::History);
+    // A history without changes: nothing to revert.
+    let mut history = state();
+    keys(&mut history, "h");
+    history_loaded(&mut history, Vec::new());
+    check(history, "r", Intent::Revert);
+    // A field without a list of values.
+    let mut form = state();
+    keys(&mut form, "u");
+    focus(&mut form, FieldId::City);
+    check(form, "<C-p>", Intent::Pick);
+}

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use konto::app::State;
 use konto::domain::{AuditAction, AuditEntry, FieldId};
+use konto::ui;
 use ratatui::style::Modifier;
 
 #[test]
@@ -518,4 +519,68 @@ fn a_click_beside_a_long_value_puts_the_cursor_at_its_end() {
     assert_eq!(form.focused_id(), Some(FieldId::City));
     let input = &form.focused().unwrap().input;
     assert_eq!(input.cursor(), input.value().chars().count());
+}
+
+/// Whether the text at `needle` on row `y` is drawn in the style of keys
+/// that cannot be used now (after a draw, `theme()` is the one drawn with).
+fn is_dimmed(buffer: &ratatui::buffer::Buffer, y: u16, needle: &str) -> bool {
+    let width = buffer.area.width;
+    let row: Vec<&str> = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+    let text: String = row.concat();
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} is not on row {y}: {text}"));
+    let x = text[..at].chars().count() as u16;
+    let dimmed = ui::theme().disabled;
+    (x..x + needle.chars().count() as u16).all(|x| buffer[(x, y)].fg == dimmed.fg.unwrap())
+}
+
+/// Keys that cannot be used now are dimmed in the key bar and in the help,
+/// like gitui's disabled commands; the others are not.
+#[test]
+fn keys_that_cannot_be_used_are_dimmed_in_the_bar_and_the_help() {
+    use konto::domain::Role;
+    // A helpdesk operator may only read.
+    let mut s = with_role(Role::Helpdesk, false);
+    let bar = buffer(&s, 120, 35);
+    for key in ["u update", "p/P allow purchase", "Space mark"] {
+        assert!(is_dimmed(&bar, 34, key), "{key} is not dimmed");
+    }
+    for key in ["/ filter", "h history", "q quit"] {
+        assert!(!is_dimmed(&bar, 34, key), "{key} is dimmed");
+    }
+    keys(&mut s, "?");
+    let help = buffer(&s, 120, 40);
+    let lines = render(&s, 120, 40);
+    let row = |text: &str| lines.iter().position(|l| l.contains(text)).unwrap() as u16;
+    assert!(is_dimmed(
+        &help,
+        row("u Enter   update"),
+        "u Enter   update"
+    ));
+    assert!(is_dimmed(&help, row("Space     mark"), "Space     mark"));
+    assert!(!is_dimmed(
+        &help,
+        row("/         filter"),
+        "/         filter"
+    ));
+
+    // A history without changes has nothing to revert; one with a change has.
+    let mut s = sized(120, 35);
+    keys(&mut s, "h");
+    history_loaded(&mut s, Vec::new());
+    assert!(is_dimmed(&buffer(&s, 120, 35), 34, "r revert"));
+    history_loaded(
+        &mut s,
+        vec![audit_entry(2, "billing.address.city", "Stuttgart", "Ulm")],
+    );
+    assert!(!is_dimmed(&buffer(&s, 120, 35), 34, "r revert"));
+
+    // In the form, Ctrl-P works on a field with a list of values only.
+    let mut s = us_state();
+    keys(&mut s, "u");
+    focus(&mut s, FieldId::City);
+    assert!(is_dimmed(&buffer(&s, 120, 35), 34, "Ctrl-P"));
+    focus(&mut s, FieldId::State);
+    assert!(!is_dimmed(&buffer(&s, 120, 35), 34, "Ctrl-P"));
 }

@@ -3,8 +3,7 @@
 //! draft to take back). The mouse works here and in the form.
 
 use super::{
-    BULK_MAX, BrowseOverlay, Command, Form, MouseKind, Pane, Reply, Screen, State, Step, refuse,
-    reply,
+    BrowseOverlay, Command, Form, MouseKind, Pane, Reply, Screen, State, Step, refuse, reply,
 };
 use crate::domain::{AuditAction, FIELDS, FieldId, Permission, spec};
 use crate::draft::Draft;
@@ -132,18 +131,11 @@ fn step(state: &mut State, delta: isize, filtering: bool) {
 
 /// The form of the marked customers (a bulk form), else of the selected one.
 fn open_form(state: &mut State) -> Option<Screen> {
-    if state.access.may_edit().is_err() {
-        refuse(state, state.access.may_edit());
-        return None;
-    }
-    let form = if !state.marked.is_empty() {
+    let form = if state.marked.is_empty() {
+        Form::new(state.selected_customer()?, &state.policy)
+    } else {
         let ids = state.marked.iter().cloned().collect();
         Form::bulk(ids, &state.policy)
-    } else if let Some(customer) = state.selected_customer() {
-        Form::new(customer, &state.policy)
-    } else {
-        state.info(t!("status.no_customer"));
-        return None;
     };
     state.status = None;
     Some(Screen::form(form))
@@ -151,10 +143,6 @@ fn open_form(state: &mut State) -> Option<Screen> {
 
 /// Space: marks or unmarks the selected customer and moves on.
 fn mark(state: &mut State) {
-    if state.access.may_edit().is_err() {
-        refuse(state, state.access.may_edit());
-        return;
-    }
     if let Some(id) = state.selected_id()
         && !state.marked.remove(&id)
     {
@@ -165,14 +153,7 @@ fn mark(state: &mut State) {
 
 /// `*`: marks every listed customer, or unmarks them if all are marked.
 fn mark_all(state: &mut State) {
-    if state.access.may_edit().is_err() {
-        refuse(state, state.access.may_edit());
-        return;
-    }
-    let Some(listed) = state.visible_ids(BULK_MAX) else {
-        state.error(t!("status.bulk_too_many", max = BULK_MAX));
-        return;
-    };
+    let listed = state.visible_ids();
     if listed.iter().all(|id| state.marked.contains(id)) {
         for id in &listed {
             state.marked.remove(id);
@@ -185,7 +166,6 @@ fn mark_all(state: &mut State) {
 /// `y`: the selected field of the detail, or the customer id from the list.
 fn copy(state: &mut State) -> Command {
     let Some(customer) = state.selected_customer() else {
-        state.info(t!("status.no_customer"));
         return Command::None;
     };
     let (label, value) = match (state.focus, FIELDS.get(state.detail_field)) {
@@ -196,38 +176,23 @@ fn copy(state: &mut State) -> Command {
     Command::Copy(value)
 }
 
-fn load_history(state: &mut State) -> Command {
+fn load_history(state: &State) -> Command {
     match state.selected_customer() {
         Some(customer) => Command::LoadHistory {
             cloud: state.cloud,
             id: customer.id.clone(),
         },
-        None => {
-            state.info(t!("status.no_customer"));
-            Command::None
-        }
+        None => Command::None,
     }
 }
 
 /// Asks before a purchase permission of the selected customer changes.
-fn ask_permission(state: &mut State, permission: Permission) -> Option<Screen> {
-    if state.access.may_change_permissions().is_err() {
-        refuse(state, state.access.may_change_permissions());
-        return None;
-    }
-    match state.selected_customer() {
-        Some(customer) => {
-            let allow = !customer.permissions.get(permission);
-            Some(Screen::Browse(Some(BrowseOverlay::ConfirmPermission {
-                permission,
-                allow,
-            })))
-        }
-        None => {
-            state.info(t!("status.no_customer"));
-            None
-        }
-    }
+fn ask_permission(state: &State, permission: Permission) -> Option<Screen> {
+    let allow = !state.selected_customer()?.permissions.get(permission);
+    Some(Screen::Browse(Some(BrowseOverlay::ConfirmPermission {
+        permission,
+        allow,
+    })))
 }
 
 /// The question asked before a permission changes.

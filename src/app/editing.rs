@@ -9,7 +9,7 @@ use super::{
     Command, Conflict, Form, FormKind, FormOverlay, FormScreen, Pending, Picker, Reply, Screen,
     State, Step, reply,
 };
-use crate::domain::{AuditAction, Customer, FIELDS, FieldId, spec};
+use crate::domain::{AuditAction, Customer, FIELDS, FieldId};
 use crate::keymap::Intent;
 use crate::t;
 use crate::validate::{Policy, check_record};
@@ -34,7 +34,7 @@ fn on_form(state: &mut State, mut form: Form, intent: Intent) -> Step {
         Intent::NextField => form.move_focus(1),
         Intent::PrevField => form.move_focus(-1),
         Intent::Submit => return submit(state, form),
-        Intent::Pick => return pick(state, form),
+        Intent::Pick => return pick(form),
         Intent::Cancel => return close(form, false),
         Intent::Quit => return close(form, true),
         // Not bound in the form (Help and Suspend are answered before any
@@ -68,21 +68,19 @@ fn close(form: Form, then_quit: bool) -> Step {
     (Screen::Browse(None), command)
 }
 
-/// Ctrl-P: the focused field's list of values, where it has one.
-fn pick(state: &mut State, form: Form) -> Step {
-    let Some(id) = form.focused_id() else {
-        return (Screen::form(form), Command::None);
-    };
+/// Ctrl-P: the focused field's list of values (`available` where it has
+/// one).
+fn pick(form: Form) -> Step {
     let record = form.proposed();
-    match Picker::for_field(id, &record, record.field(id)) {
+    let picker = form
+        .focused_id()
+        .and_then(|id| Picker::for_field(id, &record, record.field(id)));
+    match picker {
         Some(picker) => (
             Screen::form_with(form, FormOverlay::Pick(picker)),
             Command::None,
         ),
-        None => {
-            state.info(t!("status.no_list", field = spec(id).title()));
-            (Screen::form(form), Command::None)
-        }
+        None => (Screen::form(form), Command::None),
     }
 }
 

@@ -2,8 +2,8 @@
 
 use tui_input::Input;
 
-use super::Command;
-use crate::keymap::{self, Intent, KeyMode};
+use super::{Command, State, available};
+use crate::keymap::{self, Intent};
 
 /// The help overlay; what it lists is the key map of the screen under it.
 #[derive(Clone, Debug, Default)]
@@ -13,31 +13,47 @@ pub struct HelpView {
     pub scroll: u16,
 }
 
+/// A line of the help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelpLine {
+    pub keys: String,
+    /// What they do.
+    pub text: String,
+    /// Whether they can be used now (`available`); drawn dimmed if not.
+    pub enabled: bool,
+}
+
 impl HelpView {
-    /// The (keys, what they do) lines of `mode`, narrowed by the query;
+    /// The lines of the screen under the help, narrowed by the query;
     /// straight from the key map, so the help always tells what the keys
-    /// really do.
-    pub fn lines(&self, keymap: &keymap::Keymap, mode: KeyMode) -> Vec<(String, String)> {
-        let mut lines: Vec<(String, String)> = keymap
+    /// really do, and whether they can be used now.
+    pub fn lines(&self, state: &State) -> Vec<HelpLine> {
+        let mode = state.screen.mode().key_mode();
+        let mut lines: Vec<HelpLine> = state
+            .keymap
             .bindings(mode)
             .iter()
             .map(|b| {
                 let keys: Vec<String> = b.keys.iter().map(keymap::key_name).collect();
-                (keys.join(" "), b.help().to_string())
+                HelpLine {
+                    keys: keys.join(" "),
+                    text: b.help().to_string(),
+                    enabled: available(b.intent, state).is_ok(),
+                }
             })
             .collect();
         if mode.edits_text() {
-            lines.extend(
-                keymap::EDITING_KEYS
-                    .iter()
-                    .map(|(k, l)| (k.to_string(), crate::i18n::t(l).to_string())),
-            );
+            lines.extend(keymap::EDITING_KEYS.iter().map(|(keys, text)| HelpLine {
+                keys: keys.to_string(),
+                text: crate::i18n::t(text).to_string(),
+                enabled: true,
+            }));
         }
         let query = self.query.value().trim().to_lowercase();
-        lines.retain(|(k, l)| {
+        lines.retain(|line| {
             query.is_empty()
-                || k.to_lowercase().contains(&query)
-                || l.to_lowercase().contains(&query)
+                || line.keys.to_lowercase().contains(&query)
+                || line.text.to_lowercase().contains(&query)
         });
         lines
     }

@@ -1,7 +1,7 @@
 //! The history screen: a customer's changes, newest first, and reverting
 //! one after asking.
 
-use super::{Command, Reply, Screen, State, Step, refuse, reply};
+use super::{Command, Reply, Screen, State, Step, reply};
 use crate::domain::AuditEntry;
 use crate::keymap::Intent;
 use crate::t;
@@ -21,26 +21,19 @@ pub struct HistoryView {
 pub(super) fn on_intent(state: &mut State, view: HistoryView, intent: Intent) -> Step {
     match view.confirm_revert {
         Some(version) => on_confirm_revert(state, view, intent, version),
-        None => on_history(state, view, intent),
+        None => on_history(view, intent),
     }
 }
 
-fn on_history(state: &mut State, mut view: HistoryView, intent: Intent) -> Step {
+fn on_history(mut view: HistoryView, intent: Intent) -> Step {
     match intent {
         Intent::Up => view.selected = view.selected.saturating_sub(1),
         Intent::Down => {
             view.selected = (view.selected + 1).min(view.entries.len().saturating_sub(1))
         }
-        Intent::Revert => match view.entries.get(view.selected) {
-            Some(entry) => {
-                let keys: Vec<&str> = entry.changes.iter().map(|c| c.field.as_str()).collect();
-                match state.access.may_change(&keys) {
-                    Ok(()) => view.confirm_revert = Some(entry.version),
-                    verdict => refuse(state, verdict),
-                }
-            }
-            None => state.info(t!("status.no_change")),
-        },
+        Intent::Revert => {
+            view.confirm_revert = view.entries.get(view.selected).map(|e| e.version);
+        }
         Intent::Cancel => return (Screen::Browse(None), Command::None),
         Intent::Quit => return (Screen::History(view), Command::Quit),
         // Not bound in the history (Help and Suspend are answered before

@@ -421,23 +421,19 @@ impl State {
         self.refilter(Some(index as u32));
     }
 
-    /// Every row shown (for `*`): at most `BULK_MAX`, else None.
-    pub(super) fn visible_ids(&self, max: usize) -> Option<Vec<String>> {
-        let visible = self.list.visible();
-        if visible.len() > max {
-            return None;
-        }
-        Some(
-            visible
-                .iter()
-                .filter_map(|&i| {
-                    self.list
-                        .listing
-                        .get(i as usize)
-                        .map(|r| r.id().to_string())
-                })
-                .collect(),
-        )
+    /// The ids of every row shown (for `*`, which is not `available` for
+    /// more than `BULK_MAX` of them).
+    pub(super) fn visible_ids(&self) -> Vec<String> {
+        self.list
+            .visible()
+            .iter()
+            .filter_map(|&i| {
+                self.list
+                    .listing
+                    .get(i as usize)
+                    .map(|r| r.id().to_string())
+            })
+            .collect()
     }
 }
 

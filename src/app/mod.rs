@@ -45,6 +45,7 @@ macro_rules! global_intents {
     };
 }
 
+mod available;
 mod browse;
 mod editing;
 mod form;
@@ -55,10 +56,11 @@ mod picker;
 mod results;
 mod screen;
 
+pub use available::available;
 pub use browse::permission_question;
 pub use editing::{BulkSample, Change, bulk_review, changes};
 pub use form::{Conflict, Form, FormField, FormKind, FormLine};
-pub use help::HelpView;
+pub use help::{HelpLine, HelpView};
 pub use history::HistoryView;
 pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading, next_step_rows};
 pub use picker::{PickOption, Picker};
@@ -420,8 +422,8 @@ pub fn update(state: &mut State, action: Action) -> Command {
     Command::None
 }
 
-/// An intent goes to the help when it is open, else to the screen and the
-/// dialog over it. Each layer's handler takes its screen by value and
+/// An intent goes to the help when it is open, else (if it is `available`)
+/// to the screen and the dialog over it. Each layer's handler takes its screen by value and
 /// returns the next one, so it cannot be left half changed.
 fn on_intent(state: &mut State, intent: Intent) -> Command {
     if intent == Intent::Suspend {
@@ -436,6 +438,10 @@ fn on_intent(state: &mut State, intent: Intent) -> Command {
     }
     if intent == Intent::Help {
         state.help = Some(HelpView::default());
+        return Command::None;
+    }
+    if let Err(refusal) = available(intent, state) {
+        state.status = Some(refusal);
         return Command::None;
     }
     let (screen, command) = match std::mem::take(&mut state.screen) {

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::{field_label, theme};
+use super::{bar_keys, field_label, theme};
 use crate::app::{
     BrowseOverlay, Form, FormKind, FormOverlay, FormScreen, HelpView, HistoryView, Pending, Picker,
     Screen, State, bulk_review, changes, permission_question,
@@ -125,17 +125,18 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
 /// rebound in the config file is the one the dialog names).
 fn dialog_keys(state: &State) -> Line<'static> {
     let mut spans = Vec::new();
-    for b in state
-        .keymap
-        .bindings(state.key_mode())
-        .iter()
-        .filter(|b| b.in_bar)
-    {
+    for key in bar_keys(state) {
         if !spans.is_empty() {
             spans.push(Span::raw("   "));
         }
-        spans.push(Span::styled(b.keys_text.clone(), theme().popup_key));
-        spans.push(Span::raw(format!(" {}", b.label())));
+        let label = format!(" {}", key.label);
+        if key.enabled {
+            spans.push(Span::styled(key.keys.to_string(), theme().popup_key));
+            spans.push(Span::raw(label));
+        } else {
+            spans.push(Span::styled(key.keys.to_string(), theme().disabled));
+            spans.push(Span::styled(label, theme().disabled));
+        }
     }
     Line::from(spans)
 }
@@ -334,8 +335,8 @@ fn bulk_failed_popup(frame: &mut Frame, area: Rect, failures: &[String], keys: L
 /// Every key of the screen under the help; typing narrows it.
 pub(super) fn help(frame: &mut Frame, area: Rect, state: &State, help: &HelpView) {
     let mode = state.screen.mode().key_mode();
-    let entries = help.lines(&state.keymap, mode);
-    let key_columns = entries.iter().map(|(k, _)| width(k)).max().unwrap_or(0) + 2;
+    let entries = help.lines(state);
+    let key_columns = entries.iter().map(|l| width(&l.keys)).max().unwrap_or(0) + 2;
     let room = usize::from(area.height).saturating_sub(8).max(1);
     let scroll = usize::from(help.scroll).min(entries.len().saturating_sub(room));
     let mut lines = vec![
@@ -345,11 +346,19 @@ pub(super) fn help(frame: &mut Frame, area: Rect, state: &State, help: &HelpView
         ]),
         Line::from(""),
     ];
-    for (keys, label) in entries.iter().skip(scroll).take(room) {
-        lines.push(Line::from(vec![
-            Span::styled(fit(keys, key_columns), theme().popup_key),
-            Span::raw(label.clone()),
-        ]));
+    for line in entries.iter().skip(scroll).take(room) {
+        let keys = fit(&line.keys, key_columns);
+        lines.push(Line::from(if line.enabled {
+            vec![
+                Span::styled(keys, theme().popup_key),
+                Span::raw(line.text.clone()),
+            ]
+        } else {
+            vec![
+                Span::styled(keys, theme().disabled),
+                Span::styled(line.text.clone(), theme().disabled),
+            ]
+        }));
     }
     if entries.is_empty() {
         lines.push(Line::from(t!("dialog.help_none")));

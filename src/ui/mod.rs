@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{Mode, Screen, State, Status, StatusKind};
+use crate::app::{Mode, Screen, State, Status, StatusKind, available};
 use crate::countries::countries;
 use crate::domain::{Customer, FieldId, FieldSpec};
 use crate::layout::{self, MIN_HEIGHT, MIN_WIDTH, too_small};
@@ -133,17 +133,11 @@ fn status_line(frame: &mut Frame, area: Rect, state: &State) {
 /// is too narrow, entries are dropped from the end, but the last one (quit or
 /// close) stays.
 fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
-    let mut entries: Vec<(&str, &str)> = state
-        .keymap
-        .bindings(state.key_mode())
-        .iter()
-        .filter(|b| b.in_bar)
-        .map(|b| (b.keys_text.as_str(), b.label()))
-        .collect();
-    let total = |entries: &[(&str, &str)]| -> usize {
+    let mut entries = bar_keys(state);
+    let total = |entries: &[BarKey]| -> usize {
         entries
             .iter()
-            .map(|(k, l)| width(k) + 1 + width(l) + 2)
+            .map(|key| width(key.keys) + 1 + width(key.label) + 2)
             .sum::<usize>()
             .saturating_sub(2)
     };
@@ -151,12 +145,41 @@ fn key_bar(frame: &mut Frame, area: Rect, state: &State) {
         entries.remove(entries.len() - 2);
     }
     let mut spans = Vec::new();
-    for (keys, label) in entries {
+    for key in entries {
         if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(keys, theme().key));
-        spans.push(Span::styled(format!(" {label}"), theme().key_label));
+        let (keys_style, label_style) = if key.enabled {
+            (theme().key, theme().key_label)
+        } else {
+            (theme().disabled, theme().disabled)
+        };
+        spans.push(Span::styled(key.keys, keys_style));
+        spans.push(Span::styled(format!(" {}", key.label), label_style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A key of the bar (or of a dialog's line of keys).
+struct BarKey<'a> {
+    keys: &'a str,
+    label: &'static str,
+    /// Whether it can be used now (`app::available`); drawn dimmed if not.
+    enabled: bool,
+}
+
+/// The bar's keys of the layer in front, from the key map in force (so a
+/// key rebound in the config file is the one the bar names).
+fn bar_keys(state: &State) -> Vec<BarKey<'_>> {
+    state
+        .keymap
+        .bindings(state.key_mode())
+        .iter()
+        .filter(|b| b.in_bar)
+        .map(|b| BarKey {
+            keys: &b.keys_text,
+            label: b.label(),
+            enabled: available(b.intent, state).is_ok(),
+        })
+        .collect()
 }
