@@ -198,6 +198,11 @@ fn head_action(cloud: Cloud, head: Head) -> Action {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    clippy::cognitive_complexity,
+    reason = "split with the store boundary (issue 16/18)"
+)]
 fn run_with(
     store: &Store,
     mut state: State,

@@ -23,33 +23,10 @@ pub(super) fn on_intent(state: &mut State, overlay: Option<BrowseOverlay>, inten
 }
 
 /// Keys over the list, with the filter prompt open (`filtering`) or not.
+/// Some open another layer; the others act on the list and stay.
 fn on_list(state: &mut State, intent: Intent, filtering: bool) -> Step {
-    let stay = Screen::Browse(filtering.then_some(BrowseOverlay::Filter));
-    let command = match intent {
-        Intent::Up => {
-            step(state, -1, filtering);
-            Command::None
-        }
-        Intent::Down => {
-            step(state, 1, filtering);
-            Command::None
-        }
-        Intent::PageUp => {
-            state.move_by(-(state.page_rows() as isize));
-            Command::None
-        }
-        Intent::PageDown => {
-            state.move_by(state.page_rows() as isize);
-            Command::None
-        }
-        Intent::Top => {
-            state.select(0);
-            Command::None
-        }
-        Intent::Bottom => {
-            state.select(usize::MAX);
-            Command::None
-        }
+    let stay = || Screen::Browse(filtering.then_some(BrowseOverlay::Filter));
+    match intent {
         Intent::StartFilter => {
             state.focus = Pane::List;
             return (Screen::Browse(Some(BrowseOverlay::Filter)), Command::None);
@@ -61,47 +38,42 @@ fn on_list(state: &mut State, intent: Intent, filtering: bool) -> Step {
             state.apply_filter(keep);
             return (Screen::Browse(None), Command::None);
         }
+        Intent::OpenForm => return (open_form(state).unwrap_or_else(stay), Command::None),
+        Intent::ToggleReservations | Intent::ToggleSavingsPlan => {
+            let permission = if intent == Intent::ToggleReservations {
+                Permission::AzureReservations
+            } else {
+                Permission::AzureSavingsPlan
+            };
+            let asking = ask_permission(state, permission).unwrap_or_else(stay);
+            return (asking, Command::None);
+        }
+        Intent::Up => step(state, -1, filtering),
+        Intent::Down => step(state, 1, filtering),
+        Intent::PageUp => state.move_by(-(state.page_rows() as isize)),
+        Intent::PageDown => state.move_by(state.page_rows() as isize),
+        Intent::Top => state.select(0),
+        Intent::Bottom => state.select(usize::MAX),
         Intent::ToggleFocus => {
             state.focus = match state.focus {
                 Pane::List => Pane::Detail,
                 Pane::Detail => Pane::List,
             };
-            Command::None
         }
-        Intent::OpenForm => return (open_form(state).unwrap_or(stay), Command::None),
-        Intent::Mark => {
-            mark(state);
-            Command::None
-        }
-        Intent::MarkAll => {
-            mark_all(state);
-            Command::None
-        }
+        Intent::Mark => mark(state),
+        Intent::MarkAll => mark_all(state),
         Intent::Sort => {
             state.set_sort(state.sort.next());
             state.info(t!("status.sorted", order = state.sort.title()));
-            Command::None
         }
-        Intent::Copy => copy(state),
-        Intent::History => load_history(state),
-        Intent::ToggleReservations => {
-            return (
-                ask_permission(state, Permission::AzureReservations).unwrap_or(stay),
-                Command::None,
-            );
-        }
-        Intent::ToggleSavingsPlan => {
-            return (
-                ask_permission(state, Permission::AzureSavingsPlan).unwrap_or(stay),
-                Command::None,
-            );
-        }
+        Intent::Copy => return (stay(), copy(state)),
+        Intent::History => return (stay(), load_history(state)),
         Intent::SwitchCloud => {
             let next = state.cloud.other();
             state.info(t!("status.loading", cloud = next.title()));
-            Command::Load(next)
+            return (stay(), Command::Load(next));
         }
-        Intent::Quit => Command::Quit,
+        Intent::Quit => return (stay(), Command::Quit),
         // Not bound over the list (Help and Suspend are answered before
         // any screen).
         Intent::Yes
@@ -111,9 +83,9 @@ fn on_list(state: &mut State, intent: Intent, filtering: bool) -> Step {
         | Intent::Revert
         | Intent::Reload
         | Intent::Reapply
-        | global_intents!() => Command::None,
-    };
-    (stay, command)
+        | global_intents!() => {}
+    }
+    (stay(), Command::None)
 }
 
 /// An arrow moves through the list, or through the detail's fields while

@@ -455,6 +455,10 @@ pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "split with the store boundary (issue 16/18)"
+)]
 pub fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
     let usage = |e: clap::Error| {
