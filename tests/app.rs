@@ -881,19 +881,10 @@ fn the_filter_takes_several_words_and_field_prefixes() {
 /// goes on once they are read; one that could not be read is reported.
 #[test]
 fn marked_records_are_read_when_the_bulk_change_is_submitted() {
-    use konto::listing::{Listing, Row};
+    use konto::listing::Row;
     let all = customers();
     let rows: Vec<Row> = all.iter().map(Row::of).collect();
-    let mut s = konto::app::State::new(konto::domain::Cloud::Commercial, "t".into(), Vec::new());
-    update(
-        &mut s,
-        Action::Loaded {
-            cloud: konto::domain::Cloud::Commercial,
-            listing: Listing::of_rows(konto::domain::Cloud::Commercial, &rows),
-            records: Vec::new(),
-            loading: None,
-        },
-    );
+    let mut s = loaded_as_rows(&rows, None);
     let selected = s.selected_id().unwrap();
     keys(&mut s, "*");
     assert_eq!(s.marked.len(), all.len());
@@ -958,16 +949,7 @@ fn rows_streamed_in_after_the_first_page_join_the_list_and_the_filter() {
         .map(|&i| sorted.get(i as usize).unwrap().to_row())
         .collect();
     let (page, rest) = in_order.split_at(2);
-    let mut s = konto::app::State::new(konto::domain::Cloud::Commercial, "t".into(), Vec::new());
-    update(
-        &mut s,
-        Action::Loaded {
-            cloud: konto::domain::Cloud::Commercial,
-            listing: Listing::of_rows(konto::domain::Cloud::Commercial, page),
-            records: Vec::new(),
-            loading: Some(all.len()),
-        },
-    );
+    let mut s = loaded_as_rows(page, Some(all.len()));
     assert_eq!(
         s.list.total(),
         all.len(),

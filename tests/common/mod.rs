@@ -71,6 +71,23 @@ pub fn state_with(customers: Vec<Customer>) -> State {
     state
 }
 
+/// The app on a list loaded as the runtime loads it: rows only, the full
+/// records read when the screen needs them (`loading`: the cloud's count,
+/// when more rows are still to come).
+pub fn loaded_as_rows(rows: &[konto::listing::Row], loading: Option<usize>) -> State {
+    let mut state = State::new(Cloud::Commercial, "t".into(), Vec::new());
+    app::update(
+        &mut state,
+        app::Action::Loaded {
+            cloud: Cloud::Commercial,
+            listing: konto::listing::Listing::of_rows(Cloud::Commercial, rows),
+            records: Vec::new(),
+            loading,
+        },
+    );
+    state
+}
+
 /// The app on the fixtures in a terminal of this size.
 pub fn sized(width: u16, height: u16) -> State {
     let mut state = state();
