@@ -270,7 +270,7 @@ impl Form {
         // with its cursor, the others show their start.
         let shown_from = match self.fields.get(index) {
             Some(field) if index == self.focus => field.input.visual_scroll(input_columns),
-            _ => 0,
+            Some(_) | None => 0,
         };
         if index != self.focus {
             if !self.is_bulk() {
