@@ -193,7 +193,7 @@ fn match_all_rows(bencher: divan::Bencher, n: usize) {
         let rank: Vec<u32> = (0..listing.len() as u32).collect();
         bencher.bench_local(|| {
             let mut job = konto::listing::Matching::new(
-                konto::query::Query::new("mulle"),
+                konto::listing::query::Query::new("mulle"),
                 listing.by_name().to_vec(),
             );
             while !job.is_done() {

@@ -588,6 +588,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::cognitive_complexity,
+        reason = "a table of spellings, each asserted"
+    )]
     fn states_are_found_by_code_name_local_name_or_alias() {
         let c = countries();
         let find = |country: &str, value: &str| {

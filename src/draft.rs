@@ -1,6 +1,7 @@
 //! An unsaved edit kept on disk when konto has to stop with a form open
 //! (the terminal went away, or konto was told to stop), so the next start
-//! can offer it back.
+//! can offer it back. The form makes its draft (`app::Form::draft`); this
+//! module only keeps it on disk.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Cloud, FIELDS};
+use crate::domain::Cloud;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
@@ -19,28 +20,6 @@ pub struct Draft {
     pub version: u64,
     /// Field key → value as typed.
     pub values: BTreeMap<String, String>,
-}
-
-impl Draft {
-    /// The draft of a form with changes, or None when nothing was changed
-    /// (a bulk form is not kept: its marks are not part of it).
-    pub fn of(form: &crate::app::Form) -> Option<Draft> {
-        if !form.is_dirty() || form.is_bulk() {
-            return None;
-        }
-        let values = FIELDS
-            .iter()
-            .filter(|f| f.editable)
-            .map(|f| (f.key.to_string(), form.value(f.id).to_string()))
-            .collect();
-        Some(Draft {
-            cloud: form.original.cloud,
-            id: form.original.id.clone(),
-            company: form.original.company.name.clone(),
-            version: form.original.version,
-            values,
-        })
-    }
 }
 
 pub fn path(data_dir: &Path) -> PathBuf {

@@ -1,5 +1,7 @@
-//! The key map: one table per mode that drives both key handling and the key
-//! bar at the bottom of the screen, so what is shown is what works.
+//! The key map: one table per mode that drives key handling, the key bar at
+//! the bottom of the screen and the help, so what is shown is what works
+//! (`app::available` says which keys can be used right now; the others are
+//! shown dimmed).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 

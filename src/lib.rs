@@ -27,7 +27,9 @@ pub mod layout;
 pub mod listing;
 pub mod logging;
 pub mod parallel;
-pub mod query;
+/// The filter's words, where the CLI's `--filter` has always found them; it
+/// lives with the list it filters.
+pub use listing::query;
 pub mod store;
 pub mod text;
 pub mod tui;

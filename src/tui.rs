@@ -102,7 +102,7 @@ fn stop_on_signals(data_dir: PathBuf, draft: Arc<Mutex<Option<Draft>>>) -> io::R
 
 /// Keeps an unsaved edit on disk, for the next start to offer back.
 fn keep_draft(state: &State, store: &Store) {
-    if let Some(draft) = state.form.as_ref().and_then(Draft::of) {
+    if let Some(draft) = state.unsaved_draft() {
         let _ = crate::draft::save(store.dir(), &draft);
     }
 }
@@ -205,6 +205,11 @@ fn head_action(cloud: Cloud, head: Head) -> Action {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    clippy::cognitive_complexity,
+    reason = "split with the store boundary (issue 16/18)"
+)]
 fn run_with(
     store: &Store,
     mut state: State,
@@ -254,7 +259,7 @@ fn run_with(
             // what the operator has seen typed is never lost (a hang-up right
             // after the frame found the slot one key behind).
             if let Ok(mut slot) = draft_slot.lock() {
-                *slot = state.form.as_ref().and_then(Draft::of);
+                *slot = state.unsaved_draft();
             }
             terminal.draw(|frame| ui::draw(frame, &state))?;
             drawn_at = Instant::now();
@@ -514,8 +519,9 @@ fn give_back_freed_memory() {
     }
 }
 
-/// Reads the full records the screen needs (the selected customer, marked
-/// ones, a draft's) before it is drawn.
+/// Reads the full records the screen needs (`State::wanted_records`: the
+/// selected customer, a draft's, the form's, a submitted bulk form's) before
+/// it is drawn.
 fn provide_records(state: &mut State, store: &Store) {
     let wanted = state.wanted_records();
     if wanted.is_empty() {

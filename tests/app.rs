@@ -3,9 +3,28 @@
 mod common;
 
 use common::*;
-use konto::app::{Action, Command, Mode, Pane, StatusKind, update};
-use konto::domain::{AuditAction, FieldId, Permission};
-use ratatui::crossterm::event::KeyCode;
+use konto::app::{Action, Command, Mode, Pane, Pending, StatusKind, update};
+use konto::domain::{AuditAction, AuditEntry, FieldId, Permission, Role};
+
+/// The tests' key notation presses what it names.
+#[test]
+fn keys_are_written_as_in_vim() {
+    use ratatui::crossterm::event::KeyCode;
+    assert_eq!(
+        parse_keys("/b <Enter><C-s><S-Tab><lt><F1><PgDn>"),
+        [
+            key(KeyCode::Char('/')),
+            key(KeyCode::Char('b')),
+            key(KeyCode::Char(' ')),
+            key(KeyCode::Enter),
+            ctrl('s'),
+            key(KeyCode::BackTab),
+            key(KeyCode::Char('<')),
+            key(KeyCode::F(1)),
+            key(KeyCode::PageDown),
+        ]
+    );
+}
 
 #[test]
 fn list_is_sorted_by_company_name_ignoring_case_and_accents() {
@@ -28,21 +47,21 @@ fn list_is_sorted_by_company_name_ignoring_case_and_accents() {
 #[test]
 fn arrows_and_vim_keys_move_and_stop_at_the_ends() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Down), key(KeyCode::Char('j'))]);
+    keys(&mut s, "<Down>j");
     assert_eq!(s.selected, 2);
-    press(&mut s, &[key(KeyCode::Char('k'))]);
+    keys(&mut s, "k");
     assert_eq!(s.selected, 1);
-    press(&mut s, &[key(KeyCode::Char('G'))]);
+    keys(&mut s, "G");
     assert_eq!(s.selected, 4);
-    press(&mut s, &[key(KeyCode::Down)]);
+    keys(&mut s, "<Down>");
     assert_eq!(s.selected, 4, "stays on the last row");
-    press(&mut s, &[key(KeyCode::Home)]);
+    keys(&mut s, "<Home>");
     assert_eq!(s.selected, 0);
-    press(&mut s, &[key(KeyCode::Up)]);
+    keys(&mut s, "<Up>");
     assert_eq!(s.selected, 0, "stays on the first row");
-    press(&mut s, &[key(KeyCode::PageDown)]);
+    keys(&mut s, "<PgDn>");
     assert_eq!(s.selected, 4);
-    press(&mut s, &[key(KeyCode::PageUp)]);
+    keys(&mut s, "<PgUp>");
     assert_eq!(s.selected, 0);
 }
 
@@ -50,53 +69,46 @@ fn arrows_and_vim_keys_move_and_stop_at_the_ends() {
 fn selection_scrolls_into_view_in_a_short_terminal() {
     let mut s = state();
     // 8 rows: header, status and key bar and 2 borders leave 3 list rows.
-    update(
-        &mut s,
-        Action::Resize {
-            width: 80,
-            height: 8,
-        },
-    );
-    press(&mut s, &[key(KeyCode::End)]);
+    resize(&mut s, 80, 8);
+    keys(&mut s, "<End>");
     assert!(s.list_offset <= s.selected);
     assert!(s.selected < s.list_offset + konto::layout::list_rows(80, 8));
-    press(&mut s, &[key(KeyCode::Char('g'))]);
+    keys(&mut s, "g");
     assert_eq!(s.list_offset, 0);
 }
 
 #[test]
 fn filter_narrows_while_typing_and_enter_keeps_it() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    assert_eq!(s.mode, Mode::Filter);
-    type_text(&mut s, "LEF");
+    keys(&mut s, "/");
+    assert_eq!(s.mode(), Mode::Filter);
+    keys(&mut s, "LEF");
     // Fuzzy: the best match first, weaker ones after it.
     let first = s.list.row(0).unwrap().name().to_string();
     assert_eq!(first, "Boulangerie Lefèvre SARL");
     let found = s.visible().len();
     assert!(found < 5, "the filter narrows: {found}");
-    type_text(&mut s, "èvre");
+    keys(&mut s, "èvre");
     assert_eq!(s.visible().len(), 1);
     assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
-    press(&mut s, &[key(KeyCode::Enter)]);
-    assert_eq!(s.mode, Mode::Browse);
+    keys(&mut s, "<Enter>");
+    assert_eq!(s.mode(), Mode::Browse);
     assert_eq!(s.visible().len(), 1, "Enter keeps the filter");
     // In browse mode letters are commands again, not filter text.
-    press(&mut s, &[key(KeyCode::Char('j'))]);
+    keys(&mut s, "j");
     assert_eq!(s.filter.value(), "LEFèvre");
 }
 
 #[test]
 fn filter_matches_domain_and_email_and_esc_clears() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "sakura-seiki.jp");
+    keys(&mut s, "/sakura-seiki.jp");
     assert_eq!(selected_name(&s), "株式会社さくら精機");
-    press(&mut s, &[key(KeyCode::Backspace); 15]);
-    type_text(&mut s, "zeppelin.onmicrosoft");
+    keys(&mut s, &"<BS>".repeat(15));
+    keys(&mut s, "zeppelin.onmicrosoft");
     assert_eq!(s.visible().len(), 1);
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, Mode::Browse);
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.mode(), Mode::Browse);
     assert_eq!(s.visible().len(), 5);
     assert_eq!(selected_name(&s), "Zeppelin Logistik AG", "selection kept");
 }
@@ -104,23 +116,22 @@ fn filter_matches_domain_and_email_and_esc_clears() {
 #[test]
 fn filter_with_no_match_leaves_nothing_selected_and_nothing_to_open() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "xyzzy qqq");
+    keys(&mut s, "/xyzzy qqq");
     assert!(s.visible().is_empty());
     assert!(s.selected_customer().is_none());
-    press(&mut s, &[key(KeyCode::Enter), key(KeyCode::Char('u'))]);
-    assert!(s.form.is_none());
+    keys(&mut s, "<Enter>u");
+    assert!(s.form().is_none());
 }
 
 #[test]
 fn tab_moves_focus_and_arrows_then_scroll_the_detail() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Tab)]);
+    keys(&mut s, "<Tab>");
     assert_eq!(s.focus, Pane::Detail);
-    press(&mut s, &[key(KeyCode::Down), key(KeyCode::Down)]);
+    keys(&mut s, "<Down><Down>");
     assert_eq!(s.selected, 0, "selection unchanged");
     assert_eq!(s.detail_field, 2);
-    press(&mut s, &[key(KeyCode::Tab), key(KeyCode::Down)]);
+    keys(&mut s, "<Tab><Down>");
     assert_eq!(s.focus, Pane::List);
     assert_eq!(s.selected, 1);
     assert_eq!(
@@ -132,20 +143,18 @@ fn tab_moves_focus_and_arrows_then_scroll_the_detail() {
 #[test]
 fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert_eq!(s.mode, Mode::Form);
-    let form = s.form.as_ref().unwrap();
-    assert_eq!(form.focused().unwrap().spec.id, FieldId::CompanyName);
-    press(&mut s, &[key(KeyCode::Tab)]);
-    let form = s.form.as_ref().unwrap();
+    keys(&mut s, "u");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).focused_id(), Some(FieldId::CompanyName));
+    keys(&mut s, "<Tab>");
     assert_eq!(
-        form.focused().unwrap().spec.id,
-        FieldId::RegistrationNumber,
+        form(&s).focused_id(),
+        Some(FieldId::RegistrationNumber),
         "domain is read-only"
     );
     // Going back from the first field wraps to the last editable one.
-    press(&mut s, &[key(KeyCode::BackTab), key(KeyCode::Up)]);
-    let id = s.form.as_ref().unwrap().focused().unwrap().spec.id;
+    keys(&mut s, "<S-Tab><Up>");
+    let id = form(&s).focused().unwrap().spec.id;
     assert_eq!(
         id,
         FieldId::PostalCode,
@@ -156,13 +165,8 @@ fn form_opens_on_the_first_editable_field_and_skips_read_only_ones() {
 #[test]
 fn typing_edits_the_focused_field_like_a_line_editor() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Enter)]);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "Ärzte Nord");
-    press(&mut s, &[key(KeyCode::Home)]);
-    type_text(&mut s, "Neue ");
-    press(&mut s, &[key(KeyCode::End), key(KeyCode::Backspace)]);
-    let form = s.form.as_ref().unwrap();
+    keys(&mut s, "<Enter><C-u>Ärzte Nord<Home>Neue <End><BS>");
+    let form = form(&s);
     assert_eq!(form.value(FieldId::CompanyName), "Neue Ärzte Nor");
     assert!(form.is_changed(FieldId::CompanyName));
     assert!(!form.is_changed(FieldId::Email));
@@ -171,54 +175,50 @@ fn typing_edits_the_focused_field_like_a_line_editor() {
 #[test]
 fn cancel_without_changes_closes_at_once() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::Esc)]);
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.form.is_none());
+    keys(&mut s, "u<Esc>");
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.form().is_none());
 }
 
 #[test]
 fn cancel_with_changes_asks_and_no_keeps_the_edit() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    type_text(&mut s, " X");
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: false });
-    press(&mut s, &[key(KeyCode::Char('n'))]);
-    assert_eq!(s.mode, Mode::Form);
+    keys(&mut s, "u X<Esc>");
+    assert_eq!(s.mode(), Mode::ConfirmDiscard { then_quit: false });
+    keys(&mut s, "n");
+    assert_eq!(s.mode(), Mode::Form);
     assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        form(&s).value(FieldId::CompanyName),
         "Ärztehaus Nord GmbH X"
     );
-    press(&mut s, &[key(KeyCode::Esc), key(KeyCode::Char('y'))]);
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.form.is_none());
+    keys(&mut s, "<Esc>y");
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.form().is_none());
     assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH", "nothing changed");
 }
 
 #[test]
 fn ctrl_c_in_a_changed_form_asks_before_quitting() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    type_text(&mut s, "!");
-    assert_eq!(press(&mut s, &[ctrl('c')]), Command::None);
-    assert_eq!(s.mode, Mode::ConfirmDiscard { then_quit: true });
-    assert_eq!(press(&mut s, &[key(KeyCode::Char('y'))]), Command::Quit);
+    keys(&mut s, "u!");
+    assert_eq!(keys(&mut s, "<C-c>"), Command::None);
+    assert_eq!(s.mode(), Mode::ConfirmDiscard { then_quit: true });
+    assert_eq!(keys(&mut s, "y"), Command::Quit);
 }
 
 #[test]
 fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    keys(&mut s, "u<C-u>");
     // Move to the email field and break it.
-    while s.form.as_ref().unwrap().focused().unwrap().spec.id != FieldId::Email {
-        press(&mut s, &[key(KeyCode::Tab)]);
+    while form(&s).focused().unwrap().spec.id != FieldId::Email {
+        keys(&mut s, "<Tab>");
     }
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "not-an-email");
-    let command = press(&mut s, &[ctrl('s')]);
+    keys(&mut s, "<C-u>not-an-email");
+    let command = keys(&mut s, "<C-s>");
     assert_eq!(command, Command::None, "nothing is written");
-    assert_eq!(s.mode, Mode::Form);
-    let form = s.form.as_ref().unwrap();
+    assert_eq!(s.mode(), Mode::Form);
+    let form = form(&s);
     assert!(form.errors.contains_key(&FieldId::CompanyName));
     assert!(form.errors.contains_key(&FieldId::Email));
     assert_eq!(
@@ -239,50 +239,29 @@ fn refused_submit_keeps_the_form_and_says_why_beside_the_field() {
 #[test]
 fn a_field_with_an_error_is_rechecked_on_every_keystroke() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u'), ctrl('s')]);
-    let error = |s: &konto::app::State| {
-        s.form
-            .as_ref()
-            .unwrap()
-            .errors
-            .get(&FieldId::CompanyName)
-            .cloned()
-    };
+    keys(&mut s, "u<C-u><C-s>");
+    let error = |s: &konto::app::State| form(s).errors.get(&FieldId::CompanyName).cloned();
     assert_eq!(error(&s).as_deref(), Some("is required"));
-    type_text(&mut s, "A");
+    keys(&mut s, "A");
     assert!(error(&s).unwrap().contains("single character"));
-    type_text(&mut s, "cme");
+    keys(&mut s, "cme");
     assert_eq!(error(&s), None, "fixed as soon as it is right");
 }
 
 #[test]
 fn leaving_a_bad_field_marks_it() {
     let mut s = state();
-    press(
-        &mut s,
-        &[key(KeyCode::Char('u')), ctrl('u'), key(KeyCode::Tab)],
-    );
-    assert!(
-        s.form
-            .as_ref()
-            .unwrap()
-            .errors
-            .contains_key(&FieldId::CompanyName)
-    );
+    keys(&mut s, "u<C-u><Tab>");
+    assert!(form(&s).errors.contains_key(&FieldId::CompanyName));
 }
 
 #[test]
 fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
-    type_text(&mut s, " Praxis  ");
-    assert_eq!(
-        press(&mut s, &[ctrl('s')]),
-        Command::None,
-        "first the review"
-    );
-    assert_eq!(s.mode, Mode::Review);
-    let changes = konto::app::review_changes(s.form.as_ref().unwrap());
+    keys(&mut s, "u<End> Praxis  ");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None, "first the review");
+    assert_eq!(s.mode(), Mode::Review);
+    let changes = review(&s);
     assert_eq!(
         changes,
         [(
@@ -291,7 +270,7 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
             "Ärztehaus Nord GmbH Praxis".to_string()
         )]
     );
-    let command = press(&mut s, &[key(KeyCode::Enter)]);
+    let command = keys(&mut s, "<Enter>");
     let Command::Commit { action, record } = command else {
         panic!("expected a commit, got {command:?}");
     };
@@ -304,8 +283,8 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
     let mut saved = record.clone();
     saved.version = 2;
     update(&mut s, Action::Saved(*saved));
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.form.is_none());
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.form().is_none());
     assert_eq!(selected_name(&s), "Ärztehaus Nord GmbH Praxis");
     let status = s.status.as_ref().unwrap();
     assert_eq!(status.text, "Saved Ärztehaus Nord GmbH Praxis (version 2)");
@@ -314,63 +293,58 @@ fn accepted_submit_asks_the_runtime_to_commit_the_trimmed_record() {
 #[test]
 fn submit_without_changes_writes_nothing() {
     let mut s = state();
-    let command = press(&mut s, &[key(KeyCode::Char('u')), ctrl('s')]);
+    let command = keys(&mut s, "u<C-s>");
     assert_eq!(command, Command::None);
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert_eq!(s.status.as_ref().unwrap().text, "Nothing to save");
 }
 
 #[test]
 fn failed_commit_keeps_the_form_open() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    type_text(&mut s, "!");
-    press(&mut s, &[ctrl('s')]);
-    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    keys(&mut s, "u!<C-s>");
+    let command = keys(&mut s, "y");
     assert!(matches!(command, Command::Commit { .. }), "{command:?}");
     update(&mut s, Action::CommitFailed("disk full".into()));
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
-        "Ärztehaus Nord GmbH!"
-    );
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::CompanyName), "Ärztehaus Nord GmbH!");
     assert_eq!(s.status.as_ref().unwrap().text, "Not saved: disk full");
 }
 
 #[test]
 fn p_asks_and_yes_commits_the_reservations_permission() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('p'))]);
+    keys(&mut s, "p");
     assert_eq!(
-        s.mode,
+        s.mode(),
         Mode::ConfirmPermission {
             permission: Permission::AzureReservations,
             allow: true
         }
     );
-    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    let command = keys(&mut s, "y");
     let Command::Commit { action, record } = command else {
         panic!("expected a commit, got {command:?}");
     };
     assert_eq!(action, AuditAction::PermissionOn);
     assert!(record.permissions.azure_reservations);
     assert!(!record.permissions.azure_savings_plan);
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
 }
 
 #[test]
 fn shift_p_is_the_savings_plan_and_no_changes_nothing() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('P'))]);
+    keys(&mut s, "P");
     assert_eq!(
-        s.mode,
+        s.mode(),
         Mode::ConfirmPermission {
             permission: Permission::AzureSavingsPlan,
             allow: true
         }
     );
-    assert_eq!(press(&mut s, &[key(KeyCode::Char('n'))]), Command::None);
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(keys(&mut s, "n"), Command::None);
+    assert_eq!(s.mode(), Mode::Browse);
     assert!(
         !s.selected_customer()
             .unwrap()
@@ -382,7 +356,7 @@ fn shift_p_is_the_savings_plan_and_no_changes_nothing() {
 #[test]
 fn c_asks_for_the_other_cloud_and_loaded_replaces_the_list() {
     let mut s = state();
-    let command = press(&mut s, &[key(KeyCode::Char('c'))]);
+    let command = keys(&mut s, "c");
     assert_eq!(command, Command::Load(konto::domain::Cloud::Usgov));
     let mut gov = konto::demo::sample_customer();
     gov.cloud = konto::domain::Cloud::Usgov;
@@ -399,62 +373,48 @@ fn c_asks_for_the_other_cloud_and_loaded_replaces_the_list() {
 #[test]
 fn q_and_ctrl_c_quit_from_the_list() {
     let mut s = state();
-    assert_eq!(press(&mut s, &[key(KeyCode::Char('q'))]), Command::Quit);
-    assert_eq!(press(&mut s, &[ctrl('c')]), Command::Quit);
+    assert_eq!(keys(&mut s, "q"), Command::Quit);
+    assert_eq!(keys(&mut s, "<C-c>"), Command::Quit);
 }
 
 #[test]
 fn paste_goes_into_the_field_without_newlines_or_controls() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    keys(&mut s, "u<C-u>");
     update(&mut s, Action::Paste("Nord\r\nSüd\u{1b}[2J GmbH".into()));
-    assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
-        "NordSüd[2J GmbH"
-    );
+    assert_eq!(form(&s).value(FieldId::CompanyName), "NordSüd[2J GmbH");
 }
 
 #[test]
 fn review_shows_normalised_values_and_esc_goes_back_to_editing() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::Phone);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "030 1234567");
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
-    assert_eq!(s.mode, Mode::Review);
-    let changes = konto::app::review_changes(s.form.as_ref().unwrap());
+    keys(&mut s, "<C-u>030 1234567");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
+    assert_eq!(s.mode(), Mode::Review);
+    let changes = review(&s);
     assert_eq!(changes[0].0, "Phone");
     assert_eq!(changes[0].2, "+49301234567", "E.164 in the review");
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::Phone),
-        "030 1234567",
-        "typing kept"
-    );
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::Phone), "030 1234567", "typing kept");
 }
 
 #[test]
 fn a_german_postal_code_of_four_digits_cannot_be_saved() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::PostalCode);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "1234");
-    press(&mut s, &[key(KeyCode::Tab)]);
-    let form = s.form.as_ref().unwrap();
+    keys(&mut s, "<C-u>1234<Tab>");
     assert_eq!(
-        form.errors[&FieldId::PostalCode],
+        form(&s).errors[&FieldId::PostalCode],
         "for Germany is 5 digits, e.g. 26133; did you mean 01234?",
         "checked on leaving the field"
     );
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(
-        s.form.as_ref().unwrap().focused_id(),
-        Some(FieldId::PostalCode)
-    );
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).focused_id(), Some(FieldId::PostalCode));
 }
 
 /// A customer an older konto stored without the province the generated
@@ -473,23 +433,21 @@ fn a_record_stored_under_older_rules_asks_for_the_fix_at_the_next_save() {
     old.billing.culture = "es-ES".into();
     old.billing.phone = String::new();
     let mut s = state_with(vec![old]);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert_eq!(s.mode, Mode::Form);
+    keys(&mut s, "u");
+    assert_eq!(s.mode(), Mode::Form);
     focus(&mut s, FieldId::City);
     type_text(&mut s, " Centro");
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
-    let form = s.form.as_ref().unwrap();
-    assert_eq!(form.focused_id(), Some(FieldId::State));
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
+    let open = form(&s);
+    assert_eq!(open.focused_id(), Some(FieldId::State));
     assert!(
-        form.errors[&FieldId::State].ends_with("postal code 46004 is in Valencia: V"),
+        open.errors[&FieldId::State].ends_with("postal code 46004 is in Valencia: V"),
         "{}",
-        form.errors[&FieldId::State]
+        open.errors[&FieldId::State]
     );
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "València");
-    press(&mut s, &[ctrl('s')]);
-    assert_eq!(s.mode, Mode::Review);
-    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Char('y'))]) else {
+    keys(&mut s, "<C-u>València<C-s>");
+    assert_eq!(s.mode(), Mode::Review);
+    let Command::Commit { record, .. } = keys(&mut s, "y") else {
         panic!("no commit");
     };
     assert_eq!(record.billing.address.state, "V");
@@ -498,23 +456,19 @@ fn a_record_stored_under_older_rules_asks_for_the_fix_at_the_next_save() {
 #[test]
 fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
     let mut s = us_state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::State);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "oregon");
+    keys(&mut s, "<C-u>oregon<C-s>");
     // 98052 is in Washington: the postal code has to move too.
-    press(&mut s, &[ctrl('s')]);
-    assert_eq!(s.mode, Mode::Form);
+    assert_eq!(s.mode(), Mode::Form);
     assert_eq!(
-        s.form.as_ref().unwrap().errors[&FieldId::PostalCode],
+        form(&s).errors[&FieldId::PostalCode],
         "98052 belongs to Washington (WA), not to Oregon; set the state to WA or correct the postal code"
     );
     focus(&mut s, FieldId::PostalCode);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "97209");
-    press(&mut s, &[ctrl('s')]);
-    assert_eq!(s.mode, Mode::Review);
-    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Char('y'))]) else {
+    keys(&mut s, "<C-u>97209<C-s>");
+    assert_eq!(s.mode(), Mode::Review);
+    let Command::Commit { record, .. } = keys(&mut s, "y") else {
         panic!("no commit");
     };
     assert_eq!(record.billing.address.state, "OR");
@@ -524,17 +478,15 @@ fn a_us_state_typed_as_a_name_is_stored_as_its_code() {
 #[test]
 fn warnings_are_asked_once_then_the_review_follows() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
-    type_text(&mut s, "Zeppelin.com");
-    press(&mut s, &[ctrl('s')]);
-    assert_eq!(s.mode, Mode::ConfirmWarnings);
-    press(&mut s, &[key(KeyCode::Char('n'))]);
-    assert_eq!(s.mode, Mode::Form, "no: back to editing");
-    press(&mut s, &[ctrl('s'), key(KeyCode::Char('y'))]);
-    assert_eq!(s.mode, Mode::Review);
-    press(&mut s, &[key(KeyCode::Esc), ctrl('s')]);
+    keys(&mut s, "u<C-u>Zeppelin.com<C-s>");
+    assert_eq!(s.mode(), Mode::ConfirmWarnings);
+    keys(&mut s, "n");
+    assert_eq!(s.mode(), Mode::Form, "no: back to editing");
+    keys(&mut s, "<C-s>y");
+    assert_eq!(s.mode(), Mode::Review);
+    keys(&mut s, "<Esc><C-s>");
     assert_eq!(
-        s.mode,
+        s.mode(),
         Mode::Review,
         "confirmed warnings are not asked again"
     );
@@ -543,77 +495,51 @@ fn warnings_are_asked_once_then_the_review_follows() {
 #[test]
 fn ctrl_p_picks_a_state_from_a_filterable_list() {
     let mut s = us_state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::State);
-    press(&mut s, &[ctrl('p')]);
-    assert_eq!(s.mode, Mode::Pick);
-    let picker = s.picker.as_ref().unwrap();
+    keys(&mut s, "<C-p>");
+    assert_eq!(s.mode(), Mode::Pick);
+    let picker = s.picker().unwrap();
     assert_eq!(
         picker.chosen().unwrap().value,
         "WA",
         "starts on the current value"
     );
-    type_text(&mut s, "new");
-    let picker = s.picker.as_ref().unwrap();
+    keys(&mut s, "new");
+    let picker = s.picker().unwrap();
     let labels: Vec<&str> = picker
         .matches
         .iter()
         .map(|&i| picker.options[i].value.as_str())
         .collect();
     assert_eq!(labels, ["NH", "NJ", "NM", "NY"]);
-    press(
-        &mut s,
-        &[
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Enter),
-        ],
-    );
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(s.form.as_ref().unwrap().value(FieldId::State), "NY");
+    keys(&mut s, "<Down><Down><Down><Enter>");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::State), "NY");
 }
 
 #[test]
 fn ctrl_p_on_culture_lists_the_countrys_cultures_and_esc_keeps_the_value() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::Culture);
-    press(&mut s, &[ctrl('p')]);
-    let picker = s.picker.as_ref().unwrap();
+    keys(&mut s, "<C-p>");
+    let picker = s.picker().unwrap();
     assert_eq!(picker.options.len(), 1, "Germany has de-DE only");
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, Mode::Form);
-    assert_eq!(s.form.as_ref().unwrap().value(FieldId::Culture), "de-DE");
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).value(FieldId::Culture), "de-DE");
     // A field without a list says so.
     focus(&mut s, FieldId::City);
-    press(&mut s, &[ctrl('p')]);
-    assert_eq!(s.mode, Mode::Form);
+    keys(&mut s, "<C-p>");
+    assert_eq!(s.mode(), Mode::Form);
     assert!(s.status.as_ref().unwrap().text.contains("no list"));
-}
-
-fn entry(version: u64, field: &str, old: &str, new: &str) -> konto::domain::AuditEntry {
-    konto::domain::AuditEntry {
-        time: chrono::DateTime::from_timestamp(1_790_000_000 + version as i64 * 60, 0).unwrap(),
-        operator: "anna".into(),
-        cloud: konto::domain::Cloud::Commercial,
-        id: "c-2".into(),
-        version,
-        action: AuditAction::Update,
-        changes: vec![konto::domain::FieldChange {
-            field: field.into(),
-            old: old.into(),
-            new: new.into(),
-        }],
-        reverts: None,
-        role: None,
-    }
 }
 
 #[test]
 fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
     let mut s = state();
-    let command = press(&mut s, &[key(KeyCode::Char('h'))]);
+    let command = keys(&mut s, "h");
     assert_eq!(
         command,
         Command::LoadHistory {
@@ -621,26 +547,23 @@ fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
             id: "c-2".into()
         }
     );
-    update(
+    history_loaded(
         &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: vec![
-                entry(2, "billing.address.city", "Stuttgart", "Ulm"),
-                entry(3, "billing.first_name", "Jürgen", "Jörg"),
-            ],
-        },
+        vec![
+            audit_entry(2, "billing.address.city", "Stuttgart", "Ulm"),
+            audit_entry(3, "billing.first_name", "Jürgen", "Jörg"),
+        ],
     );
-    assert_eq!(s.mode, Mode::History);
-    let view = s.history.as_ref().unwrap();
+    assert_eq!(s.mode(), Mode::History);
+    let view = s.history().unwrap();
     assert_eq!(view.company, "Ärztehaus Nord GmbH");
     assert_eq!(view.entries[0].version, 3, "newest first");
-    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('r'))]);
-    assert_eq!(s.mode, Mode::ConfirmRevert { version: 2 });
-    press(&mut s, &[key(KeyCode::Char('n'))]);
-    assert_eq!(s.mode, Mode::History, "no: nothing happens");
-    press(&mut s, &[key(KeyCode::Char('r'))]);
-    let command = press(&mut s, &[key(KeyCode::Char('y'))]);
+    keys(&mut s, "jr");
+    assert_eq!(s.mode(), Mode::ConfirmRevert { version: 2 });
+    keys(&mut s, "n");
+    assert_eq!(s.mode(), Mode::History, "no: nothing happens");
+    keys(&mut s, "r");
+    let command = keys(&mut s, "y");
     assert_eq!(
         command,
         Command::Revert {
@@ -654,64 +577,48 @@ fn h_opens_the_history_newest_first_and_r_reverts_after_asking() {
     reverted.version = 4;
     let command = update(&mut s, Action::Saved(reverted));
     assert!(matches!(command, Command::LoadHistory { .. }));
-    assert_eq!(s.mode, Mode::History);
+    assert_eq!(s.mode(), Mode::History);
     assert!(s.status.as_ref().unwrap().text.contains("version 4"));
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, Mode::Browse);
-    assert!(s.history.is_none());
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.mode(), Mode::Browse);
+    assert!(s.history().is_none());
 }
 
 #[test]
 fn a_refused_revert_says_why_and_stays_in_the_history() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('h'))]);
-    update(
+    keys(&mut s, "h");
+    history_loaded(
         &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: vec![entry(2, "billing.address.city", "Stuttgart", "Ulm")],
-        },
+        vec![audit_entry(2, "billing.address.city", "Stuttgart", "Ulm")],
     );
-    press(&mut s, &[key(KeyCode::Char('r')), key(KeyCode::Char('y'))]);
+    keys(&mut s, "ry");
     update(
         &mut s,
         Action::CommitFailed("cannot revert version 2".into()),
     );
-    assert_eq!(s.mode, Mode::History);
+    assert_eq!(s.mode(), Mode::History);
     assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
 }
 
 #[test]
 fn a_conflict_offers_reapply_or_reload() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::LastName);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "Berg");
-    press(&mut s, &[ctrl('s'), key(KeyCode::Enter)]);
-    // Someone else saved version 2 with a new city meanwhile.
-    let mut theirs = s.form.as_ref().unwrap().original.clone();
-    theirs.version = 2;
-    theirs.billing.address.city = "Ulm".into();
-    update(
-        &mut s,
-        Action::Conflict {
-            theirs: Box::new(theirs.clone()),
-            fields: vec!["billing.address.city".into()],
-        },
-    );
-    assert_eq!(s.mode, Mode::Conflict);
+    keys(&mut s, "<C-u>Berg<C-s><Enter>");
+    someone_else_saved_a_new_city(&mut s);
+    assert_eq!(s.mode(), Mode::Conflict);
     let mut reload = s.clone();
 
     // Re-apply: my last name on their version 2; the city is theirs.
-    press(&mut s, &[key(KeyCode::Char('a'))]);
-    assert_eq!(s.mode, Mode::Form);
-    let form = s.form.as_ref().unwrap();
-    assert_eq!(form.original.version, 2);
-    assert_eq!(form.value(FieldId::LastName), "Berg");
-    assert_eq!(form.value(FieldId::City), "Ulm");
-    press(&mut s, &[ctrl('s')]);
-    let Command::Commit { record, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+    keys(&mut s, "a");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(form(&s).original.version, 2);
+    assert_eq!(form(&s).value(FieldId::LastName), "Berg");
+    assert_eq!(form(&s).value(FieldId::City), "Ulm");
+    keys(&mut s, "<C-s>");
+    let Command::Commit { record, .. } = keys(&mut s, "<Enter>") else {
         panic!("no commit");
     };
     assert_eq!(record.version, 2, "now based on their version");
@@ -719,8 +626,8 @@ fn a_conflict_offers_reapply_or_reload() {
     assert_eq!(record.billing.address.city, "Ulm");
 
     // Reload: their record, my edit dropped.
-    press(&mut reload, &[key(KeyCode::Char('r'))]);
-    let form = reload.form.as_ref().unwrap();
+    keys(&mut reload, "r");
+    let form = form(&reload);
     assert_eq!(form.value(FieldId::LastName), "Weiß");
     assert!(!form.is_dirty());
     assert_eq!(selected_name(&reload), "Ärztehaus Nord GmbH");
@@ -734,11 +641,11 @@ fn a_conflict_offers_reapply_or_reload() {
 #[test]
 fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char(' ')), key(KeyCode::Char(' '))]);
+    keys(&mut s, "<Space><Space>");
     assert_eq!(s.marked.len(), 2);
     assert_eq!(s.selected, 2, "space moves on");
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    let form = s.form.as_ref().unwrap();
+    keys(&mut s, "u");
+    let form = form(&s);
     assert!(form.is_bulk());
     assert_eq!(
         form.value(FieldId::CompanyName),
@@ -746,15 +653,17 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
         "bulk fields start empty"
     );
     focus(&mut s, FieldId::City);
-    type_text(&mut s, "Hamburg");
+    keys(&mut s, "Hamburg");
     focus(&mut s, FieldId::PostalCode);
-    type_text(&mut s, "20095");
-    press(&mut s, &[ctrl('s')]);
-    assert_eq!(s.mode, Mode::Review);
-    let (count, sample) = konto::app::bulk_review(&s, 5);
-    assert_eq!(count, 2);
+    keys(&mut s, "20095<C-s>");
+    assert_eq!(s.mode(), Mode::Review);
+    let Pending::Many(pending) = pending(&s) else {
+        panic!("not a bulk review");
+    };
+    assert_eq!(pending.len(), 2);
+    let sample = konto::app::bulk_review(&s, pending, 5);
     assert_eq!(sample[0].1.len(), 2, "city and postal code change");
-    let Command::CommitMany { records, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+    let Command::CommitMany { records, .. } = keys(&mut s, "<Enter>") else {
         panic!("no bulk commit");
     };
     assert_eq!(records.len(), 2);
@@ -771,7 +680,7 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
         })
         .collect();
     update(&mut s, Action::BulkSaved(saved));
-    assert_eq!(s.mode, Mode::Browse);
+    assert_eq!(s.mode(), Mode::Browse);
     assert!(s.marked.is_empty());
     assert_eq!(
         s.status.as_ref().unwrap().text,
@@ -782,42 +691,35 @@ fn space_marks_and_u_opens_a_bulk_form_that_applies_only_filled_fields() {
 #[test]
 fn a_bulk_change_that_makes_anyone_invalid_is_stopped_with_the_list() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('*'))]);
+    keys(&mut s, "*");
     assert_eq!(s.marked.len(), 5, "* marks every listed customer");
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     focus(&mut s, FieldId::PostalCode);
-    type_text(&mut s, "1234");
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
-    assert_eq!(s.mode, Mode::BulkFailed);
-    let failures = &s.form.as_ref().unwrap().bulk_failures;
+    keys(&mut s, "1234");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
+    assert_eq!(s.mode(), Mode::BulkFailed);
+    let failures = &bulk_failures(&s);
     assert_eq!(failures.len(), 5);
     assert!(
         failures[0].contains("Postal code for Germany is 5 digits"),
         "{}",
         failures[0]
     );
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, Mode::Form);
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.mode(), Mode::Form);
     // * again unmarks all.
-    press(
-        &mut s,
-        &[
-            key(KeyCode::Esc),
-            key(KeyCode::Char('y')),
-            key(KeyCode::Char('*')),
-        ],
-    );
+    keys(&mut s, "<Esc>y*");
     assert!(s.marked.is_empty());
 }
 
 #[test]
 fn paste_goes_in_at_the_cursor() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::Home)]);
+    keys(&mut s, "u<Home>");
     update(&mut s, Action::Paste("Neues ".into()));
-    press(&mut s, &[key(KeyCode::Char('!'))]);
+    keys(&mut s, "!");
     assert_eq!(
-        s.form.as_ref().unwrap().value(FieldId::CompanyName),
+        form(&s).value(FieldId::CompanyName),
         "Neues !Ärztehaus Nord GmbH"
     );
 }
@@ -825,21 +727,16 @@ fn paste_goes_in_at_the_cursor() {
 #[test]
 fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::End)]);
-    type_text(&mut s, " Praxis");
-    let draft =
-        konto::draft::Draft::of(s.form.as_ref().unwrap()).expect("a changed form has a draft");
+    keys(&mut s, "u<End> Praxis");
+    let draft = form(&s).draft().expect("a changed form has a draft");
     assert_eq!(draft.values["company.name"], "Ärztehaus Nord GmbH Praxis");
 
     let mut next = state();
     konto::app::offer_draft(&mut next, draft.clone());
-    assert_eq!(next.mode, Mode::ConfirmRestoreDraft);
-    assert_eq!(
-        press(&mut next, &[key(KeyCode::Char('y'))]),
-        Command::ForgetDraft
-    );
-    assert_eq!(next.mode, Mode::Form);
-    let form = next.form.as_ref().unwrap();
+    assert_eq!(next.mode(), Mode::ConfirmRestoreDraft);
+    assert_eq!(keys(&mut next, "y"), Command::ForgetDraft);
+    assert_eq!(next.mode(), Mode::Form);
+    let form = form(&next);
     assert_eq!(
         form.value(FieldId::CompanyName),
         "Ärztehaus Nord GmbH Praxis"
@@ -848,63 +745,50 @@ fn a_kept_draft_is_offered_back_and_yes_reopens_the_form() {
 
     let mut declined = state();
     konto::app::offer_draft(&mut declined, draft);
-    assert_eq!(
-        press(&mut declined, &[key(KeyCode::Char('n'))]),
-        Command::ForgetDraft
-    );
-    assert_eq!(declined.mode, Mode::Browse);
-    assert!(declined.form.is_none());
+    assert_eq!(keys(&mut declined, "n"), Command::ForgetDraft);
+    assert_eq!(declined.mode(), Mode::Browse);
+    assert!(declined.form().is_none());
 }
 
 #[test]
 fn an_unchanged_form_keeps_no_draft() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert!(konto::draft::Draft::of(s.form.as_ref().unwrap()).is_none());
+    keys(&mut s, "u");
+    assert!(form(&s).draft().is_none());
 }
 
 #[test]
 fn ctrl_z_asks_the_runtime_to_suspend() {
     let mut s = state();
-    assert_eq!(press(&mut s, &[ctrl('z')]), Command::Suspend);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert_eq!(
-        press(&mut s, &[ctrl('z')]),
-        Command::Suspend,
-        "in the form too"
-    );
-    assert_eq!(s.mode, Mode::Form);
-}
-
-fn with_role(role: konto::domain::Role, read_only: bool) -> konto::app::State {
-    let mut s = state();
-    s.access = konto::domain::Access { role, read_only };
-    s
+    assert_eq!(keys(&mut s, "<C-z>"), Command::Suspend);
+    keys(&mut s, "u");
+    assert_eq!(keys(&mut s, "<C-z>"), Command::Suspend, "in the form too");
+    assert_eq!(s.mode(), Mode::Form);
 }
 
 #[test]
 fn helpdesk_only_reads_and_says_why() {
-    let mut s = with_role(konto::domain::Role::Helpdesk, false);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert!(s.form.is_none());
+    let mut s = with_role(Role::Helpdesk, false);
+    keys(&mut s, "u");
+    assert!(s.form().is_none());
     assert_eq!(
         s.status.as_ref().unwrap().text,
         "Not allowed: the helpdesk role may only read"
     );
-    press(&mut s, &[key(KeyCode::Char('p'))]);
-    assert_eq!(s.mode, Mode::Browse);
-    press(&mut s, &[key(KeyCode::Char(' '))]);
+    keys(&mut s, "p");
+    assert_eq!(s.mode(), Mode::Browse);
+    keys(&mut s, "<Space>");
     assert!(s.marked.is_empty());
     // Reading is fine.
-    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('/'))]);
-    assert_eq!(s.mode, Mode::Filter);
+    keys(&mut s, "j/");
+    assert_eq!(s.mode(), Mode::Filter);
 }
 
 #[test]
 fn sales_edits_account_info_but_not_purchase_permissions() {
-    let mut s = with_role(konto::domain::Role::Sales, false);
-    press(&mut s, &[key(KeyCode::Char('P'))]);
-    assert_eq!(s.mode, Mode::Browse);
+    let mut s = with_role(Role::Sales, false);
+    keys(&mut s, "P");
+    assert_eq!(s.mode(), Mode::Browse);
     assert!(
         s.status
             .as_ref()
@@ -912,56 +796,39 @@ fn sales_edits_account_info_but_not_purchase_permissions() {
             .text
             .contains("may not change purchase permissions")
     );
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert_eq!(s.mode, Mode::Form);
+    keys(&mut s, "u");
+    assert_eq!(s.mode(), Mode::Form);
     // Nor revert a permission change.
-    let mut s = with_role(konto::domain::Role::Sales, false);
-    press(&mut s, &[key(KeyCode::Char('h'))]);
-    let mut permission = entry(2, "permissions.azure_reservations", "off", "on");
-    permission.action = AuditAction::PermissionOn;
-    update(
-        &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: vec![permission],
-        },
-    );
-    press(&mut s, &[key(KeyCode::Char('r'))]);
-    assert_eq!(s.mode, Mode::History, "no confirmation offered");
+    let mut s = with_role(Role::Sales, false);
+    keys(&mut s, "h");
+    let permission = AuditEntry {
+        action: AuditAction::PermissionOn,
+        ..audit_entry(2, "permissions.azure_reservations", "off", "on")
+    };
+    history_loaded(&mut s, vec![permission]);
+    keys(&mut s, "r");
+    assert_eq!(s.mode(), Mode::History, "no confirmation offered");
 }
 
 #[test]
 fn read_only_refuses_every_change_even_for_an_admin() {
-    let mut s = with_role(konto::domain::Role::Admin, true);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    assert!(s.form.is_none());
+    let mut s = with_role(Role::Admin, true);
+    keys(&mut s, "u");
+    assert!(s.form().is_none());
     assert!(s.status.as_ref().unwrap().text.contains("--read-only"));
 }
 
 #[test]
 fn y_copies_the_id_from_the_list_and_the_selected_field_from_the_detail() {
     let mut s = state();
-    assert_eq!(
-        press(&mut s, &[key(KeyCode::Char('y'))]),
-        Command::Copy("c-2".into())
-    );
+    assert_eq!(keys(&mut s, "y"), Command::Copy("c-2".into()));
     assert_eq!(
         s.status.as_ref().unwrap().text,
         "Copied Customer id to the clipboard"
     );
-    press(
-        &mut s,
-        &[
-            key(KeyCode::Tab),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-            key(KeyCode::Down),
-        ],
-    );
+    keys(&mut s, "<Tab><Down><Down><Down><Down><Down>");
     assert_eq!(
-        press(&mut s, &[key(KeyCode::Char('y'))]),
+        keys(&mut s, "y"),
         Command::Copy("info@aerztehaus-nord.de".into())
     );
     assert_eq!(
@@ -975,53 +842,18 @@ fn a_click_selects_a_row_and_the_wheel_moves_through_the_pane_under_it() {
     use konto::app::MouseKind;
     let mut s = state();
     // 120x35: the list's first row is screen row 2 (header, border).
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::Click,
-            column: 5,
-            row: 4,
-        },
-    );
+    mouse(&mut s, MouseKind::Click, 5, 4);
     assert_eq!(s.selected, 2);
     assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
     // Below the last customer: nothing happens.
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::Click,
-            column: 5,
-            row: 20,
-        },
-    );
+    mouse(&mut s, MouseKind::Click, 5, 20);
     assert_eq!(s.selected, 2);
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::WheelDown,
-            column: 5,
-            row: 10,
-        },
-    );
+    mouse(&mut s, MouseKind::WheelDown, 5, 10);
     assert_eq!(s.selected, 4);
     // A click in the detail focuses it; its wheel selects fields.
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::Click,
-            column: 80,
-            row: 10,
-        },
-    );
+    mouse(&mut s, MouseKind::Click, 80, 10);
     assert_eq!(s.focus, Pane::Detail);
-    update(
-        &mut s,
-        Action::Mouse {
-            kind: MouseKind::WheelDown,
-            column: 80,
-            row: 10,
-        },
-    );
+    mouse(&mut s, MouseKind::WheelDown, 80, 10);
     assert_eq!(s.detail_field, 1);
     assert_eq!(s.selected, 4, "the list stays");
 }
@@ -1034,20 +866,20 @@ fn s_cycles_the_sort_and_the_selection_stays_on_the_same_customer() {
     customers[2].version = 7; // Lefèvre
     customers[4].updated = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(); // Aurora
     let mut s = state_with(customers);
-    press(&mut s, &[key(KeyCode::Char('G'))]);
+    keys(&mut s, "G");
     assert_eq!(selected_name(&s), "株式会社さくら精機");
     let names = |s: &konto::app::State| -> Vec<String> {
         (0..s.visible().len())
             .map(|i| s.list.row(i).unwrap().name().to_string())
             .collect()
     };
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(s.sort, konto::app::SortBy::Country);
     assert_eq!(names(&s)[0], "Zeppelin Logistik AG", "AT before DE");
     assert_eq!(selected_name(&s), "株式会社さくら精機", "selection kept");
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(names(&s)[0], "Aurora Analytics Inc.", "newest first");
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(
         names(&s)[0],
         "Boulangerie Lefèvre SARL",
@@ -1063,7 +895,7 @@ fn s_cycles_the_sort_and_the_selection_stays_on_the_same_customer() {
             "株式会社さくら精機"
         ]
     );
-    press(&mut s, &[key(KeyCode::Char('s'))]);
+    keys(&mut s, "s");
     assert_eq!(s.sort, konto::app::SortBy::Name);
     assert_eq!(selected_name(&s), "株式会社さくら精機");
 }
@@ -1076,12 +908,10 @@ fn the_filter_takes_several_words_and_field_prefixes() {
     customers[2].billing.culture = "fr-FR".into();
     customers[2].billing.language = "fr".into();
     let mut s = state_with(customers);
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "country:fr");
+    keys(&mut s, "/country:fr");
     assert_eq!(s.visible().len(), 1);
     assert_eq!(selected_name(&s), "Boulangerie Lefèvre SARL");
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "jürgen gmbh");
+    keys(&mut s, "<C-u>jürgen gmbh");
     assert_eq!(
         s.visible().len(),
         1,
@@ -1096,31 +926,22 @@ fn the_filter_takes_several_words_and_field_prefixes() {
 /// goes on once they are read; one that could not be read is reported.
 #[test]
 fn marked_records_are_read_when_the_bulk_change_is_submitted() {
-    use konto::listing::{Listing, Row};
+    use konto::listing::Row;
     let all = customers();
     let rows: Vec<Row> = all.iter().map(Row::of).collect();
-    let mut s = konto::app::State::new(konto::domain::Cloud::Commercial, "t".into(), Vec::new());
-    update(
-        &mut s,
-        Action::Loaded {
-            cloud: konto::domain::Cloud::Commercial,
-            listing: Listing::of_rows(konto::domain::Cloud::Commercial, &rows),
-            records: Vec::new(),
-            loading: None,
-        },
-    );
+    let mut s = loaded_as_rows(&rows, None);
     let selected = s.selected_id().unwrap();
-    press(&mut s, &[key(KeyCode::Char('*'))]);
+    keys(&mut s, "*");
     assert_eq!(s.marked.len(), all.len());
     assert_eq!(s.wanted_records(), vec![selected.clone()]);
     let first = all.iter().find(|c| c.id == selected).unwrap().clone();
     update(&mut s, Action::Records(vec![first]));
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     assert!(s.wanted_records().is_empty(), "the form opens at once");
     focus(&mut s, FieldId::City);
-    type_text(&mut s, "Hamburg");
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
-    assert_eq!(s.mode, Mode::Form, "waiting for the records");
+    keys(&mut s, "Hamburg");
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
+    assert_eq!(s.mode(), Mode::Form, "waiting for the records");
     let mut wanted = s.wanted_records();
     wanted.sort();
     let mut others: Vec<String> = all
@@ -1142,19 +963,19 @@ fn marked_records_are_read_when_the_bulk_change_is_submitted() {
         ),
     );
     assert!(s.wanted_records().is_empty(), "asked once, not again");
-    assert_eq!(s.mode, Mode::BulkFailed);
-    let failures = &s.form.as_ref().unwrap().bulk_failures;
+    assert_eq!(s.mode(), Mode::BulkFailed);
+    let failures = &bulk_failures(&s);
     assert_eq!(failures.len(), 1);
     assert!(failures[0].contains(gone.as_str()), "{}", failures[0]);
     // With every record there, the same submit goes to the review.
-    press(&mut s, &[key(KeyCode::Esc)]);
+    keys(&mut s, "<Esc>");
     update(
         &mut s,
         Action::Records(all.iter().filter(|c| c.id == *gone).cloned().collect()),
     );
-    press(&mut s, &[ctrl('s')]);
-    assert_eq!(s.mode, Mode::Review);
-    let Command::CommitMany { records, .. } = press(&mut s, &[key(KeyCode::Enter)]) else {
+    keys(&mut s, "<C-s>");
+    assert_eq!(s.mode(), Mode::Review);
+    let Command::CommitMany { records, .. } = keys(&mut s, "<Enter>") else {
         panic!("no bulk commit");
     };
     assert_eq!(records.len(), all.len());
@@ -1173,16 +994,7 @@ fn rows_streamed_in_after_the_first_page_join_the_list_and_the_filter() {
         .map(|&i| sorted.get(i as usize).unwrap().to_row())
         .collect();
     let (page, rest) = in_order.split_at(2);
-    let mut s = konto::app::State::new(konto::domain::Cloud::Commercial, "t".into(), Vec::new());
-    update(
-        &mut s,
-        Action::Loaded {
-            cloud: konto::domain::Cloud::Commercial,
-            listing: Listing::of_rows(konto::domain::Cloud::Commercial, page),
-            records: Vec::new(),
-            loading: Some(all.len()),
-        },
-    );
+    let mut s = loaded_as_rows(page, Some(all.len()));
     assert_eq!(
         s.list.total(),
         all.len(),
@@ -1191,8 +1003,7 @@ fn rows_streamed_in_after_the_first_page_join_the_list_and_the_filter() {
     assert_eq!(s.visible().len(), 2);
     // The selected customer's record is asked for, not assumed.
     assert_eq!(s.wanted_records(), vec![page[0].id.clone()]);
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "zeppelin");
+    keys(&mut s, "/zeppelin");
     assert!(s.visible().is_empty(), "not streamed in yet");
     update(
         &mut s,
@@ -1233,4 +1044,47 @@ fn filter_steps_grow_when_quick_and_shrink_when_slow_within_bounds() {
         rows = next_step_rows(rows, Duration::from_nanos(rows as u64 * 200));
     }
     assert!((24_000..=26_000).contains(&rows), "{rows}");
+}
+
+/// A key that cannot be used says why, in the words `available` gives the
+/// key bar and the help, and changes nothing.
+#[test]
+fn a_refused_key_says_what_available_says_and_changes_nothing() {
+    use konto::app::available;
+    use konto::keymap::Intent;
+    let check = |mut s: konto::app::State, pressed: &str, intent: Intent| {
+        let why = available(intent, &s).expect_err("refused");
+        let mode = s.mode();
+        let marked = s.marked.clone();
+        assert_eq!(keys(&mut s, pressed), Command::None, "{pressed}");
+        assert_eq!(s.status.as_ref(), Some(&why), "{pressed}");
+        assert_eq!(s.mode(), mode, "{pressed}");
+        assert_eq!(s.marked, marked, "{pressed}");
+    };
+    let helpdesk = || with_role(Role::Helpdesk, false);
+    check(helpdesk(), "u", Intent::OpenForm);
+    check(helpdesk(), "<Space>", Intent::Mark);
+    check(helpdesk(), "*", Intent::MarkAll);
+    check(helpdesk(), "p", Intent::ToggleReservations);
+    check(
+        with_role(Role::Sales, false),
+        "P",
+        Intent::ToggleSavingsPlan,
+    );
+    // Nothing listed: nothing to open, copy or look up.
+    let mut nothing = state();
+    keys(&mut nothing, "/xyzzy qqq<Enter>");
+    check(nothing.clone(), "u", Intent::OpenForm);
+    check(nothing.clone(), "y", Intent::Copy);
+    check(nothing, "h", Intent::History);
+    // A history without changes: nothing to revert.
+    let mut history = state();
+    keys(&mut history, "h");
+    history_loaded(&mut history, Vec::new());
+    check(history, "r", Intent::Revert);
+    // A field without a list of values.
+    let mut form = state();
+    keys(&mut form, "u");
+    focus(&mut form, FieldId::City);
+    check(form, "<C-p>", Intent::Pick);
 }

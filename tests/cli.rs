@@ -367,7 +367,7 @@ fn a_filtered_export_is_the_whole_export_filtered() {
     let all = export(None);
     assert_eq!(all.len(), 2000);
     for filter in ["b", "müller", "country:de", "city:mün be", "!e", "zzqqxx"] {
-        let query = konto::query::Query::new(filter);
+        let query = konto::listing::query::Query::new(filter);
         let expected: Vec<&str> = all
             .iter()
             .filter(|c| query.matches(c))

@@ -6,10 +6,48 @@ mod common;
 use common::*;
 use konto::app::{SortBy, State};
 use konto::domain::Cloud;
-use konto::listing::{Candidates, Listing, Matching, Row, reference};
-use konto::query::Query;
+use konto::listing::query::{Query, Scratch, new_matcher};
+use konto::listing::{Candidates, Listing, Matching, Row};
 use proptest::prelude::*;
-use ratatui::crossterm::event::KeyCode;
+
+/// The plain way the filter's results are checked against: every row
+/// scored on its own, stably sorted by score.
+fn reference(listing: &Listing, order: &[u32], query: &Query) -> Vec<u32> {
+    let mut matcher = new_matcher();
+    let mut scratch = Scratch::default();
+    let mut scored: Vec<(u32, u32)> = order
+        .iter()
+        .filter_map(|&row| {
+            let r = listing.get(row as usize)?;
+            Some((query.score(&r.fields(), &mut matcher, &mut scratch)?, row))
+        })
+        .collect();
+    scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
+    scored.into_iter().map(|(_, row)| row).collect()
+}
+
+#[test]
+fn slices_give_the_same_result_as_one_pass() {
+    let rows: Vec<Row> = ["Fabrikam", "Contoso", "Fourth Coffee", "Fab Lab", "Adatum"]
+        .iter()
+        .enumerate()
+        .map(|(n, name)| Row {
+            id: n.to_string(),
+            name: name.to_string(),
+            ..Row::default()
+        })
+        .collect();
+    let l = Listing::of_rows(Cloud::Commercial, &rows);
+    let query = Query::new("fa");
+    let rows = run(&l, query.clone(), l.by_name().to_vec(), 2);
+    assert_eq!(rows, reference(&l, l.by_name(), &query));
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|&r| l.get(r as usize).unwrap().name())
+        .collect();
+    assert_eq!(names[..2].to_vec(), ["Fab Lab", "Fabrikam"]);
+    assert!(!names.contains(&"Contoso"));
+}
 
 /// Short words from few letters, so queries match often and scores tie.
 fn word() -> impl Strategy<Value = String> {
@@ -149,8 +187,8 @@ proptest! {
             c
         }).collect();
         let mut s = state_with(customers);
-        press(&mut s, &vec![key(KeyCode::Down); down]);
-        press(&mut s, &[key(KeyCode::Char('/'))]);
+        keys(&mut s, &"<Down>".repeat(down));
+        keys(&mut s, "/");
         type_text(&mut s, &text);
         while s.filter_pending() {
             s.filter_step(7);
@@ -181,7 +219,7 @@ proptest! {
             c
         }).collect();
         let mut s: State = state_with(customers);
-        press(&mut s, &vec![key(KeyCode::Down); down]);
+        keys(&mut s, &"<Down>".repeat(down));
         let selected = s.selected_id();
         let by_name = s.list.listing.by_name().to_vec();
         for sort in [SortBy::Country, SortBy::Updated, SortBy::Version, SortBy::Name] {
@@ -207,7 +245,7 @@ proptest! {
         hay in text(),
         picks in prop::collection::vec((any::<bool>(), any::<bool>()), 12),
     ) {
-        use konto::query::{Fields, Scratch, letters, new_matcher};
+        use konto::listing::query::{Fields, Scratch, letters, new_matcher};
         // A word made of the haystack's own letters (so it matches often),
         // some as their plain ASCII letter, as a user would type them.
         let plain = |c: char| match c {
@@ -223,7 +261,7 @@ proptest! {
         let listing = Listing::of_rows(Cloud::Commercial, &[Row { name: hay.clone(), ..Row::default() }]);
         let row = listing.get(0).unwrap().fields();
         let fields = |mask: u64| Fields {
-            searched: [&hay, "", "", "", ""], folded: konto::query::Folded::No, letters: mask, ..row
+            searched: [&hay, "", "", "", ""], folded: konto::listing::query::Folded::No, letters: mask, ..row
         };
         let q = Query::new(&word);
         let mut m = new_matcher();
@@ -241,14 +279,14 @@ proptest! {
         rows in rows_strategy(),
         query in "[abcdeuü ]{1,5}|!u|ub\\$|\\^ü",
     ) {
-        use konto::query::{Scratch, new_matcher};
+        use konto::listing::query::{Scratch, new_matcher};
         let listing = Listing::of_rows(Cloud::Commercial, &rows);
         let q = Query::new(&query);
         let mut m = new_matcher();
         for index in 0..listing.len() {
             let fields = listing.get(index).unwrap().fields();
             let kept = q.score(&fields, &mut m, &mut Scratch::default());
-            let on_the_fly = q.score(&konto::query::Fields { folded: konto::query::Folded::No, ..fields }, &mut m, &mut Scratch::default());
+            let on_the_fly = q.score(&konto::listing::query::Fields { folded: konto::listing::query::Folded::No, ..fields }, &mut m, &mut Scratch::default());
             prop_assert_eq!(kept, on_the_fly, "row {:?}", fields.searched);
         }
     }

@@ -10,8 +10,6 @@ use konto::app::{Action, Command, State, update};
 use konto::domain::Customer;
 use konto::validate::{Policy, check_record};
 use proptest::prelude::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Clone, Debug)]
@@ -134,8 +132,7 @@ fn run(state: &mut State, command: Command, shadow: &mut BTreeMap<String, Custom
 
 fn render(state: &State) {
     let (w, h) = state.viewport;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| konto::ui::draw(f, state)).unwrap();
+    drawn(state, w, h);
 }
 
 proptest! {
@@ -182,11 +179,11 @@ proptest! {
 #[test]
 fn a_hundred_thousand_character_field_is_refused_without_trouble() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u')]);
+    keys(&mut s, "u<C-u>");
     update(&mut s, Action::Paste("ä".repeat(100_000)));
     render(&s);
-    assert_eq!(press(&mut s, &[ctrl('s')]), Command::None);
-    let message = &s.form.as_ref().unwrap().errors[&konto::domain::FieldId::CompanyName];
+    assert_eq!(keys(&mut s, "<C-s>"), Command::None);
+    let message = &form(&s).errors[&konto::domain::FieldId::CompanyName];
     assert!(message.contains("100000 characters long"), "{message}");
     render(&s);
 }
@@ -194,7 +191,7 @@ fn a_hundred_thousand_character_field_is_refused_without_trouble() {
 #[test]
 fn a_ten_thousand_line_paste_becomes_one_line() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::Char('/'))]);
+    keys(&mut s, "/");
     let text: String = (0..10_000).map(|i| format!("line {i}\r\n")).collect();
     update(&mut s, Action::Paste(text));
     let value = s.filter.value();
@@ -223,7 +220,7 @@ fn names_made_of_combining_marks_render() {
 #[test]
 fn a_thousand_resizes_in_a_row_stay_consistent() {
     let mut s = state();
-    press(&mut s, &[key(KeyCode::End)]);
+    keys(&mut s, "<End>");
     for i in 0..1_000u16 {
         let (w, h) = (1 + (i * 37) % 300, 1 + (i * 13) % 100);
         update(

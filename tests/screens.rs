@@ -6,16 +6,14 @@
 mod common;
 
 use common::*;
-use konto::app::{Action, State, update};
-use konto::domain::{AuditAction, AuditEntry, Cloud, FieldChange, FieldId};
+use konto::app::State;
+use konto::domain::{AuditAction, AuditEntry, FieldId};
 use konto::i18n::Lang;
-use ratatui::crossterm::event::KeyCode;
 use unicode_width::UnicodeWidthStr;
 
 fn in_lang(lang: Lang, width: u16, height: u16) -> State {
-    let mut s = state();
+    let mut s = sized(width, height);
     s.locale.lang = lang;
-    update(&mut s, Action::Resize { width, height });
     s
 }
 
@@ -54,33 +52,13 @@ fn history_entries() -> Vec<AuditEntry> {
     vec![
         AuditEntry {
             time: at("2026-11-26T13:56:00Z"),
-            operator: "anna".into(),
-            cloud: Cloud::Commercial,
-            id: "c-2".into(),
-            version: 2,
-            action: AuditAction::Update,
-            changes: vec![FieldChange {
-                field: "billing.address.city".into(),
-                old: "Stuttgart".into(),
-                new: "Ulm".into(),
-            }],
-            reverts: None,
-            role: None,
+            ..audit_entry(2, "billing.address.city", "Stuttgart", "Ulm")
         },
         AuditEntry {
             time: at("2026-11-27T08:05:00Z"),
             operator: "ben".into(),
-            cloud: Cloud::Commercial,
-            id: "c-2".into(),
-            version: 3,
             action: AuditAction::PermissionOn,
-            changes: vec![FieldChange {
-                field: "permissions.azure_reservations".into(),
-                old: "off".into(),
-                new: "on".into(),
-            }],
-            reverts: None,
-            role: None,
+            ..audit_entry(3, "permissions.azure_reservations", "off", "on")
         },
     ]
 }
@@ -90,24 +68,16 @@ fn screens(lang: Lang, width: u16, height: u16) -> Vec<(&'static str, Vec<String
     let mut out = Vec::new();
     let mut s = in_lang(lang, width, height);
     out.push(("browse", render(&s, width, height)));
-    press(&mut s, &[key(KeyCode::Char('?'))]);
+    keys(&mut s, "?");
     out.push(("help", render(&s, width, height)));
-    press(&mut s, &[key(KeyCode::Esc), key(KeyCode::Char('p'))]);
+    keys(&mut s, "<Esc>p");
     out.push(("confirm", render(&s, width, height)));
-    press(&mut s, &[key(KeyCode::Esc)]);
-    update(
-        &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: history_entries(),
-        },
-    );
+    keys(&mut s, "<Esc>");
+    history_loaded(&mut s, history_entries());
     out.push(("history", render(&s, width, height)));
-    press(&mut s, &[key(KeyCode::Esc), key(KeyCode::Char('u'))]);
+    keys(&mut s, "<Esc>u");
     focus(&mut s, FieldId::PostalCode);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "123");
-    press(&mut s, &[ctrl('s')]);
+    keys(&mut s, "<C-u>123<C-s>");
     out.push(("form", render(&s, width, height)));
     out
 }
@@ -248,7 +218,7 @@ fn german_labels_fit_their_columns() {
 fn german_dialogs_wrap_inside_their_box() {
     for (width, height) in [(80, 24), (40, 12)] {
         let mut s = in_lang(Lang::De, width, height);
-        press(&mut s, &[key(KeyCode::Char('p'))]);
+        keys(&mut s, "p");
         let lines = render(&s, width, height);
         let question = "Ärztehaus Nord GmbH erlauben, Azure-Reservierungen zu kaufen?";
         let on_screen = lines.join("\n");
@@ -281,13 +251,7 @@ fn german_dialogs_wrap_inside_their_box() {
 #[test]
 fn german_history_notes_wrap_in_their_pane() {
     let mut s = in_lang(Lang::De, 100, 30);
-    update(
-        &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries: Vec::new(),
-        },
-    );
+    history_loaded(&mut s, Vec::new());
     let lines = render(&s, 100, 30);
     let text = lines.join("\n");
     let note = konto::i18n::catalogue(Lang::De)["history.empty"].clone();

@@ -295,6 +295,10 @@ fn indexes_follow_every_commit_and_find_by_domain_uses_them(place: &Place) {
     );
 }
 
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one scenario, asserted step by step"
+)]
 fn backups_are_daily_keep_seven_and_restore_all_or_nothing(place: &Place) {
     let store = place.seeded();
     let mut c = store.get(Cloud::Commercial, "c-1").unwrap().unwrap();
@@ -396,6 +400,10 @@ fn commit_many_writes_each_as_its_own_version_or_nothing(place: &Place) {
     );
 }
 
+#[expect(
+    clippy::cognitive_complexity,
+    reason = "one scenario, asserted step by step"
+)]
 fn a_large_import_is_written_by_a_rebuild_that_loses_and_breaks_nothing(place: &Place) {
     let mut store = place.seeded();
     let before = store.customers(Cloud::Commercial).unwrap();

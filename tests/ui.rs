@@ -3,35 +3,16 @@
 mod common;
 
 use common::*;
-use konto::app::{Action, State, update};
+use konto::app::State;
+use konto::domain::{AuditAction, AuditEntry, FieldId};
 use konto::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::KeyCode;
 use ratatui::style::Modifier;
-
-/// The state drawn into a test terminal of this size.
-fn buffer(state: &State, width: u16, height: u16) -> ratatui::buffer::Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn screen_text(lines: &[String]) -> String {
-    lines.join("\n")
-}
-
-fn sized(width: u16, height: u16) -> State {
-    let mut s = state();
-    update(&mut s, Action::Resize { width, height });
-    s
-}
 
 #[test]
 fn browse_screen_shows_header_list_detail_and_keys() {
     let s = sized(120, 35);
     let lines = render(&s, 120, 35);
-    let text = screen_text(&lines);
+    let text = lines.join("\n");
     assert!(
         lines[0].starts_with(" konto │ Commercial │ 5/5 customers │ /tmp/konto-test"),
         "{}",
@@ -77,7 +58,7 @@ fn browse_screen_shows_header_list_detail_and_keys() {
 #[test]
 fn the_selected_row_is_highlighted() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Down)]);
+    keys(&mut s, "<Down>");
     let buffer = buffer(&s, 120, 35);
     let selected_bg = buffer[(1, 3)].bg;
     let other_bg = buffer[(1, 2)].bg;
@@ -103,10 +84,9 @@ fn cjk_names_line_up_with_the_domain_column() {
 #[test]
 fn form_shows_every_field_marks_changes_and_places_the_cursor() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    type_text(&mut s, "!");
+    keys(&mut s, "u!");
     let lines = render(&s, 120, 35);
-    let text = screen_text(&lines);
+    let text = lines.join("\n");
     assert!(text.contains("Update account · Ärztehaus Nord GmbH · version 1"));
     for label in [
         "Company name",
@@ -144,7 +124,7 @@ fn form_shows_every_field_marks_changes_and_places_the_cursor() {
 #[test]
 fn refused_submit_shows_the_message_beside_the_field() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('u')), ctrl('u'), ctrl('s')]);
+    keys(&mut s, "u<C-u><C-s>");
     let lines = render(&s, 120, 35);
     let name_line = lines.iter().find(|l| l.contains("Company name")).unwrap();
     assert!(name_line.contains("is required"), "{name_line}");
@@ -158,8 +138,8 @@ fn refused_submit_shows_the_message_beside_the_field() {
 #[test]
 fn permission_question_is_shown_over_the_screen() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('p'))]);
-    let text = screen_text(&render(&s, 120, 35));
+    keys(&mut s, "p");
+    let text = render_text(&s, 120, 35);
     assert!(text.contains("Allow Ärztehaus Nord GmbH to purchase Azure reservations?"));
     assert!(text.contains("y yes"));
 }
@@ -167,8 +147,7 @@ fn permission_question_is_shown_over_the_screen() {
 #[test]
 fn filter_prompt_and_title_show_the_query() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "lefèvre");
+    keys(&mut s, "/lefèvre");
     let lines = render(&s, 120, 35);
     assert!(lines[0].contains("1/5 customers"), "{}", lines[0]);
     assert!(lines[1].contains("filter: lefèvre"), "{}", lines[1]);
@@ -178,8 +157,7 @@ fn filter_prompt_and_title_show_the_query() {
 #[test]
 fn the_characters_the_filter_matched_are_marked() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "blf");
+    keys(&mut s, "/blf");
     let buffer = buffer(&s, 120, 35);
     // Row 1 of the list: "Boulangerie Lefèvre SARL", best match first.
     let row: String = (1..25).map(|x| buffer[(x, 2)].symbol()).collect();
@@ -197,7 +175,7 @@ fn the_characters_the_filter_matched_are_marked() {
 fn a_row_listed_for_a_field_the_list_does_not_show_shows_that_field() {
     for query in ["stuttg", "city:stuttg"] {
         let mut s = sized(120, 35);
-        press(&mut s, &[key(KeyCode::Char('/'))]);
+        keys(&mut s, "/");
         type_text(&mut s, query);
         let buffer = buffer(&s, 120, 35);
         let row: String = (1..60).map(|x| buffer[(x, 2)].symbol()).collect();
@@ -210,8 +188,7 @@ fn a_row_listed_for_a_field_the_list_does_not_show_shows_that_field() {
     }
     // Matched in the name: the domain stays.
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('/'))]);
-    type_text(&mut s, "zeppelin");
+    keys(&mut s, "/zeppelin");
     let lines = render(&s, 120, 35);
     assert!(
         lines[2].contains("zeppelin.onmicrosoft.com"),
@@ -225,7 +202,7 @@ fn data_with_control_characters_is_drawn_harmlessly() {
     let mut customers = customers();
     customers[0].company.name = "Evil\u{1b}]52;c;aGk=\u{7}\u{202E}Corp".into();
     let s = State::new(konto::domain::Cloud::Commercial, "/x".into(), customers);
-    let text = screen_text(&render(&s, 120, 35));
+    let text = render_text(&s, 120, 35);
     assert!(text.contains("Evil␛]52;c;aGk=␇\u{FFFD}Corp"), "{text}");
     assert!(!text.contains('\u{1b}'));
     assert!(!text.contains('\u{202E}'));
@@ -236,9 +213,9 @@ fn tiny_terminals_do_not_panic() {
     for (w, h) in [(20, 5), (1, 1), (0, 0), (3, 3), (200, 2)] {
         let mut s = sized(w.max(1), h.max(1));
         render(&s, w, h);
-        press(&mut s, &[key(KeyCode::Char('u'))]);
+        keys(&mut s, "u");
         render(&s, w, h);
-        press(&mut s, &[ctrl('u'), ctrl('s'), key(KeyCode::Esc)]);
+        keys(&mut s, "<C-u><C-s><Esc>");
         render(&s, w, h);
     }
 }
@@ -246,7 +223,7 @@ fn tiny_terminals_do_not_panic() {
 #[test]
 fn the_whole_detail_fits_a_100_by_30_terminal() {
     let s = sized(100, 30);
-    let text = screen_text(&render(&s, 100, 30));
+    let text = render_text(&s, 100, 30);
     for needle in [
         "Company name",
         "Postal code",
@@ -274,12 +251,10 @@ fn a_tall_terminal_gets_blank_lines_between_sections() {
 #[test]
 fn review_popup_lists_each_change_old_to_new() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    focus(&mut s, konto::domain::FieldId::Phone);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "030 1234567");
-    press(&mut s, &[ctrl('s')]);
-    let text = screen_text(&render(&s, 120, 35));
+    keys(&mut s, "u");
+    focus(&mut s, FieldId::Phone);
+    keys(&mut s, "<C-u>030 1234567<C-s>");
+    let text = render_text(&s, 120, 35);
     assert!(text.contains("Review changes"), "{text}");
     assert!(
         text.contains("Phone  +4971112345678 → +49301234567"),
@@ -292,7 +267,7 @@ fn review_popup_lists_each_change_old_to_new() {
 #[test]
 fn picker_popup_shows_the_matching_states_and_the_label_follows_the_country() {
     let mut s = us_state();
-    let text = screen_text(&render(&s, 120, 35));
+    let text = render_text(&s, 120, 35);
     assert!(
         text.contains("State                 WA · Washington"),
         "{text}"
@@ -301,11 +276,10 @@ fn picker_popup_shows_the_matching_states_and_the_label_follows_the_country() {
         text.contains("Phone                 (425) 882-8080"),
         "national format"
     );
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    focus(&mut s, konto::domain::FieldId::State);
-    press(&mut s, &[ctrl('p')]);
-    type_text(&mut s, "caro");
-    let text = screen_text(&render(&s, 120, 35));
+    keys(&mut s, "u");
+    focus(&mut s, FieldId::State);
+    keys(&mut s, "<C-p>caro");
+    let text = render_text(&s, 120, 35);
     assert!(text.contains("State of United States"), "{text}");
     assert!(text.contains("NC   North Carolina"));
     assert!(text.contains("SC   South Carolina"));
@@ -315,47 +289,18 @@ fn picker_popup_shows_the_matching_states_and_the_label_follows_the_country() {
 #[test]
 fn history_pane_lists_changes_newest_first() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('h'))]);
-    let at =
-        |minutes: i64| chrono::DateTime::from_timestamp(1_790_000_000 + minutes * 60, 0).unwrap();
-    let change = |field: &str, old: &str, new: &str| konto::domain::FieldChange {
-        field: field.into(),
-        old: old.into(),
-        new: new.into(),
-    };
+    keys(&mut s, "h");
     let entries = vec![
-        konto::domain::AuditEntry {
-            time: at(1),
-            operator: "anna".into(),
-            cloud: konto::domain::Cloud::Commercial,
-            id: "c-2".into(),
-            version: 2,
-            action: konto::domain::AuditAction::Update,
-            changes: vec![change("billing.address.city", "Stuttgart", "Ulm")],
-            reverts: None,
-            role: None,
-        },
-        konto::domain::AuditEntry {
-            time: at(2),
+        audit_entry(2, "billing.address.city", "Stuttgart", "Ulm"),
+        AuditEntry {
             operator: "ben".into(),
-            cloud: konto::domain::Cloud::Commercial,
-            id: "c-2".into(),
-            version: 3,
-            action: konto::domain::AuditAction::PermissionOn,
-            changes: vec![change("permissions.azure_reservations", "off", "on")],
-            reverts: None,
-            role: None,
+            action: AuditAction::PermissionOn,
+            ..audit_entry(3, "permissions.azure_reservations", "off", "on")
         },
     ];
-    update(
-        &mut s,
-        Action::HistoryLoaded {
-            id: "c-2".into(),
-            entries,
-        },
-    );
+    history_loaded(&mut s, entries);
     let lines = render(&s, 120, 35);
-    let text = screen_text(&lines);
+    let text = lines.join("\n");
     assert!(text.contains("History · Ärztehaus Nord GmbH"), "{text}");
     let v3 = lines.iter().position(|l| l.contains("v3 ")).unwrap();
     let v2 = lines.iter().position(|l| l.contains("v2 ")).unwrap();
@@ -364,8 +309,8 @@ fn history_pane_lists_changes_newest_first() {
     assert!(text.contains("Azure reservations: off → on"));
     assert!(text.contains("City: Stuttgart → Ulm"));
     assert!(lines[34].contains("r revert this change"), "{}", lines[34]);
-    press(&mut s, &[key(KeyCode::Char('j')), key(KeyCode::Char('r'))]);
-    let text = screen_text(&render(&s, 120, 35));
+    keys(&mut s, "jr");
+    let text = render_text(&s, 120, 35);
     assert!(
         text.contains("Revert version 2 of Ärztehaus Nord GmbH?"),
         "{text}"
@@ -385,21 +330,11 @@ fn a_narrow_key_bar_drops_entries_but_keeps_quit() {
 #[test]
 fn the_conflict_popup_shows_theirs_and_yours() {
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
-    focus(&mut s, konto::domain::FieldId::LastName);
-    press(&mut s, &[ctrl('u')]);
-    type_text(&mut s, "Berg");
-    let mut theirs = s.form.as_ref().unwrap().original.clone();
-    theirs.version = 2;
-    theirs.billing.address.city = "Ulm".into();
-    update(
-        &mut s,
-        Action::Conflict {
-            theirs: Box::new(theirs),
-            fields: vec!["billing.address.city".into()],
-        },
-    );
-    let text = screen_text(&render(&s, 120, 35));
+    keys(&mut s, "u");
+    focus(&mut s, FieldId::LastName);
+    keys(&mut s, "<C-u>Berg");
+    someone_else_saved_a_new_city(&mut s);
+    let text = render_text(&s, 120, 35);
     assert!(text.contains("you started from"), "{text}");
     assert!(
         text.contains("version 1, the store has version 2."),
@@ -414,8 +349,8 @@ fn the_conflict_popup_shows_theirs_and_yours() {
 #[test]
 fn help_lists_every_key_of_the_mode_from_the_key_map_and_filters() {
     let mut s = sized(120, 40);
-    press(&mut s, &[key(KeyCode::Char('?'))]);
-    let text = screen_text(&render(&s, 120, 40));
+    keys(&mut s, "?");
+    let text = render_text(&s, 120, 40);
     assert!(text.contains("Keys · Customer list"), "{text}");
     // Every binding of the browse key map is there, bar or not.
     for binding in konto::keymap::bindings(konto::keymap::KeyMode::Browse) {
@@ -424,27 +359,27 @@ fn help_lists_every_key_of_the_mode_from_the_key_map_and_filters() {
     }
     assert!(text.contains("PgUp"));
     assert!(text.contains("Ctrl-C"));
-    type_text(&mut s, "savings");
-    let text = screen_text(&render(&s, 120, 40));
+    keys(&mut s, "savings");
+    let text = render_text(&s, 120, 40);
     assert!(
         text.contains("P  ") && text.contains("savings plan"),
         "{text}"
     );
     assert!(!text.contains("page up"), "filtered out");
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, konto::app::Mode::Browse);
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.mode(), konto::app::Mode::Browse);
 }
 
 #[test]
 fn help_in_the_form_includes_the_line_editing_keys() {
     let mut s = sized(120, 40);
-    press(&mut s, &[key(KeyCode::Char('u')), key(KeyCode::F(1))]);
-    let text = screen_text(&render(&s, 120, 40));
+    keys(&mut s, "u<F1>");
+    let text = render_text(&s, 120, 40);
     assert!(text.contains("Keys · Update form"), "{text}");
     assert!(text.contains("Ctrl-S"));
     assert!(text.contains("delete the word before"));
-    press(&mut s, &[key(KeyCode::Esc)]);
-    assert_eq!(s.mode, konto::app::Mode::Form, "back where it was opened");
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.mode(), konto::app::Mode::Form, "back where it was opened");
 }
 
 #[test]
@@ -456,7 +391,7 @@ fn a_narrow_terminal_puts_the_detail_below_the_list() {
     assert!(
         detail > list + 3,
         "detail below the list:\n{}",
-        screen_text(&lines)
+        lines.join("\n")
     );
     assert!(lines[list + 1].contains("Ärztehaus Nord GmbH"));
 }
@@ -464,7 +399,7 @@ fn a_narrow_terminal_puts_the_detail_below_the_list() {
 #[test]
 fn a_too_small_terminal_says_how_large_it_needs_to_be() {
     let s = sized(30, 8);
-    let text = screen_text(&render(&s, 30, 8));
+    let text = render_text(&s, 30, 8);
     assert!(text.contains("konto needs a terminal of"), "{text}");
     assert!(text.contains("least 40x12; this one is 30x8."), "{text}");
 }
@@ -473,7 +408,7 @@ fn a_too_small_terminal_says_how_large_it_needs_to_be() {
 fn no_color_renders_without_any_colour_and_the_selection_still_shows() {
     let mut s = sized(120, 35);
     s.theme = konto::app::ThemeName::NoColor;
-    press(&mut s, &[key(KeyCode::Char('p'))]);
+    keys(&mut s, "p");
     let buffer = buffer(&s, 120, 35);
     for cell in buffer.content() {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
@@ -493,7 +428,7 @@ fn every_theme_renders_every_screen() {
         let mut s = sized(100, 30);
         s.theme = theme;
         render(&s, 100, 30);
-        press(&mut s, &[key(KeyCode::Char('u'))]);
+        keys(&mut s, "u");
         render(&s, 100, 30);
     }
 }
@@ -501,23 +436,12 @@ fn every_theme_renders_every_screen() {
 #[test]
 fn the_selected_detail_field_is_scrolled_into_view() {
     let mut s = sized(100, 20);
-    let text = screen_text(&render(&s, 100, 20));
+    let text = render_text(&s, 100, 20);
     assert!(!text.contains("Tenant id"), "not in view at first");
-    press(&mut s, &[key(KeyCode::Tab)]);
-    press(&mut s, &[key(KeyCode::Down); 17]);
-    let text = screen_text(&render(&s, 100, 20));
+    keys(&mut s, "<Tab>");
+    keys(&mut s, &"<Down>".repeat(17));
+    let text = render_text(&s, 100, 20);
     assert!(text.contains("Tenant id"), "{text}");
-}
-
-fn click(state: &mut State, column: u16, row: u16) {
-    update(
-        state,
-        Action::Mouse {
-            kind: konto::app::MouseKind::Click,
-            column,
-            row,
-        },
-    );
 }
 
 /// The screen row where the form draws `field`'s label (after the border
@@ -532,13 +456,6 @@ fn form_row(state: &State, field: konto::domain::FieldId, width: u16, height: u1
     row as u16
 }
 
-fn drawn_cursor(state: &State, width: u16, height: u16) -> (u16, u16) {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::draw(f, state)).unwrap();
-    let at = terminal.get_cursor_position().unwrap();
-    (at.x, at.y)
-}
-
 #[test]
 fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
     use konto::domain::FieldId;
@@ -546,18 +463,11 @@ fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
     // messages go under their fields.
     for (width, height) in [(120, 35), (80, 24)] {
         let mut s = sized(width, height);
-        press(&mut s, &[key(KeyCode::Char('u'))]);
+        keys(&mut s, "u");
         focus(&mut s, FieldId::Email);
-        press(&mut s, &[ctrl('u')]);
-        type_text(&mut s, "not an address");
+        keys(&mut s, "<C-u>not an address");
         focus(&mut s, FieldId::PostalCode);
-        assert!(
-            s.form
-                .as_ref()
-                .unwrap()
-                .errors
-                .contains_key(&FieldId::Email)
-        );
+        assert!(form(&s).errors.contains_key(&FieldId::Email));
         // Upwards: each field is on screen while the one below is focused.
         for target in [
             FieldId::PostalCode,
@@ -571,22 +481,20 @@ fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
             let row = form_row(&s, target, width, height);
             // On the label: the field gets the focus.
             click(&mut s, 5, row);
-            let form = s.form.as_ref().unwrap();
-            assert_eq!(form.focused_id(), Some(target), "{width}x{height}");
+            assert_eq!(form(&s).focused_id(), Some(target), "{width}x{height}");
             // On the value's third character: the cursor goes there, and
             // is drawn where the click was.
             let row = form_row(&s, target, width, height);
             let column = 1 + 2 + 22 + 2;
             click(&mut s, column, row);
-            let form = s.form.as_ref().unwrap();
-            let input = &form.focused().unwrap().input;
+            let input = &form(&s).focused().unwrap().input;
             assert_eq!(input.cursor(), 2.min(input.value().chars().count()));
             if input.value().chars().count() >= 2 {
                 assert_eq!(drawn_cursor(&s, width, height), (column, row));
             }
         }
         // A read-only field, a section title and the border change nothing.
-        let before = s.form.as_ref().unwrap().focused_id();
+        let before = form(&s).focused_id();
         let domain = form_row(&s, FieldId::Domain, width, height);
         click(&mut s, 5, domain);
         click(&mut s, 0, domain + 1);
@@ -596,7 +504,7 @@ fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
             .position(|l| l.contains("│Billing contact "))
             .unwrap();
         click(&mut s, 5, section as u16);
-        assert_eq!(s.form.as_ref().unwrap().focused_id(), before);
+        assert_eq!(form(&s).focused_id(), before);
     }
 }
 
@@ -604,11 +512,75 @@ fn a_click_on_a_form_field_focuses_it_where_it_is_drawn() {
 fn a_click_beside_a_long_value_puts_the_cursor_at_its_end() {
     use konto::domain::FieldId;
     let mut s = sized(120, 35);
-    press(&mut s, &[key(KeyCode::Char('u'))]);
+    keys(&mut s, "u");
     let row = form_row(&s, FieldId::City, 120, 35);
     click(&mut s, 1 + 2 + 22 + 40, row);
-    let form = s.form.as_ref().unwrap();
+    let form = form(&s);
     assert_eq!(form.focused_id(), Some(FieldId::City));
     let input = &form.focused().unwrap().input;
     assert_eq!(input.cursor(), input.value().chars().count());
+}
+
+/// Whether the text at `needle` on row `y` is drawn in the style of keys
+/// that cannot be used now (after a draw, `theme()` is the one drawn with).
+fn is_dimmed(buffer: &ratatui::buffer::Buffer, y: u16, needle: &str) -> bool {
+    let width = buffer.area.width;
+    let row: Vec<&str> = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+    let text: String = row.concat();
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} is not on row {y}: {text}"));
+    let x = text[..at].chars().count() as u16;
+    let dimmed = ui::theme().disabled;
+    (x..x + needle.chars().count() as u16).all(|x| buffer[(x, y)].fg == dimmed.fg.unwrap())
+}
+
+/// Keys that cannot be used now are dimmed in the key bar and in the help,
+/// like gitui's disabled commands; the others are not.
+#[test]
+fn keys_that_cannot_be_used_are_dimmed_in_the_bar_and_the_help() {
+    use konto::domain::Role;
+    // A helpdesk operator may only read.
+    let mut s = with_role(Role::Helpdesk, false);
+    let bar = buffer(&s, 120, 35);
+    for key in ["u update", "p/P allow purchase", "Space mark"] {
+        assert!(is_dimmed(&bar, 34, key), "{key} is not dimmed");
+    }
+    for key in ["/ filter", "h history", "q quit"] {
+        assert!(!is_dimmed(&bar, 34, key), "{key} is dimmed");
+    }
+    keys(&mut s, "?");
+    let help = buffer(&s, 120, 40);
+    let lines = render(&s, 120, 40);
+    let row = |text: &str| lines.iter().position(|l| l.contains(text)).unwrap() as u16;
+    assert!(is_dimmed(
+        &help,
+        row("u Enter   update"),
+        "u Enter   update"
+    ));
+    assert!(is_dimmed(&help, row("Space     mark"), "Space     mark"));
+    assert!(!is_dimmed(
+        &help,
+        row("/         filter"),
+        "/         filter"
+    ));
+
+    // A history without changes has nothing to revert; one with a change has.
+    let mut s = sized(120, 35);
+    keys(&mut s, "h");
+    history_loaded(&mut s, Vec::new());
+    assert!(is_dimmed(&buffer(&s, 120, 35), 34, "r revert"));
+    history_loaded(
+        &mut s,
+        vec![audit_entry(2, "billing.address.city", "Stuttgart", "Ulm")],
+    );
+    assert!(!is_dimmed(&buffer(&s, 120, 35), 34, "r revert"));
+
+    // In the form, Ctrl-P works on a field with a list of values only.
+    let mut s = us_state();
+    keys(&mut s, "u");
+    focus(&mut s, FieldId::City);
+    assert!(is_dimmed(&buffer(&s, 120, 35), 34, "Ctrl-P"));
+    focus(&mut s, FieldId::State);
+    assert!(!is_dimmed(&buffer(&s, 120, 35), 34, "Ctrl-P"));
 }

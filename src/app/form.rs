@@ -10,6 +10,7 @@ use super::TextEdit;
 use ratatui::layout::{Position, Rect};
 
 use crate::domain::{Customer, FIELDS, FieldId, FieldSpec, Section};
+use crate::draft::Draft;
 use crate::layout;
 use crate::text::width as width_of;
 use crate::validate::{Policy, check_field, warning};
@@ -21,10 +22,14 @@ pub struct FormField {
     pub input: Input,
 }
 
+/// What every form has: a line editor per field of the catalogue, the
+/// focus and the messages. What only a single or only a bulk form has is in
+/// its `kind`.
 #[derive(Clone, Debug)]
 pub struct Form {
-    /// The record as it was when the form opened; its version is the one the
-    /// edit is based on.
+    /// The record the fields started from: the customer as it was when the
+    /// form opened (its version is the one the edit is based on), or for a
+    /// bulk form an empty one.
     pub original: Customer,
     /// Every field of the catalogue, read-only ones included (shown dimmed).
     pub fields: Vec<FormField>,
@@ -33,24 +38,38 @@ pub struct Form {
     /// Current messages by field; a field with a message is re-checked on
     /// every keystroke until it is right.
     pub errors: BTreeMap<FieldId, String>,
-    /// The checked, normalised record waiting in the review.
-    pub pending: Option<Customer>,
-    /// The operator has seen the warnings and wants to go on.
-    pub warnings_confirmed: bool,
-    /// The stored record, when a submit found it changed meanwhile.
-    pub conflict: Option<Conflict>,
-    /// For a bulk change: the ids of the customers it applies to. Its fields
-    /// start empty and only the filled ones are applied.
-    pub bulk: Vec<String>,
-    /// A bulk change's checked records waiting in the review.
-    pub pending_many: Vec<Customer>,
-    /// Customers a bulk change would make invalid, with why.
-    pub bulk_failures: Vec<String>,
-    /// A bulk form submitted before its customers' records were read: they
-    /// are asked for then (not when the form opens, which would hold its
-    /// first frame for every record), and the submit goes on once they are.
-    pub bulk_reading: bool,
+    pub kind: FormKind,
     policy: Policy,
+}
+
+/// What only one kind of form has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormKind {
+    /// One customer's account.
+    Single {
+        /// The operator has seen the warnings and wants to go on.
+        warnings_confirmed: bool,
+    },
+    /// The same change to several customers: the fields start empty and
+    /// only the filled ones are applied.
+    Bulk {
+        /// The customers it applies to.
+        ids: Vec<String>,
+        /// Submitted before its customers' records were read: they are
+        /// asked for then (not when the form opens, which would hold its
+        /// first frame for every record), and the submit goes on once
+        /// they are.
+        reading: bool,
+    },
+}
+
+impl FormKind {
+    /// An edit makes warnings worth a look again.
+    fn forget_warnings(&mut self) {
+        if let FormKind::Single { warnings_confirmed } = self {
+            *warnings_confirmed = false;
+        }
+    }
 }
 
 /// One line of the form as drawn, top to bottom (see `Form::lines`).
@@ -88,13 +107,9 @@ impl Form {
             fields,
             focus: 0,
             errors: BTreeMap::new(),
-            pending: None,
-            warnings_confirmed: false,
-            conflict: None,
-            bulk: Vec::new(),
-            pending_many: Vec::new(),
-            bulk_failures: Vec::new(),
-            bulk_reading: false,
+            kind: FormKind::Single {
+                warnings_confirmed: false,
+            },
             policy: policy.clone(),
         };
         form.focus = form.next_editable(0, 1).unwrap_or(0);
@@ -104,21 +119,36 @@ impl Form {
     /// A bulk form for the customers `ids`: every field empty.
     pub fn bulk(ids: Vec<String>, policy: &Policy) -> Form {
         let mut form = Form::new(&Customer::default(), policy);
-        form.bulk = ids;
+        form.kind = FormKind::Bulk {
+            ids,
+            reading: false,
+        };
+        form
+    }
+
+    /// The form of `customer` with the values of a draft typed on it: a
+    /// draft typed on an older version is a conflict, as any stale edit.
+    pub fn from_draft(customer: &Customer, draft: &Draft, policy: &Policy) -> Form {
+        let mut form = Form::new(customer, policy);
+        form.original.version = draft.version.min(customer.version);
+        for (key, value) in &draft.values {
+            if let Some(spec) = FIELDS.iter().find(|f| f.key == key) {
+                form.focus_field(spec.id);
+                form.set_focused(value);
+            }
+        }
+        form.focus_field(FieldId::CompanyName);
+        form.errors.clear();
         form
     }
 
     pub fn is_bulk(&self) -> bool {
-        !self.bulk.is_empty()
+        matches!(self.kind, FormKind::Bulk { .. })
     }
 
-    /// The filled fields of a bulk form, as (field, value).
-    pub fn filled(&self) -> Vec<(FieldId, String)> {
-        self.fields
-            .iter()
-            .filter(|f| f.spec.editable && !f.input.value().trim().is_empty())
-            .map(|f| (f.spec.id, f.input.value().to_string()))
-            .collect()
+    /// A bulk form submitted before its customers' records were read.
+    pub fn is_reading(&self) -> bool {
+        matches!(self.kind, FormKind::Bulk { reading: true, .. })
     }
 
     pub fn focused(&self) -> Option<&FormField> {
@@ -240,7 +270,7 @@ impl Form {
         // with its cursor, the others show their start.
         let shown_from = match self.fields.get(index) {
             Some(field) if index == self.focus => field.input.visual_scroll(input_columns),
-            _ => 0,
+            Some(_) | None => 0,
         };
         if index != self.focus {
             if !self.is_bulk() {
@@ -262,7 +292,7 @@ impl Form {
         if let Some(field) = self.fields.get_mut(self.focus) {
             edit.apply(&mut field.input);
             let id = field.spec.id;
-            self.warnings_confirmed = false;
+            self.kind.forget_warnings();
             if self.errors.contains_key(&id) {
                 self.check_focused();
             }
@@ -273,7 +303,7 @@ impl Form {
     pub fn set_focused(&mut self, value: &str) {
         if let Some(field) = self.fields.get_mut(self.focus) {
             field.input = Input::new(value.to_string());
-            self.warnings_confirmed = false;
+            self.kind.forget_warnings();
             self.check_focused();
         }
     }
@@ -341,6 +371,26 @@ impl Form {
         form
     }
 
+    /// The draft of a form with changes, or None when nothing was changed
+    /// (a bulk form is not kept: its marks are not part of it).
+    pub fn draft(&self) -> Option<Draft> {
+        if !self.is_dirty() || self.is_bulk() {
+            return None;
+        }
+        let values = FIELDS
+            .iter()
+            .filter(|f| f.editable)
+            .map(|f| (f.key.to_string(), self.value(f.id).to_string()))
+            .collect();
+        Some(Draft {
+            cloud: self.original.cloud,
+            id: self.original.id.clone(),
+            company: self.original.company.name.clone(),
+            version: self.original.version,
+            values,
+        })
+    }
+
     /// Warnings for the fields this edit changed (old data is not nagged
     /// about), as `(field, message)`.
     pub fn warnings(&self, normalised: &Customer) -> Vec<(FieldId, String)> {
@@ -350,6 +400,15 @@ impl Form {
             .filter_map(|f| warning(f.id, normalised.field(f.id)).map(|m| (f.id, m)))
             .collect()
     }
+}
+
+/// The filled fields of a bulk form, as (field, value).
+pub fn filled(fields: &[FormField]) -> Vec<(FieldId, String)> {
+    fields
+        .iter()
+        .filter(|f| f.spec.editable && !f.input.value().trim().is_empty())
+        .map(|f| (f.spec.id, f.input.value().to_string()))
+        .collect()
 }
 
 /// The index of the character at display column `column` of `text` (the

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::{SortBy, State};
+use super::{BrowseOverlay, FormKind, Screen, SortBy, State};
 use crate::domain::Customer;
+use crate::listing::query::Query;
 use crate::listing::{Candidates, Listing, Matching, Row, RowRef};
-use crate::query::Query;
 
 /// Rows the first step of a filter looks at: 2–4 ms of matching on both
 /// cores of this project's 2-core machine at a million customers, so a key
@@ -52,9 +52,11 @@ pub struct ListState {
     shown: Query,
     /// A filter still working out its result (the list shows the last one).
     pub matching: Option<Matching>,
-    /// Full records of the customers on screen, marked or being edited.
-    /// The runtime fills it from the store (`wanted_records`); tests
-    /// hand every record over at the start.
+    /// Full records: the ones `needed_records` names (the selected
+    /// customer, a draft's, the form's, a submitted bulk form's), and others
+    /// read earlier until more than 256 of them pile up (`put_records`). The runtime reads what is missing from the
+    /// store (`wanted_records`) before each frame; a list made from full
+    /// records (`State::new`, tests) starts with all of them.
     pub records: HashMap<String, Customer>,
     /// While rows still stream in: how many the cloud has, and the ids
     /// changed here meanwhile (their streamed rows are older).
@@ -259,13 +261,19 @@ impl State {
     /// first frame as long, and marks kept them in memory.
     fn needed_records(&self) -> Vec<String> {
         let mut needed: Vec<String> = self.selected_id().into_iter().collect();
-        needed.extend(self.draft.as_ref().map(|d| d.id.clone()));
-        if let Some(form) = &self.form {
-            if !form.is_bulk() {
-                needed.push(form.original.id.clone());
-            } else if form.bulk_reading {
-                needed.extend(form.bulk.iter().cloned());
+        match &self.screen {
+            Screen::Browse(Some(BrowseOverlay::RestoreDraft(draft))) => {
+                needed.push(draft.id.clone());
             }
+            Screen::Form(screen) => match &screen.form.kind {
+                FormKind::Single { .. } => needed.push(screen.form.original.id.clone()),
+                FormKind::Bulk { ids, reading: true } => needed.extend(ids.iter().cloned()),
+                FormKind::Bulk { reading: false, .. } => {}
+            },
+            Screen::Browse(
+                None | Some(BrowseOverlay::Filter | BrowseOverlay::ConfirmPermission { .. }),
+            )
+            | Screen::History(_) => {}
         }
         needed
     }
@@ -413,23 +421,19 @@ impl State {
         self.refilter(Some(index as u32));
     }
 
-    /// Every row shown (for `*`): at most `BULK_MAX`, else None.
-    pub(super) fn visible_ids(&self, max: usize) -> Option<Vec<String>> {
-        let visible = self.list.visible();
-        if visible.len() > max {
-            return None;
-        }
-        Some(
-            visible
-                .iter()
-                .filter_map(|&i| {
-                    self.list
-                        .listing
-                        .get(i as usize)
-                        .map(|r| r.id().to_string())
-                })
-                .collect(),
-        )
+    /// The ids of every row shown (for `*`, which is not `available` for
+    /// more than `BULK_MAX` of them).
+    pub(super) fn visible_ids(&self) -> Vec<String> {
+        self.list
+            .visible()
+            .iter()
+            .filter_map(|&i| {
+                self.list
+                    .listing
+                    .get(i as usize)
+                    .map(|r| r.id().to_string())
+            })
+            .collect()
     }
 }
 

@@ -2,20 +2,76 @@
 //! the runtime must do next. No terminal, no store, no clock in here, so every
 //! behaviour can be driven and checked by tests.
 
+// Every handler of a layer matches every intent, naming what it ignores,
+// so a new `Intent` does not compile until each layer says what it does
+// with it. The intents only one layer acts on are named once, here: add a
+// new one of the list or the form to its group and handle it in that
+// layer; the others then ignore it by the group's name.
+
+/// The intents only the browse list acts on.
+macro_rules! list_intents {
+    () => {
+        Intent::PageUp
+            | Intent::PageDown
+            | Intent::Top
+            | Intent::Bottom
+            | Intent::StartFilter
+            | Intent::AcceptFilter
+            | Intent::ClearFilter
+            | Intent::ToggleFocus
+            | Intent::OpenForm
+            | Intent::ToggleReservations
+            | Intent::ToggleSavingsPlan
+            | Intent::SwitchCloud
+            | Intent::History
+            | Intent::Mark
+            | Intent::MarkAll
+            | Intent::Copy
+            | Intent::Sort
+    };
+}
+
+/// The intents only the form acts on.
+macro_rules! form_intents {
+    () => {
+        Intent::NextField | Intent::PrevField | Intent::Submit | Intent::Pick
+    };
+}
+
+/// The intents answered before any layer sees them.
+macro_rules! global_intents {
+    () => {
+        Intent::Help | Intent::Suspend
+    };
+}
+
+mod available;
+mod browse;
+mod editing;
 mod form;
+mod help;
+mod history;
 mod list;
 mod picker;
+mod results;
+mod screen;
 
-pub use form::{Conflict, Form, FormField, FormLine};
+pub use available::available;
+pub use browse::permission_question;
+pub use editing::{BulkSample, Change, bulk_review, changes};
+pub use form::{Conflict, Form, FormField, FormKind, FormLine};
+pub use help::{HelpLine, HelpView};
+pub use history::HistoryView;
 pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading, next_step_rows};
 pub use picker::{PickOption, Picker};
+pub use screen::{BrowseOverlay, FormOverlay, FormScreen, Mode, Pending, Screen};
 
 use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
-use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FIELDS, Permission};
-use crate::keymap::{self, Intent, KeyMode};
+use crate::domain::{AuditAction, AuditEntry, Cloud, Customer};
+use crate::keymap::{self, Intent};
 use crate::layout;
 use crate::t;
 use crate::validate::{Policy, is_forbidden_char};
@@ -24,63 +80,6 @@ use crate::validate::{Policy, is_forbidden_char};
 pub enum Pane {
     List,
     Detail,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Browse,
-    Filter,
-    Form,
-    /// Asking "Allow … to purchase …?" before a permission changes.
-    ConfirmPermission {
-        permission: Permission,
-        allow: bool,
-    },
-    /// Asking whether to throw away the form's changes.
-    ConfirmDiscard {
-        then_quit: bool,
-    },
-    /// Choosing the focused form field's value from a list.
-    Pick,
-    /// The checked record has warnings: asking once whether to go on.
-    ConfirmWarnings,
-    /// Showing each changed field as old → new before writing.
-    Review,
-    /// Showing the selected customer's change history.
-    History,
-    /// Asking before a change is reverted.
-    ConfirmRevert {
-        version: u64,
-    },
-    /// The record changed while the form was open: reload or re-apply.
-    Conflict,
-    /// A bulk change would make some customers invalid: the list of them.
-    BulkFailed,
-    /// The keys of the mode the help was opened from.
-    Help,
-    /// Offering back an edit saved when konto last had to stop.
-    ConfirmRestoreDraft,
-}
-
-impl Mode {
-    pub fn key_mode(self) -> KeyMode {
-        match self {
-            Mode::Browse => KeyMode::Browse,
-            Mode::Filter => KeyMode::Filter,
-            Mode::Form => KeyMode::Form,
-            Mode::ConfirmPermission { .. }
-            | Mode::ConfirmDiscard { .. }
-            | Mode::ConfirmWarnings
-            | Mode::ConfirmRevert { .. } => KeyMode::Confirm,
-            Mode::History => KeyMode::History,
-            Mode::Conflict => KeyMode::Conflict,
-            Mode::BulkFailed => KeyMode::Notice,
-            Mode::Help => KeyMode::Help,
-            Mode::ConfirmRestoreDraft => KeyMode::Confirm,
-            Mode::Pick => KeyMode::Pick,
-            Mode::Review => KeyMode::Review,
-        }
-    }
 }
 
 /// The orders the list can be in; `s` cycles through them. Every order
@@ -245,55 +244,6 @@ pub enum Command {
     },
 }
 
-/// The help overlay: every key of the mode it was opened from.
-#[derive(Clone, Debug)]
-pub struct HelpView {
-    pub previous: Mode,
-    /// Typing narrows the list.
-    pub query: Input,
-    pub scroll: u16,
-}
-
-impl HelpView {
-    /// The (keys, what they do) lines, narrowed by the query; straight from
-    /// the key map, so the help always tells what the keys really do.
-    pub fn lines(&self, keymap: &keymap::Keymap) -> Vec<(String, String)> {
-        let mode = self.previous.key_mode();
-        let mut lines: Vec<(String, String)> = keymap
-            .bindings(mode)
-            .iter()
-            .map(|b| {
-                let keys: Vec<String> = b.keys.iter().map(keymap::key_name).collect();
-                (keys.join(" "), b.help().to_string())
-            })
-            .collect();
-        if mode.edits_text() {
-            lines.extend(
-                keymap::EDITING_KEYS
-                    .iter()
-                    .map(|(k, l)| (k.to_string(), crate::i18n::t(l).to_string())),
-            );
-        }
-        let query = self.query.value().trim().to_lowercase();
-        lines.retain(|(k, l)| {
-            query.is_empty()
-                || k.to_lowercase().contains(&query)
-                || l.to_lowercase().contains(&query)
-        });
-        lines
-    }
-}
-
-/// The change history of one customer, newest first.
-#[derive(Clone, Debug)]
-pub struct HistoryView {
-    pub id: String,
-    pub company: String,
-    pub entries: Vec<AuditEntry>,
-    /// Index into `entries`.
-    pub selected: usize,
-}
-
 #[derive(Clone, Debug)]
 pub struct State {
     pub cloud: Cloud,
@@ -308,14 +258,12 @@ pub struct State {
     /// The field selected in the detail pane (index into `FIELDS`), for `y`.
     pub detail_field: usize,
     pub focus: Pane,
-    pub mode: Mode,
+    /// The filter's text (typed at the `/` prompt, kept after it closes).
     pub filter: Input,
-    pub form: Option<Form>,
-    pub picker: Option<Picker>,
-    pub history: Option<HistoryView>,
+    /// What is on screen, with the dialog over it.
+    pub screen: Screen,
+    /// The help, over whatever is on screen.
     pub help: Option<HelpView>,
-    /// An unsaved edit from the last run, being offered back.
-    pub draft: Option<crate::draft::Draft>,
     /// Ids of the customers marked for a bulk change.
     pub marked: std::collections::BTreeSet<String>,
     pub status: Option<Status>,
@@ -342,13 +290,9 @@ impl State {
             list_offset: 0,
             detail_field: 0,
             focus: Pane::List,
-            mode: Mode::Browse,
             filter: Input::default(),
-            form: None,
-            picker: None,
-            history: None,
+            screen: Screen::default(),
             help: None,
-            draft: None,
             marked: std::collections::BTreeSet::new(),
             status: None,
             viewport: (80, 24),
@@ -394,6 +338,11 @@ impl State {
             .min(self.visible().len().saturating_sub(page));
     }
 
+    /// The open form's changes as a draft to keep on disk, if there are any.
+    pub fn unsaved_draft(&self) -> Option<crate::draft::Draft> {
+        self.form().and_then(Form::draft)
+    }
+
     fn move_by(&mut self, delta: isize) {
         let row = self.selected.saturating_add_signed(delta);
         self.select(row);
@@ -421,9 +370,9 @@ impl State {
     }
 }
 
-/// Turns a key press into an action in the current mode and applies it.
+/// Turns a key press into an action of the layer in front and applies it.
 pub fn handle_key(state: &mut State, key: KeyEvent) -> Command {
-    let mode = state.mode.key_mode();
+    let mode = state.key_mode();
     if let Some(intent) = state.keymap.resolve(mode, &key) {
         return update(state, Action::Intent(intent));
     }
@@ -435,169 +384,113 @@ pub fn handle_key(state: &mut State, key: KeyEvent) -> Command {
     Command::None
 }
 
-/// Steps the state machine.
+/// Steps the state machine: what the operator did goes to the layer in
+/// front, what the runtime reports to `results`.
 pub fn update(state: &mut State, action: Action) -> Command {
     // Messages are written in the state's language.
     crate::i18n::set_locale(state.locale);
     match action {
-        Action::Intent(intent) => on_intent(state, intent),
-        Action::Edit(request) => {
-            on_edit(state, TextEdit::Request(request));
-            Command::None
-        }
-        Action::Paste(text) => {
-            // Pasted text is one line of typing: newlines and control
-            // characters are dropped, never inserted.
-            let clean: String = text.chars().filter(|c| !is_forbidden_char(*c)).collect();
-            if !clean.is_empty() {
-                on_edit(state, TextEdit::Paste(clean));
-            }
-            Command::None
-        }
-        Action::Mouse { kind, column, row } => {
-            on_mouse(state, kind, column, row);
-            Command::None
-        }
+        Action::Intent(intent) => return on_intent(state, intent),
+        Action::Edit(request) => on_edit(state, TextEdit::Request(request)),
+        Action::Paste(text) => on_paste(state, &text),
+        Action::Mouse { kind, column, row } => browse::on_mouse(state, kind, column, row),
         Action::Resize { width, height } => {
             state.viewport = (width, height);
             state.select(state.selected);
-            Command::None
         }
         Action::Loaded {
             cloud,
             listing,
             records,
             loading,
-        } => {
-            state.cloud = cloud;
-            state.marked.clear();
-            state.list.loading = loading.map(|total| Loading {
-                total,
-                ..Loading::default()
-            });
-            state.set_list(listing, records);
-            state.select(0);
-            state.info(t!(
-                "status.loaded",
-                cloud = cloud.title(),
-                count = state.list.total()
-            ));
-            Command::None
-        }
-        Action::RowsLoaded { rows, done } => {
-            state.add_rows(rows, done);
-            Command::None
-        }
-        Action::Records(records) => {
-            state.put_records(records);
-            match state.form.as_mut() {
-                // The records a bulk submit waited for: it goes on with
-                // them (one that could not be read is reported as such).
-                Some(form) if form.bulk_reading => {
-                    let command = submit_bulk(state);
-                    if let Some(form) = state.form.as_mut() {
-                        form.bulk_reading = false;
-                    }
-                    command
-                }
-                _ => Command::None,
-            }
-        }
-        Action::FilterStep { rows } => {
-            state.filter_step(rows);
-            Command::None
-        }
+        } => results::loaded(state, cloud, listing, records, loading),
+        Action::RowsLoaded { rows, done } => state.add_rows(rows, done),
+        Action::Records(records) => return results::records(state, records),
+        Action::FilterStep { rows } => state.filter_step(rows),
         Action::LoadFailed(message) => {
             // Rows that stopped streaming will not come.
             state.list.loading = None;
             state.error(message);
-            Command::None
         }
-        Action::Saved(customer) => {
-            let text = t!(
-                "status.saved",
-                company = customer.company.name,
-                version = customer.version
-            );
-            state.form = None;
-            let id = customer.id.clone();
-            state.replace_customer(customer);
-            state.success(text);
-            // A revert from the history view: show the history with the new entry.
-            if state.history.is_some() {
-                state.mode = Mode::History;
-                return Command::LoadHistory {
-                    cloud: state.cloud,
-                    id,
-                };
-            }
-            state.mode = Mode::Browse;
-            Command::None
+        Action::Saved(customer) => return results::saved(state, customer),
+        Action::BulkSaved(saved) => results::bulk_saved(state, saved),
+        Action::Conflict { theirs, fields } => results::conflict(state, *theirs, fields),
+        Action::HistoryLoaded { id, entries } => results::history_loaded(state, id, entries),
+        Action::Unchanged(customer) => results::unchanged(state, customer),
+        Action::CommitFailed(message) => results::commit_failed(state, &message),
+    }
+    Command::None
+}
+
+/// An intent goes to the help when it is open, else (if it is `available`)
+/// to the screen and the dialog over it. Each layer's handler takes its screen by value and
+/// returns the next one, so it cannot be left half changed.
+fn on_intent(state: &mut State, intent: Intent) -> Command {
+    if intent == Intent::Suspend {
+        return Command::Suspend;
+    }
+    if let Some(help) = state.help.as_mut() {
+        let (open, command) = help::on_intent(help, intent);
+        if !open {
+            state.help = None;
         }
-        Action::BulkSaved(saved) => {
-            let count = saved.len();
-            for customer in saved {
-                state.replace_customer(customer);
-            }
-            state.form = None;
-            state.marked.clear();
-            state.mode = Mode::Browse;
-            state.success(t!("status.bulk_saved", count = count));
-            Command::None
-        }
-        Action::Conflict { theirs, fields } => {
-            match state.form.as_mut() {
-                Some(form) => {
-                    form.conflict = Some(Conflict {
-                        theirs: *theirs,
-                        fields,
-                    });
-                    state.mode = Mode::Conflict;
-                    state.error(t!("status.changed_while_editing"));
-                }
-                None => {
-                    // A permission toggle or revert on a stale list: show
-                    // what is stored now.
-                    let company = theirs.company.name.clone();
-                    state.replace_customer(*theirs);
-                    state.error(t!("status.changed_meanwhile", company = company));
-                }
-            }
-            Command::None
-        }
-        Action::HistoryLoaded { id, mut entries } => {
-            let company = state
-                .record(&id)
-                .map(|c| c.company.name.clone())
-                .unwrap_or_default();
-            entries.reverse();
-            state.history = Some(HistoryView {
-                id,
-                company,
-                entries,
-                selected: 0,
-            });
-            state.mode = Mode::History;
-            Command::None
-        }
-        Action::Unchanged(customer) => {
-            state.form = None;
-            state.mode = Mode::Browse;
-            state.replace_customer(customer);
-            state.info(t!("status.nothing_to_save"));
-            Command::None
-        }
-        Action::CommitFailed(message) => {
-            state.mode = if state.form.is_some() {
-                Mode::Form
-            } else if state.history.is_some() {
-                Mode::History
-            } else {
-                Mode::Browse
-            };
-            state.error(t!("status.not_saved", reason = message));
-            Command::None
-        }
+        return command;
+    }
+    if intent == Intent::Help {
+        state.help = Some(HelpView::default());
+        return Command::None;
+    }
+    if let Err(refusal) = available(intent, state) {
+        state.status = Some(refusal);
+        return Command::None;
+    }
+    let (screen, command) = match std::mem::take(&mut state.screen) {
+        Screen::Browse(overlay) => browse::on_intent(state, overlay, intent),
+        Screen::Form(screen) => editing::on_intent(state, *screen, intent),
+        Screen::History(view) => history::on_intent(state, view, intent),
+    };
+    state.screen = screen;
+    command
+}
+
+/// Where an intent leaves the app: the next screen, and what the runtime
+/// must do.
+type Step = (Screen, Command);
+
+/// What a question makes of an intent: its keys answer yes or no; any
+/// other leaves the question open, with what the runtime must do (quit, on
+/// Ctrl-C, or nothing).
+#[derive(Clone, Debug, PartialEq)]
+enum Reply {
+    Yes,
+    No,
+    Unanswered(Command),
+}
+
+fn reply(intent: Intent) -> Reply {
+    match intent {
+        Intent::Yes => Reply::Yes,
+        Intent::No => Reply::No,
+        Intent::Quit => Reply::Unanswered(Command::Quit),
+        // Not bound in a question (Help and Suspend are answered before).
+        Intent::Up
+        | Intent::Down
+        | Intent::Cancel
+        | list_intents!()
+        | form_intents!()
+        | Intent::Revert
+        | Intent::Reload
+        | Intent::Reapply
+        | global_intents!() => Reply::Unanswered(Command::None),
+    }
+}
+
+/// Pasted text is one line of typing: newlines and control characters are
+/// dropped, never inserted.
+fn on_paste(state: &mut State, text: &str) {
+    let clean: String = text.chars().filter(|c| !is_forbidden_char(*c)).collect();
+    if !clean.is_empty() {
+        on_edit(state, TextEdit::Paste(clean));
     }
 }
 
@@ -630,78 +523,39 @@ impl TextEdit {
     }
 }
 
-/// Clicks select a list row or focus the pane under them; the wheel moves
-/// through the pane under it. In the form a click focuses a field. Not over
-/// dialogs.
-fn on_mouse(state: &mut State, kind: MouseKind, column: u16, row: u16) {
-    let in_form = state.mode == Mode::Form;
-    if !(in_form || state.mode == Mode::Browse) || state.history.is_some() {
-        return;
-    }
-    let area = ratatui::layout::Rect::new(0, 0, state.viewport.0, state.viewport.1);
-    if layout::too_small(area) {
-        return;
-    }
-    if in_form {
-        if let (MouseKind::Click, Some(form)) = (kind, state.form.as_mut()) {
-            form.click(layout::form_body(area), column, row);
-        }
-        return;
-    }
-    let screen = layout::screen(area);
-    let at = ratatui::layout::Position::new(column, row);
-    if screen.list.contains(at) {
-        match kind {
-            MouseKind::Click => {
-                state.focus = Pane::List;
-                // Inside the border: the first row of the list is list.y + 1.
-                if row > screen.list.y && row + 1 < screen.list.bottom() {
-                    let clicked = state.list_offset + usize::from(row - screen.list.y - 1);
-                    if clicked < state.visible().len() {
-                        state.select(clicked);
-                    }
-                }
-            }
-            MouseKind::WheelUp => state.move_by(-3),
-            MouseKind::WheelDown => state.move_by(3),
-        }
-    } else if screen.detail.contains(at) {
-        match kind {
-            MouseKind::Click => state.focus = Pane::Detail,
-            MouseKind::WheelUp => state.detail_field = state.detail_field.saturating_sub(1),
-            MouseKind::WheelDown => {
-                state.detail_field = (state.detail_field + 1).min(FIELDS.len() - 1)
-            }
-        }
-    }
-}
-
+/// Typing goes to the line in front: the help's query, the filter, the
+/// focused form field or the picker's query.
 fn on_edit(state: &mut State, edit: TextEdit) {
-    match state.mode {
-        Mode::Filter => {
+    if let Some(help) = state.help.as_mut() {
+        if edit.apply(&mut help.query) {
+            help.scroll = 0;
+        }
+        return;
+    }
+    match &mut state.screen {
+        Screen::Browse(Some(BrowseOverlay::Filter)) => {
             let keep = state.selected_index();
             if edit.apply(&mut state.filter) {
                 state.apply_filter(keep);
             }
         }
-        Mode::Form => {
-            if let Some(form) = state.form.as_mut() {
-                form.edit(&edit);
-            }
-        }
-        Mode::Pick => {
-            if let Some(picker) = state.picker.as_mut() {
-                picker.edit(&edit);
-            }
-        }
-        Mode::Help => {
-            if let Some(help) = state.help.as_mut()
-                && edit.apply(&mut help.query)
-            {
-                help.scroll = 0;
-            }
-        }
-        _ => {}
+        Screen::Form(screen) => match &mut screen.overlay {
+            None => screen.form.edit(&edit),
+            Some(FormOverlay::Pick(picker)) => picker.edit(&edit),
+            // Questions and notices take no text.
+            Some(
+                FormOverlay::ConfirmDiscard { .. }
+                | FormOverlay::ConfirmWarnings(_)
+                | FormOverlay::Review(_)
+                | FormOverlay::Conflict(_)
+                | FormOverlay::BulkFailed(_),
+            ) => {}
+        },
+        // No line of text there.
+        Screen::Browse(
+            None | Some(BrowseOverlay::ConfirmPermission { .. } | BrowseOverlay::RestoreDraft(_)),
+        )
+        | Screen::History(_) => {}
     }
 }
 
@@ -714,655 +568,5 @@ fn refuse(state: &mut State, verdict: Result<(), String>) {
 
 /// Offers back a draft saved when konto last had to stop with a form open.
 pub fn offer_draft(state: &mut State, draft: crate::draft::Draft) {
-    state.draft = Some(draft);
-    state.mode = Mode::ConfirmRestoreDraft;
-}
-
-fn on_restore_draft(state: &mut State, intent: Intent) -> Command {
-    match intent {
-        Intent::Yes if state.access.may_edit().is_err() => {
-            state.mode = Mode::Browse;
-            refuse(state, state.access.may_edit());
-            Command::None
-        }
-        Intent::Yes => {
-            state.mode = Mode::Browse;
-            let Some(draft) = state.draft.take() else {
-                return Command::ForgetDraft;
-            };
-            let Some(customer) = state.record(&draft.id) else {
-                state.error(t!("status.draft_gone", company = draft.company));
-                return Command::ForgetDraft;
-            };
-            let mut form = Form::new(customer, &state.policy);
-            // Typed on an older version: it is a conflict, as any stale edit.
-            form.original.version = draft.version.min(customer.version);
-            for (key, value) in &draft.values {
-                if let Some(spec) = FIELDS.iter().find(|f| f.key == key) {
-                    form.focus_field(spec.id);
-                    form.set_focused(value);
-                }
-            }
-            form.focus_field(crate::domain::FieldId::CompanyName);
-            form.errors.clear();
-            state.form = Some(form);
-            state.mode = Mode::Form;
-            state.info(t!("status.draft_back", company = draft.company));
-            Command::ForgetDraft
-        }
-        Intent::No => {
-            state.draft = None;
-            state.mode = Mode::Browse;
-            state.info(t!("status.draft_dropped"));
-            Command::ForgetDraft
-        }
-        Intent::Quit => Command::Quit,
-        _ => Command::None,
-    }
-}
-
-fn on_intent(state: &mut State, intent: Intent) -> Command {
-    if intent == Intent::Suspend {
-        return Command::Suspend;
-    }
-    if intent == Intent::Help && state.mode != Mode::Help {
-        state.help = Some(HelpView {
-            previous: state.mode,
-            query: Input::default(),
-            scroll: 0,
-        });
-        state.mode = Mode::Help;
-        return Command::None;
-    }
-    match state.mode {
-        Mode::ConfirmRestoreDraft => on_restore_draft(state, intent),
-        Mode::Help => {
-            let Some(help) = state.help.as_mut() else {
-                state.mode = Mode::Browse;
-                return Command::None;
-            };
-            match intent {
-                Intent::Up => help.scroll = help.scroll.saturating_sub(1),
-                Intent::Down => help.scroll = help.scroll.saturating_add(1),
-                Intent::Cancel => {
-                    state.mode = help.previous;
-                    state.help = None;
-                }
-                Intent::Quit => return Command::Quit,
-                _ => {}
-            }
-            Command::None
-        }
-        Mode::Browse | Mode::Filter => on_browse(state, intent),
-        Mode::Form => on_form(state, intent),
-        Mode::ConfirmPermission { permission, allow } => {
-            on_confirm_permission(state, intent, permission, allow)
-        }
-        Mode::ConfirmDiscard { then_quit } => on_confirm_discard(state, intent, then_quit),
-        Mode::Pick => on_pick(state, intent),
-        Mode::ConfirmWarnings => on_confirm_warnings(state, intent),
-        Mode::Review => on_review(state, intent),
-        Mode::History => on_history(state, intent),
-        Mode::ConfirmRevert { version } => on_confirm_revert(state, intent, version),
-        Mode::Conflict => on_conflict(state, intent),
-        Mode::BulkFailed => {
-            match intent {
-                Intent::Quit => return Command::Quit,
-                Intent::Yes | Intent::No => state.mode = Mode::Form,
-                _ => {}
-            }
-            Command::None
-        }
-    }
-}
-
-fn on_conflict(state: &mut State, intent: Intent) -> Command {
-    let Some(form) = state.form.as_mut() else {
-        state.mode = Mode::Browse;
-        return Command::None;
-    };
-    match intent {
-        Intent::Reload | Intent::Reapply => {
-            if let Some(conflict) = form.conflict.take() {
-                let reapply = intent == Intent::Reapply;
-                *form = form.rebased(&conflict.theirs, reapply);
-                let version = conflict.theirs.version;
-                state.replace_customer(conflict.theirs);
-                state.info(if reapply {
-                    t!("status.reapplied", version = version)
-                } else {
-                    t!("status.reloaded", version = version)
-                });
-            }
-            state.mode = Mode::Form;
-        }
-        Intent::Cancel => state.mode = Mode::Form,
-        Intent::Quit => return Command::Quit,
-        _ => {}
-    }
-    Command::None
-}
-
-fn on_history(state: &mut State, intent: Intent) -> Command {
-    let Some(view) = state.history.as_mut() else {
-        state.mode = Mode::Browse;
-        return Command::None;
-    };
-    match intent {
-        Intent::Up => view.selected = view.selected.saturating_sub(1),
-        Intent::Down => {
-            view.selected = (view.selected + 1).min(view.entries.len().saturating_sub(1))
-        }
-        Intent::Revert => match view.entries.get(view.selected) {
-            Some(entry) => {
-                let keys: Vec<&str> = entry.changes.iter().map(|c| c.field.as_str()).collect();
-                match state.access.may_change(&keys) {
-                    Ok(()) => {
-                        state.mode = Mode::ConfirmRevert {
-                            version: entry.version,
-                        }
-                    }
-                    verdict => refuse(state, verdict),
-                }
-            }
-            None => state.info(t!("status.no_change")),
-        },
-        Intent::Cancel => {
-            state.history = None;
-            state.mode = Mode::Browse;
-        }
-        Intent::Quit => return Command::Quit,
-        _ => {}
-    }
-    Command::None
-}
-
-fn on_confirm_revert(state: &mut State, intent: Intent, version: u64) -> Command {
-    state.mode = Mode::History;
-    match intent {
-        Intent::Yes => match state.history.as_ref().map(|v| v.id.clone()) {
-            Some(id) => {
-                state.info(t!("status.reverting"));
-                Command::Revert {
-                    cloud: state.cloud,
-                    id,
-                    version,
-                }
-            }
-            None => Command::None,
-        },
-        Intent::Quit => Command::Quit,
-        _ => Command::None,
-    }
-}
-
-fn on_browse(state: &mut State, intent: Intent) -> Command {
-    let page = state.page_rows() as isize;
-    let scroll_detail = state.focus == Pane::Detail && state.mode == Mode::Browse;
-    match intent {
-        Intent::Up if scroll_detail => state.detail_field = state.detail_field.saturating_sub(1),
-        Intent::Down if scroll_detail => {
-            state.detail_field = (state.detail_field + 1).min(FIELDS.len() - 1)
-        }
-        Intent::Up => state.move_by(-1),
-        Intent::Down => state.move_by(1),
-        Intent::PageUp => state.move_by(-page),
-        Intent::PageDown => state.move_by(page),
-        Intent::Top => state.select(0),
-        Intent::Bottom => state.select(usize::MAX),
-        Intent::StartFilter => {
-            state.mode = Mode::Filter;
-            state.focus = Pane::List;
-        }
-        Intent::AcceptFilter => state.mode = Mode::Browse,
-        Intent::ClearFilter => {
-            let keep = state.selected_index();
-            state.filter.reset();
-            state.apply_filter(keep);
-            state.mode = Mode::Browse;
-        }
-        Intent::ToggleFocus => {
-            state.focus = match state.focus {
-                Pane::List => Pane::Detail,
-                Pane::Detail => Pane::List,
-            }
-        }
-        Intent::OpenForm | Intent::Mark | Intent::MarkAll if state.access.may_edit().is_err() => {
-            refuse(state, state.access.may_edit());
-        }
-        Intent::ToggleReservations | Intent::ToggleSavingsPlan
-            if state.access.may_change_permissions().is_err() =>
-        {
-            refuse(state, state.access.may_change_permissions());
-        }
-        Intent::OpenForm if !state.marked.is_empty() => {
-            let ids = state.marked.iter().cloned().collect();
-            state.form = Some(Form::bulk(ids, &state.policy));
-            state.mode = Mode::Form;
-            state.status = None;
-        }
-        Intent::Mark => {
-            if let Some(id) = state.selected_id()
-                && !state.marked.remove(&id)
-            {
-                state.marked.insert(id);
-            }
-            state.move_by(1);
-        }
-        Intent::MarkAll => {
-            let Some(listed) = state.visible_ids(BULK_MAX) else {
-                state.error(t!("status.bulk_too_many", max = BULK_MAX));
-                return Command::None;
-            };
-            if listed.iter().all(|id| state.marked.contains(id)) {
-                for id in &listed {
-                    state.marked.remove(id);
-                }
-            } else {
-                state.marked.extend(listed);
-            }
-        }
-        Intent::OpenForm => match state.selected_customer() {
-            Some(customer) => {
-                state.form = Some(Form::new(customer, &state.policy));
-                state.mode = Mode::Form;
-                state.status = None;
-            }
-            None => state.info(t!("status.no_customer")),
-        },
-        Intent::Sort => {
-            state.set_sort(state.sort.next());
-            state.info(t!("status.sorted", order = state.sort.title()));
-        }
-        Intent::Copy => {
-            let Some(customer) = state.selected_customer() else {
-                state.info(t!("status.no_customer"));
-                return Command::None;
-            };
-            let (label, value) = match (state.focus, FIELDS.get(state.detail_field)) {
-                (Pane::Detail, Some(field)) => {
-                    (field.title(), customer.field(field.id).to_string())
-                }
-                _ => (
-                    crate::domain::spec(crate::domain::FieldId::Id).title(),
-                    customer.id.clone(),
-                ),
-            };
-            state.info(t!("status.copied", what = label));
-            return Command::Copy(value);
-        }
-        Intent::History => match state.selected_customer() {
-            Some(customer) => {
-                return Command::LoadHistory {
-                    cloud: state.cloud,
-                    id: customer.id.clone(),
-                };
-            }
-            None => state.info(t!("status.no_customer")),
-        },
-        Intent::ToggleReservations => ask_permission(state, Permission::AzureReservations),
-        Intent::ToggleSavingsPlan => ask_permission(state, Permission::AzureSavingsPlan),
-        Intent::SwitchCloud => {
-            let next = state.cloud.other();
-            state.info(t!("status.loading", cloud = next.title()));
-            return Command::Load(next);
-        }
-        Intent::Quit => return Command::Quit,
-        _ => {}
-    }
-    Command::None
-}
-
-fn ask_permission(state: &mut State, permission: Permission) {
-    match state.selected_customer() {
-        Some(customer) => {
-            let allow = !customer.permissions.get(permission);
-            state.mode = Mode::ConfirmPermission { permission, allow };
-        }
-        None => state.info(t!("status.no_customer")),
-    }
-}
-
-/// The question asked before a permission changes.
-pub fn permission_question(company: &str, permission: Permission, allow: bool) -> String {
-    if allow {
-        t!(
-            "dialog.allow",
-            company = company,
-            permission = permission.title()
-        )
-    } else {
-        t!(
-            "dialog.stop",
-            company = company,
-            permission = permission.title()
-        )
-    }
-}
-
-fn on_confirm_permission(
-    state: &mut State,
-    intent: Intent,
-    permission: Permission,
-    allow: bool,
-) -> Command {
-    match intent {
-        Intent::Yes => {
-            state.mode = Mode::Browse;
-            let Some(customer) = state.selected_customer() else {
-                return Command::None;
-            };
-            let mut record = customer.clone();
-            record.permissions.set(permission, allow);
-            let action = if allow {
-                AuditAction::PermissionOn
-            } else {
-                AuditAction::PermissionOff
-            };
-            Command::Commit {
-                action,
-                record: Box::new(record),
-            }
-        }
-        Intent::No => {
-            state.mode = Mode::Browse;
-            state.info(t!(
-                "status.permission_unchanged",
-                permission = permission.title()
-            ));
-            Command::None
-        }
-        Intent::Quit => Command::Quit,
-        _ => Command::None,
-    }
-}
-
-fn on_form(state: &mut State, intent: Intent) -> Command {
-    let Some(form) = state.form.as_mut() else {
-        state.mode = Mode::Browse;
-        return Command::None;
-    };
-    match intent {
-        Intent::NextField => form.move_focus(1),
-        Intent::PrevField => form.move_focus(-1),
-        Intent::Submit => return submit(state),
-        Intent::Pick => {
-            let Some(id) = form.focused_id() else {
-                return Command::None;
-            };
-            let record = form.proposed();
-            match Picker::for_field(id, &record, record.field(id)) {
-                Some(picker) => {
-                    state.picker = Some(picker);
-                    state.mode = Mode::Pick;
-                }
-                None => state.info(t!(
-                    "status.no_list",
-                    field = crate::domain::spec(id).title()
-                )),
-            }
-        }
-        Intent::Cancel | Intent::Quit => {
-            let then_quit = intent == Intent::Quit;
-            if form.is_dirty() {
-                state.mode = Mode::ConfirmDiscard { then_quit };
-            } else {
-                state.form = None;
-                state.mode = Mode::Browse;
-                if then_quit {
-                    return Command::Quit;
-                }
-            }
-        }
-        _ => {}
-    }
-    Command::None
-}
-
-/// Ctrl-S on a bulk form: apply the filled fields to every marked customer
-/// and check each result; any invalid one stops the change with a list.
-fn submit_bulk(state: &mut State) -> Command {
-    let Some(form) = state.form.as_mut() else {
-        return Command::None;
-    };
-    let filled = form.filled();
-    if filled.is_empty() {
-        state.info(t!("status.bulk_empty"));
-        return Command::None;
-    }
-    if !form.bulk_reading
-        && form
-            .bulk
-            .iter()
-            .any(|id| !state.list.records.contains_key(id))
-    {
-        // The runtime reads them before the next frame, then hands them
-        // over (`Action::Records`), which submits again.
-        form.bulk_reading = true;
-        return Command::None;
-    }
-    let mut proposals = Vec::new();
-    let mut failures = Vec::new();
-    for id in &form.bulk {
-        let Some(customer) = state.list.records.get(id) else {
-            failures.push(t!("status.record_unreadable", id = id));
-            continue;
-        };
-        let mut record = customer.clone();
-        for (field, value) in &filled {
-            record.set_field(*field, value.clone());
-        }
-        match crate::validate::check_record(&record, &state.policy) {
-            Ok(normalised) if normalised != *customer => proposals.push(normalised),
-            Ok(_) => {}
-            Err(errors) => {
-                let reasons: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                failures.push(format!(
-                    "{} ({}): {}",
-                    customer.company.name,
-                    customer.billing.address.country,
-                    reasons.join("; ")
-                ));
-            }
-        }
-    }
-    if !failures.is_empty() {
-        let count = failures.len();
-        form.bulk_failures = failures;
-        state.mode = Mode::BulkFailed;
-        state.error(t!("status.bulk_invalid", count = count));
-        return Command::None;
-    }
-    if proposals.is_empty() {
-        state.form = None;
-        state.mode = Mode::Browse;
-        state.info(t!("status.bulk_nothing"));
-        return Command::None;
-    }
-    form.pending_many = proposals;
-    state.status = None;
-    state.mode = Mode::Review;
-    Command::None
-}
-
-/// Ctrl-S: check everything; then warnings (once), then the review.
-fn submit(state: &mut State) -> Command {
-    let Some(form) = state.form.as_mut() else {
-        return Command::None;
-    };
-    if form.is_bulk() {
-        return submit_bulk(state);
-    }
-    let Some(record) = form.validate() else {
-        let count = form.errors.len();
-        state.error(if count == 1 {
-            t!("status.invalid_one").to_string()
-        } else {
-            t!("status.invalid_many", count = count)
-        });
-        return Command::None;
-    };
-    if record == form.original {
-        state.form = None;
-        state.mode = Mode::Browse;
-        state.info(t!("status.nothing_to_save"));
-        return Command::None;
-    }
-    let has_warnings = !form.warnings(&record).is_empty();
-    form.pending = Some(record);
-    state.status = None;
-    state.mode = if has_warnings && !form.warnings_confirmed {
-        Mode::ConfirmWarnings
-    } else {
-        Mode::Review
-    };
-    Command::None
-}
-
-/// For a bulk review: how many customers change, and the changes of the
-/// first few as (company, [(label, old, new)]).
-pub type BulkSample = Vec<(String, Vec<(&'static str, String, String)>)>;
-
-pub fn bulk_review(state: &State, sample: usize) -> (usize, BulkSample) {
-    let Some(form) = &state.form else {
-        return (0, Vec::new());
-    };
-    let rows = form
-        .pending_many
-        .iter()
-        .take(sample)
-        .filter_map(|new| {
-            let old = state.record(&new.id)?;
-            let changes = FIELDS
-                .iter()
-                .filter(|f| old.field(f.id) != new.field(f.id))
-                .map(|f| {
-                    (
-                        f.title(),
-                        old.field(f.id).to_string(),
-                        new.field(f.id).to_string(),
-                    )
-                })
-                .collect();
-            Some((new.company.name.clone(), changes))
-        })
-        .collect();
-    (form.pending_many.len(), rows)
-}
-
-/// The changed fields of the record waiting in the review, as
-/// `(label, old, new)` with the new values normalised.
-pub fn review_changes(form: &Form) -> Vec<(&'static str, String, String)> {
-    let Some(pending) = &form.pending else {
-        return Vec::new();
-    };
-    FIELDS
-        .iter()
-        .filter(|f| pending.field(f.id) != form.original.field(f.id))
-        .map(|f| {
-            (
-                f.title(),
-                form.original.field(f.id).to_string(),
-                pending.field(f.id).to_string(),
-            )
-        })
-        .collect()
-}
-
-fn on_confirm_warnings(state: &mut State, intent: Intent) -> Command {
-    match intent {
-        Intent::Yes => {
-            if let Some(form) = state.form.as_mut() {
-                form.warnings_confirmed = true;
-            }
-            state.mode = Mode::Review;
-        }
-        Intent::No => state.mode = Mode::Form,
-        Intent::Quit => return Command::Quit,
-        _ => {}
-    }
-    Command::None
-}
-
-fn on_review(state: &mut State, intent: Intent) -> Command {
-    let bulk = state.form.as_ref().is_some_and(Form::is_bulk);
-    match intent {
-        Intent::Yes if bulk => {
-            state.mode = Mode::Form;
-            let records = state
-                .form
-                .as_mut()
-                .map(|f| std::mem::take(&mut f.pending_many))
-                .unwrap_or_default();
-            state.info(t!("status.saving_many", count = records.len()));
-            Command::CommitMany {
-                action: AuditAction::Update,
-                records,
-            }
-        }
-        Intent::Yes => {
-            state.mode = Mode::Form;
-            let Some(record) = state.form.as_mut().and_then(|f| f.pending.take()) else {
-                return Command::None;
-            };
-            state.info(t!("status.saving"));
-            Command::Commit {
-                action: AuditAction::Update,
-                record: Box::new(record),
-            }
-        }
-        Intent::No => {
-            state.mode = Mode::Form;
-            if let Some(form) = state.form.as_mut() {
-                form.pending = None;
-            }
-            Command::None
-        }
-        Intent::Quit => Command::Quit,
-        _ => Command::None,
-    }
-}
-
-fn on_pick(state: &mut State, intent: Intent) -> Command {
-    let Some(picker) = state.picker.as_mut() else {
-        state.mode = Mode::Form;
-        return Command::None;
-    };
-    match intent {
-        Intent::Up => picker.move_by(-1),
-        Intent::Down => picker.move_by(1),
-        Intent::Yes => {
-            let chosen = picker.chosen().map(|o| o.value.clone());
-            if let (Some(value), Some(form)) = (chosen, state.form.as_mut()) {
-                form.set_focused(&value);
-            }
-            state.picker = None;
-            state.mode = Mode::Form;
-        }
-        Intent::No => {
-            state.picker = None;
-            state.mode = Mode::Form;
-        }
-        Intent::Quit => return Command::Quit,
-        _ => {}
-    }
-    Command::None
-}
-
-fn on_confirm_discard(state: &mut State, intent: Intent, then_quit: bool) -> Command {
-    match intent {
-        Intent::Yes => {
-            state.form = None;
-            state.mode = Mode::Browse;
-            state.info(t!("status.discarded"));
-            if then_quit {
-                return Command::Quit;
-            }
-        }
-        Intent::No => state.mode = Mode::Form,
-        // Ctrl-C at the question means: yes, really leave.
-        Intent::Quit => return Command::Quit,
-        _ => {}
-    }
-    Command::None
+    state.screen = Screen::Browse(Some(BrowseOverlay::RestoreDraft(draft)));
 }

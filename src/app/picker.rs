@@ -5,7 +5,7 @@ use tui_input::Input;
 
 use super::TextEdit;
 
-use crate::countries::countries;
+use crate::countries::{Country, countries};
 use crate::domain::{Customer, FieldId};
 
 #[derive(Clone, Debug)]
@@ -29,6 +29,12 @@ pub struct Picker {
     pub selected: usize,
 }
 
+/// The fields with a list: the state where the country has a list of
+/// them, and the culture.
+fn lists(field: FieldId, country: &Country) -> bool {
+    (field == FieldId::State && country.has_state_list()) || field == FieldId::Culture
+}
+
 fn option(value: &str, label: String) -> PickOption {
     searched_as(value, label, &[])
 }
@@ -44,11 +50,21 @@ fn searched_as(value: &str, label: String, more: &[String]) -> PickOption {
 }
 
 impl Picker {
+    /// Whether `field` has a list to pick from for a record of `country`.
+    pub fn has_list(field: FieldId, country: &str) -> bool {
+        countries()
+            .get(country)
+            .is_some_and(|country| lists(field, country))
+    }
+
     /// The chooser for `field` of `record`, if that field has a list.
     pub fn for_field(field: FieldId, record: &Customer, current: &str) -> Option<Picker> {
         let country = countries().get(&record.billing.address.country)?;
-        let (title, options): (String, Vec<PickOption>) = match field {
-            FieldId::State if country.has_state_list() => (
+        if !lists(field, country) {
+            return None;
+        }
+        let (title, options): (String, Vec<PickOption>) = if field == FieldId::State {
+            (
                 crate::t!(
                     "dialog.pick_state",
                     label = country.state_title(),
@@ -61,16 +77,16 @@ impl Picker {
                         searched_as(&s.code, format!("{:<4} {}", s.code, s.label()), &s.aliases)
                     })
                     .collect(),
-            ),
-            FieldId::Culture => (
+            )
+        } else {
+            (
                 crate::t!("dialog.pick_culture", country = country.title()),
                 country
                     .cultures
                     .iter()
                     .map(|c| option(c, c.clone()))
                     .collect(),
-            ),
-            _ => return None,
+            )
         };
         let mut picker = Picker {
             field,

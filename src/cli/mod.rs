@@ -507,6 +507,11 @@ pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    clippy::cognitive_complexity,
+    reason = "split with the store boundary (issue 16/18)"
+)]
 pub fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
     let usage = |e: clap::Error| {

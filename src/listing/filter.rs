@@ -7,7 +7,7 @@
 use nucleo_matcher::Matcher;
 
 use super::Listing;
-use crate::query::{ALL_FIELDS, Query, Scratch, new_matcher};
+use super::query::{ALL_FIELDS, Query, Scratch, new_matcher};
 
 pub struct Matching {
     query: Query,
@@ -228,65 +228,4 @@ fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Vec<Hit> {
         *at += 1;
     }
     sorted
-}
-
-/// The plain way, for tests to compare with: every row scored, stably sorted
-/// by score.
-pub fn reference(listing: &Listing, order: &[u32], query: &Query) -> Vec<u32> {
-    let mut matcher = new_matcher();
-    let mut scratch = Scratch::default();
-    let mut scored: Vec<(u32, u32)> = order
-        .iter()
-        .filter_map(|&row| {
-            let r = listing.get(row as usize)?;
-            Some((query.score(&r.fields(), &mut matcher, &mut scratch)?, row))
-        })
-        .collect();
-    scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
-    scored.into_iter().map(|(_, row)| row).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Cloud;
-    use crate::listing::Row;
-
-    fn listing() -> Listing {
-        let rows: Vec<Row> = ["Fabrikam", "Contoso", "Fourth Coffee", "Fab Lab", "Adatum"]
-            .iter()
-            .enumerate()
-            .map(|(n, name)| Row {
-                id: n.to_string(),
-                name: name.to_string(),
-                ..Row::default()
-            })
-            .collect();
-        Listing::of_rows(Cloud::Commercial, &rows)
-    }
-
-    #[test]
-    fn slices_give_the_same_result_as_one_pass() {
-        let l = listing();
-        let query = Query::new("fa");
-        let mut job = Matching::new(query.clone(), l.by_name().to_vec());
-        while !job.is_done() {
-            job.step(&l, 2);
-        }
-        let rank: Vec<u32> = {
-            let mut rank = vec![0; l.len()];
-            for (position, &row) in l.by_name().iter().enumerate() {
-                rank[row as usize] = position as u32;
-            }
-            rank
-        };
-        let rows = job.finish(&rank);
-        assert_eq!(rows, reference(&l, l.by_name(), &query));
-        let names: Vec<&str> = rows
-            .iter()
-            .map(|&r| l.get(r as usize).unwrap().name())
-            .collect();
-        assert_eq!(names[..2].to_vec(), ["Fab Lab", "Fabrikam"]);
-        assert!(!names.contains(&"Contoso"));
-    }
 }

@@ -6,13 +6,14 @@
 //! fit in about 200 MB, and full records are read only for what is on screen.
 
 mod filter;
+pub mod query;
 mod row;
 
-pub use filter::{Candidates, Matching, reference};
+pub use filter::{Candidates, Matching};
 pub use row::{Row, RowText};
 
 use crate::domain::{Cloud, Customer, fold_name};
-use crate::query::{Fields, Folded, SEPARATOR};
+use query::{Fields, Folded, SEPARATOR};
 
 /// Longest text a list field keeps (validation allows far less; this only
 /// guards the arena's 16-bit offsets against a hand-edited store).
@@ -265,7 +266,7 @@ impl Listing {
             .text
             .get(start..start + usize::from(hay_end))
             .unwrap_or_default();
-        let letters = crate::query::letters(searched);
+        let letters = query::letters(searched);
         let folded_at = if searched.is_ascii() {
             ASCII
         } else {
@@ -309,7 +310,7 @@ impl Listing {
             }
             let field_start = self.text.len();
             // (A field that folds to nothing would read as "ASCII as it is".)
-            if !crate::query::fold_ascii(field, &mut self.text)
+            if !query::fold_ascii(field, &mut self.text)
                 || self.text.len() == field_start
                 || self.text[field_start..].contains(SEPARATOR)
             {

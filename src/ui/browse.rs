@@ -130,7 +130,7 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         longest_domain.min((columns * 2 / 5).max(columns.saturating_sub(longest_name + 1)));
     let name_columns = columns.saturating_sub(domain_columns + 1).max(1);
     let query = state.list.shown_query();
-    let mut matcher = crate::query::new_matcher();
+    let mut matcher = crate::listing::query::new_matcher();
     let lines: Vec<Line> = page
         .into_iter()
         .map(|(position, row)| {

@@ -79,8 +79,8 @@ pub fn history(frame: &mut Frame, area: Rect, view: &HistoryView) {
             let text = format!(
                 "  {}: {} → {}",
                 label_for_key(&change.field),
-                super::or_empty(shown(&change.field, &change.old)),
-                super::or_empty(shown(&change.field, &change.new)),
+                super::dialog::or_empty(shown(&change.field, &change.old)),
+                super::dialog::or_empty(shown(&change.field, &change.new)),
             );
             lines.push(Line::from(Span::styled(fit(&text, columns), theme().value)));
         }

@@ -4,9 +4,11 @@
 pub mod pg;
 pub mod pty;
 
-use konto::app::{self, Command, State};
+use konto::app::{self, Change, Command, Form, FormOverlay, MouseKind, Pending, State};
 use konto::demo::sample_customer;
-use konto::domain::{Cloud, Customer};
+use konto::domain::{Access, AuditAction, AuditEntry, Cloud, Customer, FieldChange, Role};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The real binary run on the store in `dir`, in `lang`, with its state
@@ -68,14 +70,93 @@ pub fn us_state() -> State {
 
 pub fn state_with(customers: Vec<Customer>) -> State {
     let mut state = State::new(Cloud::Commercial, "/tmp/konto-test".into(), customers);
+    resize(&mut state, 120, 35);
+    state
+}
+
+/// The app on a list loaded as the runtime loads it: rows only, the full
+/// records read when the screen needs them (`loading`: the cloud's count,
+/// when more rows are still to come).
+pub fn loaded_as_rows(rows: &[konto::listing::Row], loading: Option<usize>) -> State {
+    let mut state = State::new(Cloud::Commercial, "t".into(), Vec::new());
     app::update(
         &mut state,
-        app::Action::Resize {
-            width: 120,
-            height: 35,
+        app::Action::Loaded {
+            cloud: Cloud::Commercial,
+            listing: konto::listing::Listing::of_rows(Cloud::Commercial, rows),
+            records: Vec::new(),
+            loading,
         },
     );
     state
+}
+
+/// The app on the fixtures in a terminal of this size.
+pub fn sized(width: u16, height: u16) -> State {
+    let mut state = state();
+    resize(&mut state, width, height);
+    state
+}
+
+pub fn resize(state: &mut State, width: u16, height: u16) {
+    app::update(state, app::Action::Resize { width, height });
+}
+
+/// The app on the fixtures for an operator of `role`.
+pub fn with_role(role: Role, read_only: bool) -> State {
+    let mut state = state();
+    state.access = Access { role, read_only };
+    state
+}
+
+/// A mouse event at a cell of the screen.
+pub fn mouse(state: &mut State, kind: MouseKind, column: u16, row: u16) -> Command {
+    app::update(state, app::Action::Mouse { kind, column, row })
+}
+
+pub fn click(state: &mut State, column: u16, row: u16) -> Command {
+    mouse(state, MouseKind::Click, column, row)
+}
+
+/// An update of one field by anna, as the store records it (version `n`
+/// at n minutes past a fixed time), of customer c-2 (the first listed).
+pub fn audit_entry(version: u64, field: &str, old: &str, new: &str) -> AuditEntry {
+    AuditEntry {
+        time: chrono::DateTime::from_timestamp(1_790_000_000 + version as i64 * 60, 0).unwrap(),
+        operator: "anna".into(),
+        cloud: Cloud::Commercial,
+        id: "c-2".into(),
+        version,
+        action: AuditAction::Update,
+        changes: vec![FieldChange {
+            field: field.into(),
+            old: old.into(),
+            new: new.into(),
+        }],
+        reverts: None,
+        role: None,
+    }
+}
+
+/// The runtime's answer to the open form's commit: someone else saved
+/// version 2 of its customer meanwhile, with a new city (Ulm).
+pub fn someone_else_saved_a_new_city(state: &mut State) -> Command {
+    let mut theirs = form(state).original.clone();
+    theirs.version = 2;
+    theirs.billing.address.city = "Ulm".into();
+    app::update(
+        state,
+        app::Action::Conflict {
+            theirs: Box::new(theirs),
+            fields: vec!["billing.address.city".into()],
+        },
+    )
+}
+
+/// The runtime's answer to `h` on the selected customer: its history.
+pub fn history_loaded(state: &mut State, entries: Vec<AuditEntry>) -> Command {
+    let id = state.selected_id().unwrap();
+    app::update(state, app::Action::HistoryLoaded { id, entries })
 }
 
 pub fn key(code: KeyCode) -> KeyEvent {
@@ -95,6 +176,63 @@ pub fn press(state: &mut State, keys: &[KeyEvent]) -> Command {
     last
 }
 
+/// Presses the keys written in Vim's notation, as an operator types them:
+/// `keys(&mut s, "/berl<Enter>u")`. A character is its key (`u`, `G`, `/`,
+/// a space); `<Enter>` `<Esc>` `<Tab>` `<S-Tab>` `<BS>` `<Del>` `<Up>`
+/// `<Down>` `<Left>` `<Right>` `<Home>` `<End>` `<PgUp>` `<PgDn>` `<F1>`
+/// `<Space>` and `<lt>` (a `<`) name the others, `<C-s>` is Ctrl-S.
+/// Returns the last command.
+pub fn keys(state: &mut State, keys: &str) -> Command {
+    press(state, &parse_keys(keys))
+}
+
+/// The key events `keys` presses.
+pub fn parse_keys(text: &str) -> Vec<KeyEvent> {
+    let mut events = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let (event, len) = match rest.strip_prefix('<').and_then(|r| r.split_once('>')) {
+            Some((name, _)) if c == '<' => (named_key(name), name.len() + 2),
+            _ => (key(KeyCode::Char(c)), c.len_utf8()),
+        };
+        events.push(event);
+        rest = &rest[len..];
+    }
+    events
+}
+
+fn named_key(name: &str) -> KeyEvent {
+    if let Some(c) = name.strip_prefix("C-") {
+        let mut chars = c.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return ctrl(c);
+        }
+    }
+    let code = match name {
+        "Enter" | "CR" => KeyCode::Enter,
+        "Esc" => KeyCode::Esc,
+        "Tab" => KeyCode::Tab,
+        "S-Tab" => KeyCode::BackTab,
+        "BS" => KeyCode::Backspace,
+        "Del" => KeyCode::Delete,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Left" => KeyCode::Left,
+        "Right" => KeyCode::Right,
+        "Home" => KeyCode::Home,
+        "End" => KeyCode::End,
+        "PgUp" => KeyCode::PageUp,
+        "PgDn" => KeyCode::PageDown,
+        "Space" => KeyCode::Char(' '),
+        "lt" => KeyCode::Char('<'),
+        f if f.starts_with('F') && f[1..].parse::<u8>().is_ok() => {
+            KeyCode::F(f[1..].parse().unwrap())
+        }
+        other => panic!("no key <{other}>"),
+    };
+    key(code)
+}
+
 /// A customer of the US (address in Redmond, WA).
 pub fn us_customer() -> Customer {
     let mut c = sample_customer();
@@ -112,10 +250,39 @@ pub fn us_customer() -> Customer {
     c
 }
 
+/// The open form; the test fails if there is none.
+pub fn form(state: &State) -> &Form {
+    state.form().expect("a form is open")
+}
+
+/// What waits in the review; the test fails if no review is open.
+pub fn pending(state: &State) -> &Pending {
+    match state.form_screen().and_then(|f| f.overlay.as_ref()) {
+        Some(FormOverlay::Review(pending)) => pending,
+        other => panic!("no review is open: {other:?}"),
+    }
+}
+
+/// The changes the review of a single form shows.
+pub fn review(state: &State) -> Vec<Change> {
+    match pending(state) {
+        Pending::One(record) => app::changes(&form(state).original, record),
+        Pending::Many(records) => panic!("a bulk review of {} records", records.len()),
+    }
+}
+
+/// Who a bulk change would make invalid; the test fails if it is not shown.
+pub fn bulk_failures(state: &State) -> &[String] {
+    match state.form_screen().and_then(|f| f.overlay.as_ref()) {
+        Some(FormOverlay::BulkFailed(failures)) => failures,
+        other => panic!("no bulk failures shown: {other:?}"),
+    }
+}
+
 /// Moves the form's focus to `field`.
 pub fn focus(state: &mut State, field: konto::domain::FieldId) {
     for _ in 0..40 {
-        if state.form.as_ref().and_then(|f| f.focused_id()) == Some(field) {
+        if state.form().and_then(|f| f.focused_id()) == Some(field) {
             return;
         }
         press(state, &[key(KeyCode::Tab)]);
@@ -136,13 +303,27 @@ pub fn selected_name(state: &State) -> String {
         .unwrap_or_default()
 }
 
-/// Draws the state into a TestBackend; the screen as lines of text.
-pub fn render(state: &State, width: u16, height: u16) -> Vec<String> {
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
+/// The state drawn into a test terminal of this size.
+pub fn drawn(state: &State, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| konto::ui::draw(f, state)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
+    terminal
+}
+
+/// The cells the state draws at this size.
+pub fn buffer(state: &State, width: u16, height: u16) -> ratatui::buffer::Buffer {
+    drawn(state, width, height).backend().buffer().clone()
+}
+
+/// Where the drawn state puts the terminal's cursor, as (column, row).
+pub fn drawn_cursor(state: &State, width: u16, height: u16) -> (u16, u16) {
+    let at = drawn(state, width, height).get_cursor_position().unwrap();
+    (at.x, at.y)
+}
+
+/// Draws the state into a TestBackend; the screen as lines of text.
+pub fn render(state: &State, width: u16, height: u16) -> Vec<String> {
+    let buffer = buffer(state, width, height);
     (0..height)
         .map(|y| {
             let mut line = String::new();
@@ -174,4 +355,9 @@ pub fn listed_rows(store: &konto::store::Store) -> Vec<konto::listing::Row> {
 
 pub fn listed_ids(store: &konto::store::Store) -> Vec<String> {
     listed_rows(store).into_iter().map(|r| r.id).collect()
+}
+
+/// The screen as one text, its lines joined.
+pub fn render_text(state: &State, width: u16, height: u16) -> String {
+    render(state, width, height).join("\n")
 }
