@@ -359,13 +359,6 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// For the crash test: commit changes in a loop, printing each
-    /// acknowledged (durable) version as `ack ID VERSION CITY`.
-    #[command(hide = true)]
-    CommitLoop {
-        #[arg(long, default_value_t = u64::MAX)]
-        count: u64,
-    },
 }
 
 impl Cmd {
@@ -513,13 +506,19 @@ pub fn main() -> ExitCode {
         partner_domain: cli.partner_domain.clone(),
     };
     set_private_umask();
-    if cli.command.is_none() {
+    // The crash test's loop takes the app's place (see `edit::COMMIT_LOOP`).
+    let commit_loop = match cli.command {
+        None => edit::commit_loop_requested(),
+        Some(_) => None,
+    };
+    let app = cli.command.is_none() && commit_loop.is_none();
+    if app {
         // The app's first frame shows a phone: load its rules meanwhile.
         crate::validate::warm_up_phones();
     }
     crate::logging::init(&crate::logging::log_dir(&dir));
     tracing::debug!(allocator = crate::alloc::name(), "started");
-    if cli.command.is_none() {
+    if app {
         let settings = crate::tui::Settings {
             theme: theme_name(cli.theme),
             access: cli.access(),
@@ -569,8 +568,8 @@ pub fn main() -> ExitCode {
         };
     }
     let result = match cli.command {
-        // Handled above: the app opens the store itself.
-        None => Ok(()),
+        // The app was handled above: it opens the store itself.
+        None => commit_loop.map_or(Ok(()), |count| edit::commit_loop(&store, &operator, count)),
         Some(Cmd::Export {
             format,
             filter,
@@ -607,7 +606,6 @@ pub fn main() -> ExitCode {
         Some(Cmd::Restore { file }) => {
             allowed(access.may_change_permissions()).and_then(|()| edit::restore(&store, &file))
         }
-        Some(Cmd::CommitLoop { count }) => edit::commit_loop(&store, &operator, count),
         Some(Cmd::Gen { count, seed }) => allowed(access.may_change_permissions())
             .and_then(|()| data::gen_customers(&mut store, cloud, &operator, count, seed)),
         Some(Cmd::Config { action }) => Err(config_command(action)),
