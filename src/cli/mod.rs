@@ -2,6 +2,7 @@
 
 mod data;
 mod edit;
+mod package;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -359,6 +360,8 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    #[command(flatten)]
+    Package(package::PackageCmd),
 }
 
 impl Cmd {
@@ -476,6 +479,9 @@ pub fn main() -> ExitCode {
     });
     if let Some(Cmd::Config { action }) = cli.command {
         return config_command(action);
+    }
+    if let Some(Cmd::Package(cmd)) = cli.command {
+        return package::run(cmd);
     }
     // The config file, all or nothing: konto does not start on half of it.
     let config_path = crate::config::path();
@@ -610,7 +616,7 @@ pub fn main() -> ExitCode {
             .and_then(|()| data::gen_customers(&mut store, cloud, &operator, count, seed)),
         Some(Cmd::Config { action }) => Err(config_command(action)),
         // Handled above.
-        Some(Cmd::Compact) => Ok(()),
+        Some(Cmd::Compact | Cmd::Package(_)) => Ok(()),
     };
     // After a change, the app's next start draws at once from this.
     store.renew_heads();
