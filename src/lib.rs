@@ -26,6 +26,7 @@ pub mod keymap;
 pub mod layout;
 pub mod listing;
 pub mod logging;
+pub mod package;
 pub mod parallel;
 pub mod query;
 pub mod store;
