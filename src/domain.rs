@@ -6,11 +6,23 @@
 //! a field means adding one row here and one arm in `Customer::field`/`set_field`.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The two Partner Center clouds; each has its own, separate set of customers.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
@@ -46,19 +58,19 @@ impl Cloud {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompanyProfile {
     pub name: String,
-    /// Primary domain, e.g. `contoso.onmicrosoft.com`; read-only.
+    /// For example contoso.onmicrosoft.com, stored in lower case.
     pub domain: String,
-    /// Azure AD tenant GUID; read-only.
+    /// The customer's Microsoft Entra (Azure AD) tenant, a GUID.
     pub tenant_id: String,
     /// Required only in a few countries (see the country rules).
     pub registration_number: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     pub line1: String,
@@ -66,11 +78,11 @@ pub struct Address {
     pub city: String,
     pub state: String,
     pub postal_code: String,
-    /// ISO 3166-1 alpha-2; fixed once the customer exists.
+    /// Its ISO 3166-1 alpha-2 code, for example DE.
     pub country: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BillingProfile {
     pub first_name: String,
@@ -83,10 +95,12 @@ pub struct BillingProfile {
     pub address: Address,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchasePermissions {
+    /// Whether the customer may purchase Azure reservations.
     pub azure_reservations: bool,
+    /// Whether the customer may purchase an Azure savings plan.
     pub azure_savings_plan: bool,
 }
 
@@ -132,14 +146,18 @@ impl PurchasePermissions {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
+    /// With the cloud, the store's key; a new customer gets a GUID.
     pub id: String,
+    /// The Partner Center cloud the customer belongs to.
     pub cloud: Cloud,
-    /// Our ETag: every commit raises it by one.
+    /// The record's version, its ETag: every change raises it by one.
     pub version: u64,
+    /// When the customer was created (RFC 3339, UTC).
     pub created: DateTime<Utc>,
+    /// When the record last changed (RFC 3339, UTC).
     pub updated: DateTime<Utc>,
     pub company: CompanyProfile,
     pub billing: BillingProfile,

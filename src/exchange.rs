@@ -122,6 +122,91 @@ pub fn write_json(customers: &[Customer], mut out: impl Write) -> Result<(), Str
     out.write_all(b"\n").map_err(|e| e.to_string())
 }
 
+/// The JSON Schema of an export, as `konto schema` prints it: an array of
+/// customer records. The records' layout comes from the types that are
+/// written (schemars reads their serde attributes), each field's title and
+/// longest value from the field catalogue, so the schema, the export and the
+/// CSV columns (`column_docs`) agree by construction.
+pub fn json_schema() -> serde_json::Value {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    let mut root = settings
+        .into_generator()
+        .into_root_schema_for::<Vec<Customer>>()
+        .to_value();
+    root["title"] = "konto export".into();
+    root["description"] = "What `konto export --format json` writes: every customer of a cloud, \
+        sorted by company name. `konto import` reads the same records: a field left out \
+        is empty, except that an existing customer keeps its fixed fields and a missing \
+        version states none; a record without an id is a new customer. The CSV format has \
+        one column per field, named by its path (billing.address.city)."
+        .into();
+    let record = &mut root["items"];
+    for f in FIELDS {
+        if let Some(property) = record.pointer_mut(&property_pointer(f.key)) {
+            property["title"] = f.label.into();
+            property["maxLength"] = f.max_len.into();
+            if !f.editable {
+                let said = property["description"].as_str().unwrap_or_default();
+                let fixed = "Fixed once the customer exists.";
+                property["description"] = format!("{said} {fixed}").trim_start().into();
+            }
+        }
+    }
+    for p in Permission::ALL {
+        if let Some(property) = record.pointer_mut(&property_pointer(p.key())) {
+            property["title"] = p.title().into();
+        }
+    }
+    root
+}
+
+/// Where a column's property is in a record's schema (a JSON pointer):
+/// `billing.address.city` is `/properties/billing/properties/address/…`.
+fn property_pointer(column: &str) -> String {
+    format!("/properties/{}", column.replace('.', "/properties/"))
+}
+
+/// Every CSV column in export order with what it holds, said from its
+/// property in `json_schema` (so from the types and the field catalogue).
+pub fn column_docs() -> Vec<(&'static str, String)> {
+    let schema = json_schema();
+    columns()
+        .into_iter()
+        .map(|column| {
+            let property = schema["items"]
+                .pointer(&property_pointer(column))
+                .unwrap_or(&serde_json::Value::Null);
+            (column, describe(property))
+        })
+        .collect()
+}
+
+/// A property's title and description, then what values it takes.
+fn describe(property: &serde_json::Value) -> String {
+    let text = |key: &str| property.get(key).and_then(|v| v.as_str());
+    let mut said: Vec<String> = [text("title"), text("description")]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim_end_matches('.').to_string())
+        .collect();
+    if let Some(values) = property.get("enum").and_then(|v| v.as_array()) {
+        let values: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+        said.push(format!("One of {}", values.join(", ")));
+    } else if let Some(n) = property.get("maxLength") {
+        said.push(format!("At most {n} characters"));
+    } else {
+        match text("type") {
+            Some("boolean") => said.push("true or false".into()),
+            Some("integer") => said.push("A whole number".into()),
+            _ => {}
+        }
+    }
+    let mut text = said.join(". ");
+    text.push('.');
+    text
+}
+
 fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_lowercase().as_str() {
         "true" | "on" | "yes" | "1" => Some(true),
@@ -346,6 +431,40 @@ mod tests {
         }
         assert!(cols.contains(&"permissions.azure_savings_plan"));
         assert_eq!(cols[0], "id");
+    }
+
+    /// The paths of a record schema's leaves (`billing.address.city`).
+    fn leaves(schema: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+        let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else {
+            out.push(prefix.to_string());
+            return;
+        };
+        for (name, property) in properties {
+            let path = match prefix {
+                "" => name.clone(),
+                _ => format!("{prefix}.{name}"),
+            };
+            leaves(property, &path, out);
+        }
+    }
+
+    #[test]
+    fn the_schema_has_a_property_for_each_column_and_no_other() {
+        let schema = json_schema();
+        let mut paths = Vec::new();
+        leaves(&schema["items"], "", &mut paths);
+        let mut cols: Vec<String> = columns().iter().map(|c| c.to_string()).collect();
+        paths.sort();
+        cols.sort();
+        assert_eq!(paths, cols);
+        for f in FIELDS {
+            let property = &schema["items"].pointer(&property_pointer(f.key)).unwrap();
+            assert_eq!(property["maxLength"], f.max_len, "{}", f.key);
+            assert_eq!(property["title"], f.label, "{}", f.key);
+        }
+        let docs = column_docs();
+        assert_eq!(docs.len(), columns().len());
+        assert!(docs.iter().all(|(_, said)| said.len() > 10), "{docs:?}");
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod keymap;
 pub mod layout;
 pub mod listing;
 pub mod logging;
+pub mod package;
 pub mod parallel;
 /// The filter's words, where the CLI's `--filter` has always found them; it
 /// lives with the list it filters.

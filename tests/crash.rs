@@ -1,5 +1,5 @@
-//! Crash test: `konto commit-loop` is killed with SIGKILL at pseudo-random
-//! moments; after every kill the store must reopen (or, if sled cannot open
+//! Crash test: konto's commit loop (`KONTO_TEST_COMMIT_LOOP`) is killed
+//! with SIGKILL at pseudo-random moments; after every kill the store must reopen (or, if sled cannot open
 //! it, say so and name the newest backup), no acknowledged change may be lost,
 //! every committed version must have exactly one audit entry and the indexes
 //! must agree with the records.
@@ -12,7 +12,7 @@
 //! more (at several ms per durable commit: usually after several acks). Two
 //! lanes with their own stores run side by side to use both cores.
 //!
-//! `commit-loop` restarts its `Crashtown {i}` sequence at 0 in every process,
+//! The loop restarts its `Crashtown {i}` sequence at 0 in every process,
 //! so a restarted child first re-walks the changes it already made (they are
 //! `Unchanged` and not acked); to keep that walk short each lane moves to a
 //! freshly seeded store every `KILLS_PER_STORE` kills.
@@ -102,7 +102,7 @@ fn parse_ack(line: &str) -> Ack {
     let (Some("ack"), Some(id), Some(version), Some(city)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        panic!("unexpected line from commit-loop: {line:?}");
+        panic!("unexpected line from the commit loop: {line:?}");
     };
     Ack {
         id: id.to_string(),
@@ -111,7 +111,7 @@ fn parse_ack(line: &str) -> Ack {
     }
 }
 
-/// Runs `commit-loop` on `dir` once and kills it; returns the complete ack
+/// Runs the commit loop on `dir` once and kills it; returns the complete ack
 /// lines it printed, and whether the kill was timed from the spawn.
 fn run_and_kill(dir: &Path, rng: &mut Rng) -> (Vec<Ack>, bool) {
     let early = rng.next().is_multiple_of(5);
@@ -127,7 +127,9 @@ fn run_and_kill(dir: &Path, rng: &mut Rng) -> (Vec<Ack>, bool) {
             .arg(dir)
             .env("KONTO_STATE_DIR", dir.join("state"))
             .env("KONTO_CONFIG", dir.join("config.toml"))
-            .args(["--operator", "crash", "commit-loop"])
+            // The loop takes the app's place (no subcommand: tests only).
+            .env("KONTO_TEST_COMMIT_LOOP", "until-killed")
+            .args(["--operator", "crash"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -181,7 +183,7 @@ fn run_and_kill(dir: &Path, rng: &mut Rng) -> (Vec<Ack>, bool) {
     assert_eq!(
         status.signal(),
         Some(libc::SIGKILL),
-        "commit-loop ended by itself ({status}) instead of being killed; stderr:\n{stderr}"
+        "the commit loop ended by itself ({status}) instead of being killed; stderr:\n{stderr}"
     );
     (acks, early)
 }

@@ -189,6 +189,25 @@ pub fn restore(store: &Store, file: &std::path::Path) -> Result<(), ExitCode> {
     Ok(())
 }
 
+/// The crash test's hook (tests/crash.rs): set, konto run without a command
+/// commits changes in a loop instead of opening the app, printing each
+/// acknowledged (durable) version as `ack ID VERSION CITY`. Its value is how
+/// many commits (anything else: until killed). An environment variable and
+/// not a subcommand, so neither `--help` nor clap's "similar subcommand" tip
+/// offers a command that only tests use.
+pub const COMMIT_LOOP: &str = "KONTO_TEST_COMMIT_LOOP";
+
+/// How many commits the crash test asked for, if it did (`COMMIT_LOOP`).
+pub fn commit_loop_requested() -> Option<u64> {
+    let value = std::env::var_os(COMMIT_LOOP)?;
+    Some(
+        value
+            .to_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(u64::MAX),
+    )
+}
+
 /// Commits a change after another and reports each one once it is durable;
 /// the crash test kills this process at random moments.
 pub fn commit_loop(store: &Store, operator: &str, count: u64) -> Result<(), ExitCode> {

@@ -3,6 +3,7 @@
 mod data;
 mod db;
 mod edit;
+mod package;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -388,13 +389,8 @@ pub enum Cmd {
         #[command(subcommand)]
         action: DbAction,
     },
-    /// For the crash test: commit changes in a loop, printing each
-    /// acknowledged (durable) version as `ack ID VERSION CITY`.
-    #[command(hide = true)]
-    CommitLoop {
-        #[arg(long, default_value_t = u64::MAX)]
-        count: u64,
-    },
+    #[command(flatten)]
+    Package(package::PackageCmd),
 }
 
 impl Cmd {
@@ -507,29 +503,44 @@ pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    clippy::cognitive_complexity,
-    reason = "split with the store boundary (issue 16/18)"
-)]
 pub fn main() -> ExitCode {
+    match read_settings().and_then(dispatch) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(code) => code,
+    }
+}
+
+/// What the command line, the environment and the config file decide
+/// before anything is opened.
+struct Settings {
+    cli: Cli,
+    keymap: crate::keymap::Keymap,
+    locale: Locale,
+    /// The local directory: the sled store's, or (beside a PostgreSQL
+    /// database) the data directory, for backups, drafts and the log.
+    dir: PathBuf,
+    choice: StoreChoice,
+    policy: Policy,
+}
+
+/// A clap error as konto exits with it (`--help` and `--version` are not
+/// failures).
+fn usage(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    ExitCode::from(if e.use_stderr() {
+        exit::USAGE
+    } else {
+        exit::OK
+    })
+}
+
+/// Reads the command line and the config file. Commands that need neither
+/// the config nor a store (`config`, `completions`, `man`, `schema`) run
+/// here: their exit code comes back as the error.
+fn read_settings() -> Result<Settings, ExitCode> {
     use clap::{CommandFactory, FromArgMatches};
-    let usage = |e: clap::Error| {
-        let _ = e.print();
-        ExitCode::from(if e.use_stderr() {
-            exit::USAGE
-        } else {
-            exit::OK
-        })
-    };
-    let matches = match Cli::command().try_get_matches() {
-        Ok(m) => m,
-        Err(e) => return usage(e),
-    };
-    let mut cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => return usage(e),
-    };
+    let matches = Cli::command().try_get_matches().map_err(|e| usage(&e))?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| usage(&e))?;
     if cli.command.as_ref().is_some_and(Cmd::writes_in_bulk) {
         run_again_with_bulk_allocator();
     }
@@ -539,13 +550,15 @@ pub fn main() -> ExitCode {
         zone: Zone::Local,
     });
     if let Some(Cmd::Config { action }) = cli.command {
-        return config_command(action);
+        return Err(config_command(action));
+    }
+    if let Some(Cmd::Package(cmd)) = cli.command {
+        return Err(package::run(cmd));
     }
     // The config file, all or nothing: konto does not start on half of it.
-    let config_path = crate::config::path();
-    let (config, warnings) = match config_path.as_deref().map(crate::config::load) {
+    let (config, warnings) = match crate::config::path().as_deref().map(crate::config::load) {
         Some(Ok(loaded)) => loaded,
-        Some(Err(message)) => return fail(exit::USAGE, message),
+        Some(Err(message)) => return Err(fail(exit::USAGE, message)),
         None => Default::default(),
     };
     for warning in warnings {
@@ -559,19 +572,9 @@ pub fn main() -> ExitCode {
         zone: Zone::Local,
     };
     crate::i18n::set_locale(locale);
-    let keymap = match crate::config::keymap(&config) {
-        Ok(map) => map,
-        Err(message) => return fail(exit::USAGE, message),
-    };
-    let Some(data_dir) = data_dir(&cli) else {
-        return fail(exit::USAGE, t!("cli.no_home"));
-    };
-    let choice = match store_choice(&cli, &data_dir) {
-        Ok(choice) => choice,
-        Err(message) => return fail(exit::USAGE, message),
-    };
-    // The local directory: the sled store's, or (beside a PostgreSQL
-    // database) the data directory, for backups, drafts and the log.
+    let keymap = crate::config::keymap(&config).map_err(|m| fail(exit::USAGE, m))?;
+    let data_dir = data_dir(&cli).ok_or_else(|| fail(exit::USAGE, t!("cli.no_home")))?;
+    let choice = store_choice(&cli, &data_dir).map_err(|m| fail(exit::USAGE, m))?;
     let dir = match &choice {
         StoreChoice::Local(dir) => dir.clone(),
         StoreChoice::Team(_) => data_dir,
@@ -579,101 +582,128 @@ pub fn main() -> ExitCode {
     let policy = Policy {
         partner_domain: cli.partner_domain.clone(),
     };
+    Ok(Settings {
+        cli,
+        keymap,
+        locale,
+        dir,
+        choice,
+        policy,
+    })
+}
+
+fn cache_bytes(cli: &Cli) -> u64 {
+    cli.cache_mb.saturating_mul(1024 * 1024)
+}
+
+/// Runs what the settings ask for: the app, `db`, or a headless command.
+fn dispatch(settings: Settings) -> Result<(), ExitCode> {
     set_private_umask();
-    if cli.command.is_none() {
+    // The crash test's loop takes the app's place (see `edit::COMMIT_LOOP`).
+    let commit_loop = match settings.cli.command {
+        None => edit::commit_loop_requested(),
+        Some(_) => None,
+    };
+    let app = settings.cli.command.is_none() && commit_loop.is_none();
+    if app {
         // The app's first frame shows a phone: load its rules meanwhile.
         crate::validate::warm_up_phones();
     }
-    crate::logging::init(&crate::logging::log_dir(&dir));
+    crate::logging::init(&crate::logging::log_dir(&settings.dir));
     tracing::debug!(allocator = crate::alloc::name(), "started");
-    if let Some(Cmd::Db { action }) = &cli.command {
-        return match db::run(
-            action,
-            &choice,
-            &dir,
-            cli.cache_mb.saturating_mul(1024 * 1024),
-        ) {
-            Ok(()) => ExitCode::from(exit::OK),
-            Err(code) => code,
-        };
+    if let Some(Cmd::Db { action }) = &settings.cli.command {
+        let cache = cache_bytes(&settings.cli);
+        return db::run(action, &settings.choice, &settings.dir, cache);
     }
-    if cli.command.is_none() {
-        let settings = crate::tui::Settings {
-            theme: theme_name(cli.theme),
-            access: cli.access(),
-            mouse: !cli.no_mouse,
-            keymap,
-            locale,
-            kept_head: matches!(choice, StoreChoice::Local(_)),
-        };
-        let cache = cli.cache_mb.saturating_mul(1024 * 1024);
-        let role = cli.access().role;
-        let open: Box<dyn FnOnce() -> Result<Store, StoreError>> = match choice {
-            StoreChoice::Local(ref dir) => {
-                // The lock first, so a store in use is refused before
-                // anything is drawn; sled opens once the first frame is up.
-                let lock = match Store::lock(dir) {
-                    Ok(lock) => lock,
-                    Err(e) => return fail(store_error_code(&e), e),
-                };
-                Box::new(move || {
-                    let store = Store::from(lock.open(cache)?)
-                        .with_policy(policy)
-                        .with_role(role);
-                    store.seed_if_new(&demo_customers().map_err(|e| StoreError::BadRecord {
-                        key: "demo".into(),
-                        reason: e.to_string(),
-                    })?)?;
-                    Ok(store)
-                })
-            }
-            // A team's database starts empty: no demo customers in it.
-            StoreChoice::Team(ref target) => {
-                let (target, dir) = (target.clone(), dir.clone());
-                Box::new(move || {
-                    Ok(Store::connect(&target, &dir)?
-                        .with_policy(policy)
-                        .with_role(role))
-                })
-            }
-        };
-        return match run_app(
-            open,
-            &dir,
-            Cloud::from(cli.cloud),
-            &operator(&cli),
-            settings,
-        ) {
-            Ok(()) => ExitCode::from(exit::OK),
-            Err(code) => code,
-        };
+    if app {
+        return start_app(settings);
     }
-    let opened = match &choice {
-        StoreChoice::Local(dir) => Store::open(dir, cli.cache_mb.saturating_mul(1024 * 1024)),
-        StoreChoice::Team(target) => Store::connect(target, &dir),
+    let opened = match &settings.choice {
+        StoreChoice::Local(dir) => Store::open(dir, cache_bytes(&settings.cli)),
+        StoreChoice::Team(target) => Store::connect(target, &settings.dir),
     };
-    let mut store = match opened {
-        Ok(store) => store.with_policy(policy).with_role(cli.access().role),
-        Err(e) => return fail(store_error_code(&e), e),
+    let store = opened
+        .map(|s| {
+            s.with_policy(settings.policy)
+                .with_role(settings.cli.access().role)
+        })
+        .map_err(|e| fail(store_error_code(&e), e))?;
+    run_command(store, &settings.cli, commit_loop)
+}
+
+/// The interactive app on the chosen store.
+fn start_app(settings: Settings) -> Result<(), ExitCode> {
+    let Settings {
+        cli,
+        keymap,
+        locale,
+        dir,
+        choice,
+        policy,
+    } = settings;
+    let tui_settings = crate::tui::Settings {
+        theme: theme_name(cli.theme),
+        access: cli.access(),
+        mouse: !cli.no_mouse,
+        keymap,
+        locale,
+        kept_head: matches!(choice, StoreChoice::Local(_)),
     };
+    let role = cli.access().role;
+    let open: Box<dyn FnOnce() -> Result<Store, StoreError>> = match choice {
+        StoreChoice::Local(ref local) => {
+            // The lock first, so a store in use is refused before anything
+            // is drawn; sled opens once the first frame is up.
+            let lock = Store::lock(local).map_err(|e| fail(store_error_code(&e), e))?;
+            let cache = cache_bytes(&cli);
+            Box::new(move || {
+                let store = Store::from(lock.open(cache)?)
+                    .with_policy(policy)
+                    .with_role(role);
+                let demo = demo_customers().map_err(|e| StoreError::BadRecord {
+                    key: "demo".into(),
+                    reason: e.to_string(),
+                })?;
+                store.seed_if_new(&demo)?;
+                Ok(store)
+            })
+        }
+        // A team's database starts empty: no demo customers in it.
+        StoreChoice::Team(ref target) => {
+            let (target, local) = (target.clone(), dir.clone());
+            Box::new(move || {
+                Ok(Store::connect(&target, &local)?
+                    .with_policy(policy)
+                    .with_role(role))
+            })
+        }
+    };
+    run_app(
+        open,
+        &dir,
+        Cloud::from(cli.cloud),
+        &operator(&cli),
+        tui_settings,
+    )
+}
+
+/// A headless command on an open store; afterwards the list's head is kept
+/// for the app's next start.
+fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<(), ExitCode> {
     let cloud = Cloud::from(cli.cloud);
-    let operator = operator(&cli);
+    let operator = operator(cli);
     let access = cli.access();
-    if let Some(Cmd::Compact) = cli.command {
+    let result = match &cli.command {
         // It takes the store: rewritten and reopened.
-        return match allowed(access.may_edit()).and_then(|()| data::compact(store)) {
-            Ok(()) => ExitCode::from(exit::OK),
-            Err(e) => e,
-        };
-    }
-    let result = match cli.command {
-        // Handled above: the app opens the store itself.
-        None => Ok(()),
+        Some(Cmd::Compact) => {
+            return allowed(access.may_edit()).and_then(|()| data::compact(store));
+        }
+        None => commit_loop.map_or(Ok(()), |count| edit::commit_loop(&store, &operator, count)),
         Some(Cmd::Export {
             format,
             filter,
             out,
-        }) => data::export(&store, cloud, format, filter.as_deref(), out.as_deref()),
+        }) => data::export(&store, cloud, *format, filter.as_deref(), out.as_deref()),
         Some(Cmd::Import {
             file,
             format,
@@ -682,42 +712,37 @@ pub fn main() -> ExitCode {
             verbose,
         }) => allowed(access.may_edit()).and_then(|()| {
             data::import(
-                &mut store, cloud, &operator, &file, format, dry_run, force, verbose, access,
+                &mut store, cloud, &operator, file, *format, *dry_run, *force, *verbose, access,
             )
         }),
-        Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), format),
+        Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), *format),
         Some(Cmd::Show {
             id_or_domain,
             format,
-        }) => data::show(&store, cloud, &id_or_domain, format),
+        }) => data::show(&store, cloud, id_or_domain, *format),
         Some(Cmd::Update {
             id,
             sets,
             if_version,
-        }) => edit::update(&store, cloud, &operator, &id, &sets, if_version, access),
+        }) => edit::update(&store, cloud, &operator, id, sets, *if_version, access),
         Some(Cmd::Permission {
             id,
             permission,
             state,
         }) => allowed(access.may_change_permissions())
-            .and_then(|()| edit::permission(&store, cloud, &operator, &id, permission, state)),
-        Some(Cmd::History { id, json }) => edit::history(&store, cloud, &id, json),
+            .and_then(|()| edit::permission(&store, cloud, &operator, id, *permission, *state)),
+        Some(Cmd::History { id, json }) => edit::history(&store, cloud, id, *json),
         Some(Cmd::Restore { file }) => {
-            allowed(access.may_change_permissions()).and_then(|()| edit::restore(&store, &file))
+            allowed(access.may_change_permissions()).and_then(|()| edit::restore(&store, file))
         }
-        Some(Cmd::CommitLoop { count }) => edit::commit_loop(&store, &operator, count),
         Some(Cmd::Gen { count, seed }) => allowed(access.may_change_permissions())
-            .and_then(|()| data::gen_customers(&mut store, cloud, &operator, count, seed)),
-        Some(Cmd::Config { action }) => Err(config_command(action)),
-        // Handled above.
-        Some(Cmd::Compact | Cmd::Db { .. }) => Ok(()),
+            .and_then(|()| data::gen_customers(&mut store, cloud, &operator, *count, *seed)),
+        // Handled before a store is opened.
+        Some(Cmd::Config { .. } | Cmd::Package(_) | Cmd::Db { .. }) => Ok(()),
     };
     // After a change, the app's next start draws at once from this.
     store.renew_heads();
-    match result {
-        Ok(()) => ExitCode::from(exit::OK),
-        Err(e) => e,
-    }
+    result
 }
 
 pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
