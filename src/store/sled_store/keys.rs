@@ -300,3 +300,87 @@ pub fn index_value(index: Index, c: &Customer) -> Result<Vec<u8>, StoreError> {
         Index::Domain => Ok(c.id.as_bytes().to_vec()),
     }
 }
+
+/// Today's stored layout (schema 4), checked in as bytes under
+/// `tests/fixtures/schema-4/`: postcard is positional, so a field added to
+/// a stored struct makes every existing store undecodable, and tests that
+/// make fresh stores never notice. These do: a layout change fails them
+/// until it comes with a schema bump and an upgrade step (and new
+/// fixtures, written with `KONTO_WRITE_FIXTURES=1`).
+#[cfg(test)]
+mod stored_layout {
+    use super::*;
+    use crate::domain::{AuditAction, FieldChange, Role};
+
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-4");
+
+    fn customer() -> Customer {
+        let mut c = crate::demo::sample_customer();
+        c.version = 3;
+        c.updated = DateTime::from_timestamp(1_764_000_000, 123_456_789).unwrap_or_default();
+        c.permissions.azure_savings_plan = true;
+        c.billing.address.line2 = "Hinterhaus".into();
+        c
+    }
+
+    fn entry() -> AuditEntry {
+        let c = customer();
+        AuditEntry {
+            time: c.updated,
+            operator: "anna".into(),
+            cloud: c.cloud,
+            id: c.id.clone(),
+            version: c.version,
+            action: AuditAction::Revert,
+            changes: vec![FieldChange {
+                field: "billing.address.line2".into(),
+                old: String::new(),
+                new: "Hinterhaus".into(),
+            }],
+            reverts: Some(2),
+            role: Some(Role::Sales),
+        }
+    }
+
+    /// The checked-in bytes of `name` (written anew when asked to).
+    fn fixture(name: &str, today: &[u8]) -> Vec<u8> {
+        let path = format!("{DIR}/{name}");
+        if std::env::var_os("KONTO_WRITE_FIXTURES").is_some() {
+            std::fs::create_dir_all(DIR).unwrap();
+            std::fs::write(&path, today).unwrap();
+        }
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn records_rows_and_audit_entries_of_schema_4_read_and_write_alike() {
+        assert_eq!(SCHEMA_VERSION_OF_FIXTURES, crate::store::SCHEMA_VERSION);
+        let c = customer();
+        let record = fixture("record.postcard", &encode(&c).unwrap());
+        assert_eq!(decode(c.cloud, c.id.as_bytes(), &record).unwrap(), c);
+        assert_eq!(encode(&c).unwrap(), record, "the record's layout changed");
+
+        let row = Row::of(&c);
+        let stored_row = fixture("row.postcard", &encode_row(&row).unwrap());
+        let key = index_key(Index::Name, &c);
+        assert_eq!(decode_row(&key, &stored_row).unwrap().to_row(), row);
+        assert_eq!(
+            encode_row(&row).unwrap(),
+            stored_row,
+            "the row's layout changed"
+        );
+
+        let e = entry();
+        let stored_entry = fixture("audit.postcard", &encode_audit(&e).unwrap());
+        let key = audit_key(e.cloud, &e.id, e.version);
+        assert_eq!(decode_audit(&key, &stored_entry).unwrap(), e);
+        assert_eq!(
+            encode_audit(&e).unwrap(),
+            stored_entry,
+            "the audit layout changed"
+        );
+    }
+
+    /// The schema the fixtures were written with: bump it with them.
+    const SCHEMA_VERSION_OF_FIXTURES: u64 = 4;
+}
