@@ -4,7 +4,7 @@ mod common;
 
 use konto::demo::sample_customer;
 use konto::domain::{AuditAction, Cloud, Customer};
-use konto::store::{Committed, DEFAULT_CACHE_BYTES, Store, StoreError};
+use konto::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
 
 fn open(dir: &std::path::Path) -> Store {
     Store::open(dir, DEFAULT_CACHE_BYTES).expect("store opens")
@@ -12,22 +12,16 @@ fn open(dir: &std::path::Path) -> Store {
 
 fn seeded(dir: &std::path::Path) -> Store {
     let store = open(dir);
-    let mut all = common::customers();
-    let mut gov = sample_customer();
-    gov.id = "g-1".into();
-    gov.cloud = Cloud::Usgov;
-    gov.company.name = "City of Tacoma".into();
-    all.push(gov);
-    assert_eq!(store.seed_if_new(&all).unwrap(), 6);
+    assert_eq!(
+        store
+            .seed_if_new(&common::customers_of_both_clouds())
+            .unwrap(),
+        6
+    );
     store
 }
 
-fn saved(outcome: Committed) -> Customer {
-    match outcome {
-        Committed::Saved(c) => c,
-        other => panic!("expected a saved record, got {other:?}"),
-    }
-}
+use common::saved;
 
 #[test]
 fn a_second_open_of_the_same_store_is_refused_clearly() {

@@ -71,23 +71,17 @@ impl Place {
     /// government cloud.
     fn seeded(&self) -> Store {
         let store = self.open();
-        let mut all = common::customers();
-        let mut gov = sample_customer();
-        gov.id = "g-1".into();
-        gov.cloud = Cloud::Usgov;
-        gov.company.name = "City of Tacoma".into();
-        all.push(gov);
-        assert_eq!(store.seed_if_new(&all).unwrap(), 6);
+        assert_eq!(
+            store
+                .seed_if_new(&common::customers_of_both_clouds())
+                .unwrap(),
+            6
+        );
         store
     }
 }
 
-fn saved(outcome: Committed) -> Customer {
-    match outcome {
-        Committed::Saved(c) => c,
-        other => panic!("expected a saved record, got {other:?}"),
-    }
-}
+use common::saved;
 
 fn commit_raises_the_version_by_one_and_survives_a_reopen(place: &Place) {
     let before = {

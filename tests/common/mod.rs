@@ -58,6 +58,25 @@ pub fn customers() -> Vec<Customer> {
         .collect()
 }
 
+/// The fixtures and one customer of the US government cloud (`g-1`).
+pub fn customers_of_both_clouds() -> Vec<Customer> {
+    let mut all = customers();
+    let mut gov = sample_customer();
+    gov.id = "g-1".into();
+    gov.cloud = Cloud::Usgov;
+    gov.company.name = "City of Tacoma".into();
+    all.push(gov);
+    all
+}
+
+/// The record a commit saved (a test fails on anything else).
+pub fn saved(outcome: konto::store::Committed) -> Customer {
+    match outcome {
+        konto::store::Committed::Saved(c) => c,
+        other => panic!("expected a saved record, got {other:?}"),
+    }
+}
+
 /// The app at 120x35 on the fixtures.
 pub fn state() -> State {
     state_with(customers())
