@@ -300,8 +300,111 @@ fn an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal() {
     assert_eq!(saved["version"], 2);
 }
 
+/// A test CA and a server certificate for localhost and 127.0.0.1 signed
+/// by it (openssl's command line); the paths of (CA, certificate, key).
+fn test_certificates(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+    };
+    let days = ["-days", "2"];
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=konto test CA",
+        days[0],
+        days[1],
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-extfile",
+        "ext.cnf",
+        days[0],
+        days[1],
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    )
+}
+
+fn sslmode_require_verifies_the_server_and_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = test_certificates(dir.path());
+    let server = common::pg::start_tls(&cert, &key).unwrap();
+    let port = server.port();
+    let ca = ca.display();
+    let url = |host: &str, rest: &str| {
+        format!("postgres://konto@{host}:{port}/postgres?sslmode=require{rest}")
+    };
+    // Trusted through sslrootcert, by IP address and by name.
+    for host in ["127.0.0.1", "localhost"] {
+        let trusted = url(host, &format!("&sslrootcert={ca}"));
+        let out = ok(&konto(dir.path(), &trusted, &["db", "init"]));
+        assert!(out.contains("konto's tables"), "{out}");
+        assert_eq!(
+            ok(&konto(dir.path(), &trusted, &["list", "--format", "json"])).trim(),
+            "[]"
+        );
+    }
+    // Not trusted: the server's certificate is nobody's the system knows.
+    let out = konto(dir.path(), &url("127.0.0.1", ""), &["list"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("certificate"), "{}", stderr(&out));
+    // A name the certificate does not carry.
+    let wrong =
+        format!("postgres://konto@127.0.0.2:{port}/postgres?sslmode=require&sslrootcert={ca}");
+    let out = konto(dir.path(), &wrong, &["list"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("certificate"), "{}", stderr(&out));
+}
+
 fn main() {
-    let tests: [(&str, fn()); 7] = [
+    let tests: [(&str, fn()); 8] = [
+        (
+            "sslmode_require_verifies_the_server_and_its_name",
+            sslmode_require_verifies_the_server_and_its_name,
+        ),
         (
             "an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal",
             an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal,

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Server {
     /// The cluster's directory; its socket is in it too.
     dir: PathBuf,
+    /// The port (also in the socket's name).
+    port: u16,
 }
 
 /// How to install a server, for the message of a machine without one.
@@ -62,8 +64,66 @@ fn command(bin: &Path, tool: &str) -> Command {
 }
 
 fn start() -> Result<Server, String> {
+    start_cluster("plain", 5432, "", |_| Ok(()))
+}
+
+/// A port nobody listens on now.
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+/// A second cluster that also listens on 127.0.0.1 with TLS, its
+/// certificate and key (PEM) copied in from `cert` and `key`.
+pub fn start_tls(cert: &Path, key: &Path) -> Result<Server, String> {
+    let port = free_port()?;
+    // Two loopback addresses: the certificate names only the first.
+    let options = format!("-c ssl=on -c listen_addresses=127.0.0.1,127.0.0.2 -c port={port}");
+    start_cluster("tls", port, &options, |data| {
+        for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+            let to = data.join(name);
+            std::fs::copy(from, &to).map_err(|e| e.to_string())?;
+            set_owner_only(&to)?;
+        }
+        Ok(())
+    })
+}
+
+/// A file readable by the server's user alone (PostgreSQL refuses a key
+/// others can read).
+fn set_owner_only(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| e.to_string())?;
+    if is_root() {
+        let chown = Command::new("chown")
+            .arg("postgres:postgres")
+            .arg(path)
+            .status();
+        if !chown.is_ok_and(|s| s.success()) {
+            return Err(format!(
+                "cannot hand {} to the postgres user",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A cluster in a temporary directory, listening on its Unix socket (and
+/// where `options` say so, more), with `prepare` run on its data directory
+/// before it starts.
+fn start_cluster(
+    name: &str,
+    port: u16,
+    options: &str,
+    prepare: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<Server, String> {
     let bin = bin_dir().ok_or("no initdb found")?;
-    let base = std::env::temp_dir().join(format!("konto-pg-{}", std::process::id()));
+    let base = std::env::temp_dir().join(format!("konto-pg-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base).map_err(|e| e.to_string())?;
     if is_root() {
@@ -98,8 +158,10 @@ fn start() -> Result<Server, String> {
             String::from_utf8_lossy(&init.stderr)
         ));
     }
+    prepare(&data)?;
     let options = format!(
-        "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=200",
+        "-k {} -c listen_addresses='' -c port={port} -c fsync=off -c full_page_writes=off \
+         -c max_connections=200 {options}",
         base.display()
     );
     let started = command(&bin, "pg_ctl")
@@ -136,7 +198,7 @@ fn start() -> Result<Server, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    Ok(Server { dir: base })
+    Ok(Server { dir: base, port })
 }
 
 /// The server of this test binary, started on first use; None where this
@@ -165,7 +227,15 @@ pub fn unavailable() -> Option<String> {
 impl Server {
     /// The connection string of `database`.
     pub fn url(&self, database: &str) -> String {
-        format!("host={} user=konto dbname={database}", self.dir.display())
+        format!(
+            "host={} port={} user=konto dbname={database}",
+            self.dir.display(),
+            self.port
+        )
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// A new, empty database; its connection string.

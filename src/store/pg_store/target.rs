@@ -2,11 +2,16 @@
 //! `postgresql://…`) or libpq's `host=… dbname=…`, and how it is named on
 //! screen (never with its password).
 
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 
-use postgres::config::Host;
+use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::store::StoreError;
 use crate::t;
@@ -16,6 +21,9 @@ use crate::t;
 pub struct PgTarget {
     config: Config,
     label: String,
+    /// `sslrootcert`: CA certificates (PEM) to trust besides the system's,
+    /// for a server whose certificate a company's own CA signed.
+    root_cert: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for PgTarget {
@@ -40,12 +48,17 @@ impl PgTarget {
 
     /// Reads a URL or a libpq connection string.
     pub fn parse(text: &str) -> Result<PgTarget, String> {
-        let mut config = Config::from_str(text.trim()).map_err(|e| e.to_string())?;
+        let (text, root_cert) = take_root_cert(text.trim());
+        let mut config = Config::from_str(&text).map_err(|e| e.to_string())?;
         if config.get_application_name().is_none() {
             config.application_name("konto");
         }
         let label = label_of(&config);
-        Ok(PgTarget { config, label })
+        Ok(PgTarget {
+            config,
+            label,
+            root_cert: root_cert.map(PathBuf::from),
+        })
     }
 
     /// `postgres://user@host:port/database`: what the header shows.
@@ -54,14 +67,83 @@ impl PgTarget {
     }
 
     /// A new connection, or a message naming the store and what to do.
+    /// `sslmode=require` connects with TLS and verifies the server's
+    /// certificate and host name (rustls: the system's CA certificates and
+    /// `sslrootcert`); `disable` and `prefer` connect without TLS.
     pub fn connect(&self) -> Result<Client, StoreError> {
-        self.config
-            .connect(NoTls)
-            .map_err(|e| StoreError::Unreachable {
-                store: self.label.clone(),
-                reason: reason(&e),
-            })
+        let unreachable = |reason: String| StoreError::Unreachable {
+            store: self.label.clone(),
+            reason,
+        };
+        let connected = match self.config.get_ssl_mode() {
+            SslMode::Require => self.config.connect(self.tls().map_err(unreachable)?),
+            _ => self.config.connect(NoTls),
+        };
+        connected.map_err(|e| unreachable(reason(&e)))
     }
+
+    /// The TLS set-up of `sslmode=require`.
+    fn tls(&self) -> Result<MakeRustlsConnect, String> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        if let Some(path) = &self.root_cert {
+            let bad = |e: &dyn std::fmt::Display| {
+                t!("pg.bad_root_cert", path = path.display(), reason = e)
+            };
+            let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| bad(&e))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| bad(&e))?;
+            let (added, _) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(bad(&"no certificate in it"));
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(MakeRustlsConnect::new(config))
+    }
+}
+
+/// `sslrootcert` taken out of a URL's query or a libpq string (the
+/// PostgreSQL client konto uses does not know it): the rest, and its value.
+fn take_root_cert(text: &str) -> (String, Option<String>) {
+    const KEY: &str = "sslrootcert=";
+    if let Some((base, query)) = text.split_once('?') {
+        let mut value = None;
+        let rest: Vec<&str> = query
+            .split('&')
+            .filter(|part| match part.strip_prefix(KEY) {
+                Some(v) => {
+                    value = Some(v.replace("%2F", "/").replace("%2f", "/"));
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        let text = if rest.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", rest.join("&"))
+        };
+        return (text, value);
+    }
+    let mut value = None;
+    let rest: Vec<&str> = text
+        .split_whitespace()
+        .filter(|part| match part.strip_prefix(KEY) {
+            Some(v) => {
+                value = Some(v.trim_matches('\'').to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    (rest.join(" "), value)
 }
 
 fn label_of(config: &Config) -> String {
@@ -107,7 +189,9 @@ pub fn reason(e: &postgres::Error) -> String {
         text = format!("{text}: {inner}");
         source = inner.source();
     }
-    if e.is_closed() || text.contains("connect") {
+    if text.contains("certificate") {
+        format!("{text} ({})", t!("pg.hint_certificate"))
+    } else if e.is_closed() || text.contains("connect") {
         format!("{text} ({})", t!("pg.hint_server"))
     } else {
         text
@@ -125,6 +209,30 @@ mod tests {
         assert!(PgTarget::is_postgres("host=/tmp dbname=konto"));
         assert!(!PgTarget::is_postgres("/home/anna/konto"));
         assert!(!PgTarget::is_postgres("konto-data"));
+    }
+
+    #[test]
+    fn sslrootcert_is_taken_out_of_urls_and_libpq_strings() {
+        assert_eq!(
+            take_root_cert("postgres://a@db/k?sslmode=require&sslrootcert=%2Fetc%2Fca.pem"),
+            (
+                "postgres://a@db/k?sslmode=require".to_string(),
+                Some("/etc/ca.pem".to_string())
+            )
+        );
+        assert_eq!(
+            take_root_cert("host=db sslrootcert=/etc/ca.pem dbname=k"),
+            (
+                "host=db dbname=k".to_string(),
+                Some("/etc/ca.pem".to_string())
+            )
+        );
+        assert_eq!(
+            take_root_cert("postgres://db/k"),
+            ("postgres://db/k".to_string(), None)
+        );
+        let t = PgTarget::parse("postgres://db/k?sslrootcert=/x.pem&sslmode=require").unwrap();
+        assert_eq!(t.root_cert, Some(PathBuf::from("/x.pem")));
     }
 
     #[test]
