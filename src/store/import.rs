@@ -64,210 +64,30 @@ fn who(c: &Customer) -> String {
 }
 
 impl Store {
-    /// Checks every record and works out what the import would change.
-    #[expect(
-        clippy::too_many_lines,
-        clippy::cognitive_complexity,
-        reason = "split with the store boundary (issue 16/18)"
-    )]
+    /// Checks every record and works out what the import would change, in
+    /// three passes: who each record is (stored or new, unique in the
+    /// file), the field checks (on every core), then domains, versions and
+    /// what changes.
     pub fn plan_import(
         &self,
         incoming: Vec<Incoming>,
         force: bool,
     ) -> Result<ImportPlan, ImportRefused> {
-        // (record number, problem): sorted by record at the end, as the
-        // checks run in passes.
-        let mut problems: Vec<(usize, ImportProblem)> = Vec::new();
-        let mut conflicts = Vec::new();
-        // Sized for an import of new customers, the common large one.
-        let mut plan = ImportPlan {
-            new: Vec::with_capacity(incoming.len()),
-            ..ImportPlan::default()
-        };
-        let mut seen_ids = HashSet::with_capacity(incoming.len());
-        let mut new_domains: HashMap<String, String> = HashMap::with_capacity(incoming.len());
-        let now = Utc::now();
-        let problem = |location: &Location, field: Option<&str>, reason: String, c: &Customer| {
-            ImportProblem {
-                location: location.clone(),
-                customer: who(c),
-                field: field.map(|k| label_for_key(k).to_string()),
-                reason,
-            }
-        };
+        let mut planning = Planning::new(incoming.len(), force);
         // The stored records the file names, in both clouds (an id of the
         // other cloud is refused), read in a few batches rather than one
         // read per record (a round trip each on PostgreSQL).
         let mut stored_by_cloud = self.stored_records(&incoming)?;
-        // First pass: identity (stored or new, unique in the file).
         let mut identified = Vec::with_capacity(incoming.len());
         for (n, record) in incoming.into_iter().enumerate() {
-            let Incoming {
-                location,
-                mut customer,
-                version_given,
-            } = record;
-            let [commercial, usgov] = &mut stored_by_cloud;
-            let (mine, theirs) = match customer.cloud {
-                Cloud::Commercial => (commercial, usgov),
-                Cloud::Usgov => (usgov, commercial),
-            };
-            let stored = mine.remove(customer.id.trim());
-            let elsewhere = match &stored {
-                Some(stored) => {
-                    // Checked as it will be stored: with the stored identity
-                    // and country, which the file may leave out but not change.
-                    if let Err(fixed) = take_fixed_fields(stored, &mut customer) {
-                        for e in fixed {
-                            let field = Some(spec(e.field).key);
-                            problems.push((n, problem(&location, field, e.message, &customer)));
-                        }
-                        continue;
-                    }
-                    None
-                }
-                None => {
-                    // A new customer: konto gives it its identity.
-                    if customer.company.tenant_id.trim().is_empty() {
-                        customer.company.tenant_id = uuid::Uuid::new_v4().to_string();
-                    }
-                    if customer.id.trim().is_empty() {
-                        customer.id = uuid::Uuid::new_v4().to_string();
-                        None
-                    } else {
-                        // The cloud is part of a customer's key: an id known
-                        // in the other cloud is that customer, not a new one.
-                        theirs
-                            .contains_key(customer.id.trim())
-                            .then(|| customer.cloud.other())
-                    }
-                }
-            };
-            // Keys end in the id after a `\0`: a control character in it
-            // would make one customer's keys look like another's.
-            let reason = if customer.id.chars().any(char::is_control) {
-                Some(t!("import.bad_id").to_string())
-            } else if let Some(cloud) = elsewhere {
-                Some(t!("import.other_cloud", cloud = cloud.title()))
-            } else if !seen_ids.insert((customer.cloud, customer.id.clone())) {
-                Some(t!("import.duplicate_id").to_string())
-            } else {
-                None
-            };
-            match reason {
-                Some(reason) => {
-                    let field = elsewhere.map(|_| "cloud");
-                    problems.push((n, problem(&location, field, reason.to_string(), &customer)))
-                }
-                None => identified.push(Identified {
-                    n,
-                    location,
-                    customer,
-                    version_given,
-                    stored: stored.map(Box::new),
-                }),
-            }
+            identified.extend(planning.identify(n, record, &mut stored_by_cloud));
         }
-        // Second pass, on every core: the field checks (the costly part),
-        // and who holds a new customer's domain already.
         let checked = self.check_all(&mut identified);
         let owners = self.owners_of_new_domains(&identified, &checked)?;
-        // Third pass: domains, versions, what changes.
         for (record, checked) in identified.into_iter().zip(checked) {
-            let Identified {
-                n,
-                location,
-                customer,
-                version_given,
-                stored,
-            } = record;
-            let problem = |field: Option<&str>, reason: String, c: &Customer| {
-                (n, problem(&location, field, reason, c))
-            };
-            let normalised = match checked {
-                Ok(()) => customer,
-                Err(errors) => {
-                    for e in errors {
-                        problems.push((
-                            n,
-                            ImportProblem {
-                                location: location.clone(),
-                                customer: who(&customer),
-                                field: Some(crate::domain::spec(e.field).title().to_string()),
-                                reason: e.message,
-                            },
-                        ));
-                    }
-                    continue;
-                }
-            };
-            match stored {
-                None => {
-                    let domain = normalised.company.domain.clone();
-                    let taken = owners
-                        .get(&(normalised.cloud, domain.clone()))
-                        .or_else(|| new_domains.get(&domain))
-                        .cloned();
-                    if let Some(other) = taken {
-                        problems.push(problem(
-                            Some("company.domain"),
-                            t!("import.domain_taken", domain = domain, other = other),
-                            &normalised,
-                        ));
-                        continue;
-                    }
-                    new_domains.insert(domain, normalised.id.clone());
-                    let mut new = normalised;
-                    new.version = 1;
-                    new.created = now;
-                    new.updated = now;
-                    plan.new.push(new);
-                }
-                Some(stored) => {
-                    let stored = *stored;
-                    let mut next = normalised;
-                    // History is the store's, not the file's.
-                    next.created = stored.created;
-                    if version_given && next.version < stored.version {
-                        if force {
-                            plan.forced += 1;
-                        } else {
-                            conflicts.push(
-                                problem(
-                                    None,
-                                    t!(
-                                        "import.based_on",
-                                        based_on = next.version,
-                                        stored = stored.version,
-                                        fields = self.changed_since(&stored, next.version)
-                                    ),
-                                    &next,
-                                )
-                                .1,
-                            );
-                            continue;
-                        }
-                    }
-                    if stored.diff(&next).is_empty() {
-                        plan.unchanged += 1;
-                        continue;
-                    }
-                    next.version = stored.version + 1;
-                    next.updated = now;
-                    plan.updated.push((stored, next));
-                }
-            }
+            planning.decide(self, record, checked, &owners);
         }
-        if !problems.is_empty() {
-            problems.sort_by_key(|(n, _)| *n);
-            return Err(ImportRefused::Invalid(
-                problems.into_iter().map(|(_, p)| p).collect(),
-            ));
-        }
-        if !conflicts.is_empty() {
-            return Err(ImportRefused::Conflicts(conflicts));
-        }
-        Ok(plan)
+        planning.finish()
     }
 
     /// Labels of the fields changed after `version`, from the audit trail.
@@ -366,6 +186,244 @@ impl Store {
             })?;
         }
         self.make_durable()
+    }
+}
+
+/// What planning an import has found so far.
+struct Planning {
+    /// (record number, problem): sorted by record at the end, as the
+    /// checks run in passes.
+    problems: Vec<(usize, ImportProblem)>,
+    conflicts: Vec<ImportProblem>,
+    plan: ImportPlan,
+    seen_ids: HashSet<(Cloud, String)>,
+    /// The domains of the file's new customers so far, and whose they are.
+    new_domains: HashMap<String, String>,
+    now: chrono::DateTime<Utc>,
+    force: bool,
+}
+
+fn problem(
+    location: &Location,
+    field: Option<&str>,
+    reason: String,
+    c: &Customer,
+) -> ImportProblem {
+    ImportProblem {
+        location: location.clone(),
+        customer: who(c),
+        field: field.map(|k| label_for_key(k).to_string()),
+        reason,
+    }
+}
+
+impl Planning {
+    fn new(records: usize, force: bool) -> Planning {
+        Planning {
+            problems: Vec::new(),
+            conflicts: Vec::new(),
+            // Sized for an import of new customers, the common large one.
+            plan: ImportPlan {
+                new: Vec::with_capacity(records),
+                ..ImportPlan::default()
+            },
+            seen_ids: HashSet::with_capacity(records),
+            new_domains: HashMap::with_capacity(records),
+            now: Utc::now(),
+            force,
+        }
+    }
+
+    /// The first pass: whether record `n` is a stored customer (then with
+    /// the stored country and identity, which it may leave out but not
+    /// change) or a new one (given its identity), and unique in the file.
+    fn identify(
+        &mut self,
+        n: usize,
+        record: Incoming,
+        stored_by_cloud: &mut [HashMap<String, Customer>; 2],
+    ) -> Option<Identified> {
+        let Incoming {
+            location,
+            mut customer,
+            version_given,
+        } = record;
+        let [commercial, usgov] = stored_by_cloud;
+        let (mine, theirs) = match customer.cloud {
+            Cloud::Commercial => (commercial, usgov),
+            Cloud::Usgov => (usgov, commercial),
+        };
+        let stored = mine.remove(customer.id.trim());
+        let elsewhere = match &stored {
+            Some(stored) => {
+                if let Err(fixed) = take_fixed_fields(stored, &mut customer) {
+                    for e in fixed {
+                        let field = Some(spec(e.field).key);
+                        let found = problem(&location, field, e.message, &customer);
+                        self.problems.push((n, found));
+                    }
+                    return None;
+                }
+                None
+            }
+            None => {
+                // A new customer: konto gives it its identity.
+                if customer.company.tenant_id.trim().is_empty() {
+                    customer.company.tenant_id = uuid::Uuid::new_v4().to_string();
+                }
+                if customer.id.trim().is_empty() {
+                    customer.id = uuid::Uuid::new_v4().to_string();
+                    None
+                } else {
+                    // The cloud is part of a customer's key: an id known in
+                    // the other cloud is that customer, not a new one.
+                    theirs
+                        .contains_key(customer.id.trim())
+                        .then(|| customer.cloud.other())
+                }
+            }
+        };
+        // Keys end in the id after a `\0`: a control character in it would
+        // make one customer's keys look like another's.
+        let reason = if customer.id.chars().any(char::is_control) {
+            Some(t!("import.bad_id").to_string())
+        } else if let Some(cloud) = elsewhere {
+            Some(t!("import.other_cloud", cloud = cloud.title()))
+        } else if !self.seen_ids.insert((customer.cloud, customer.id.clone())) {
+            Some(t!("import.duplicate_id").to_string())
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            let field = elsewhere.map(|_| "cloud");
+            self.problems
+                .push((n, problem(&location, field, reason, &customer)));
+            return None;
+        }
+        Some(Identified {
+            n,
+            location,
+            customer,
+            version_given,
+            stored: stored.map(Box::new),
+        })
+    }
+
+    /// The third pass, for one checked record: its field errors, a domain
+    /// another customer holds, a stale version, or what it adds or changes.
+    fn decide(
+        &mut self,
+        store: &Store,
+        record: Identified,
+        checked: Checked,
+        owners: &HashMap<(Cloud, String), String>,
+    ) {
+        let Identified {
+            n,
+            location,
+            customer,
+            version_given,
+            stored,
+        } = record;
+        if let Err(errors) = checked {
+            for e in errors {
+                self.problems.push((
+                    n,
+                    ImportProblem {
+                        location: location.clone(),
+                        customer: who(&customer),
+                        field: Some(spec(e.field).title().to_string()),
+                        reason: e.message,
+                    },
+                ));
+            }
+            return;
+        }
+        match stored {
+            None => self.add(n, &location, customer, owners),
+            Some(stored) => {
+                let found = self.change(store, *stored, customer, version_given);
+                if let Some(reason) = found {
+                    let conflict = problem(&location, None, reason.0, &reason.1);
+                    self.conflicts.push(conflict);
+                }
+            }
+        }
+    }
+
+    /// A new customer, unless its domain is taken (in the store or by an
+    /// earlier record of the file).
+    fn add(
+        &mut self,
+        n: usize,
+        location: &Location,
+        mut new: Customer,
+        owners: &HashMap<(Cloud, String), String>,
+    ) {
+        let domain = new.company.domain.clone();
+        let taken = owners
+            .get(&(new.cloud, domain.clone()))
+            .or_else(|| self.new_domains.get(&domain))
+            .cloned();
+        if let Some(other) = taken {
+            let reason = t!("import.domain_taken", domain = domain, other = other);
+            let found = problem(location, Some("company.domain"), reason, &new);
+            self.problems.push((n, found));
+            return;
+        }
+        self.new_domains.insert(domain, new.id.clone());
+        new.version = 1;
+        new.created = self.now;
+        new.updated = self.now;
+        self.plan.new.push(new);
+    }
+
+    /// A stored customer's next version, if the record changes it; a
+    /// record based on an older version than stored is a conflict (the
+    /// reason and the record), unless forced.
+    fn change(
+        &mut self,
+        store: &Store,
+        stored: Customer,
+        mut next: Customer,
+        version_given: bool,
+    ) -> Option<(String, Customer)> {
+        // History is the store's, not the file's.
+        next.created = stored.created;
+        if version_given && next.version < stored.version {
+            if !self.force {
+                let reason = t!(
+                    "import.based_on",
+                    based_on = next.version,
+                    stored = stored.version,
+                    fields = store.changed_since(&stored, next.version)
+                );
+                return Some((reason, next));
+            }
+            self.plan.forced += 1;
+        }
+        if stored.diff(&next).is_empty() {
+            self.plan.unchanged += 1;
+            return None;
+        }
+        next.version = stored.version + 1;
+        next.updated = self.now;
+        self.plan.updated.push((stored, next));
+        None
+    }
+
+    /// The plan, or every problem in file order (or the conflicts).
+    fn finish(mut self) -> Result<ImportPlan, ImportRefused> {
+        if !self.problems.is_empty() {
+            self.problems.sort_by_key(|(n, _)| *n);
+            return Err(ImportRefused::Invalid(
+                self.problems.into_iter().map(|(_, p)| p).collect(),
+            ));
+        }
+        if !self.conflicts.is_empty() {
+            return Err(ImportRefused::Conflicts(self.conflicts));
+        }
+        Ok(self.plan)
     }
 }
 
