@@ -205,11 +205,6 @@ fn head_action(cloud: Cloud, head: Head) -> Action {
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    clippy::cognitive_complexity,
-    reason = "split with the store boundary (issue 16/18)"
-)]
 fn run_with(
     store: &Store,
     mut state: State,
@@ -222,13 +217,13 @@ fn run_with(
     // A head read at the start is the store's as long as nothing was written.
     let head_was_kept = early.is_some() && store.writes() == 0;
     state.store_path = store.label();
-    let (loaded, mut loader) = open_list(store, cloud)?;
+    let (loaded, loader) = open_list(store, cloud)?;
     app::update(&mut state, loaded);
     state.policy = store.policy().clone();
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }
-    let (mut terminal, _guard) = match early {
+    let (terminal, guard) = match early {
         Some(early) => early,
         None => init_terminal(crate::logging::log_dir(store.dir()), mouse)?,
     };
@@ -237,154 +232,218 @@ fn run_with(
         customers = state.list.total(),
         "app started"
     );
+    let mut runtime = Runtime {
+        store,
+        operator,
+        mouse,
+        prepared: state.access.may_edit().is_err(),
+        state,
+        terminal,
+        _guard: guard,
+        draft_slot,
+        loader,
+        phones_shown: crate::validate::phones_ready(),
+        drawn_at: Instant::now(),
+        step_rows: app::FILTER_STEP_ROWS,
+        head_kept_at: head_was_kept.then_some(0),
+    };
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
         // For the panic-report test: a bug after the terminal is set up.
-        terminal.draw(|frame| ui::draw(frame, &state))?;
+        runtime.draw()?;
         #[allow(clippy::panic)] // the one deliberate panic, for that test
         std::panic::panic_any("KONTO_TEST_PANIC is set");
     }
-    fit_to(&terminal, &mut state)?;
-    let mut redraw = true;
-    let mut phones_shown = crate::validate::phones_ready();
-    let mut drawn_at = Instant::now();
-    let mut step_rows = app::FILTER_STEP_ROWS;
-    // The store's write count when the list's head was last kept.
-    let mut head_kept_at = head_was_kept.then_some(0);
-    // Whether the store was made ready for the operator's first save.
-    let mut prepared = state.access.may_edit().is_err();
-    loop {
-        if redraw {
-            provide_records(&mut state, store);
-            // The draft a signal would keep, before the frame that shows it:
-            // what the operator has seen typed is never lost (a hang-up right
-            // after the frame found the slot one key behind).
-            if let Ok(mut slot) = draft_slot.lock() {
-                *slot = state.unsaved_draft();
+    fit_to(&runtime.terminal, &mut runtime.state)?;
+    runtime.run()
+}
+
+/// The running app: its state and terminal, and what goes on between keys
+/// (the list streaming in, the filter's steps, keeping the list's head).
+struct Runtime<'a> {
+    store: &'a Store,
+    operator: &'a str,
+    mouse: bool,
+    state: State,
+    terminal: DefaultTerminal,
+    /// Restores the terminal however the runtime ends.
+    _guard: TerminalGuard,
+    /// The draft a signal would keep: the open form's changes, if any.
+    draft_slot: Arc<Mutex<Option<Draft>>>,
+    /// The thread streaming the rest of the list, while it runs.
+    loader: Option<Receiver<Action>>,
+    phones_shown: bool,
+    drawn_at: Instant,
+    /// Rows of the filter's next step (sized by how long the last took).
+    step_rows: usize,
+    /// The store's write count when the list's head was last kept.
+    head_kept_at: Option<u64>,
+    /// Whether the store was made ready for the operator's first save.
+    prepared: bool,
+}
+
+impl Runtime<'_> {
+    /// Draws, does what is due between keys, reads the next event and
+    /// performs what it asks for, until the operator quits.
+    fn run(mut self) -> Result<(), Box<dyn std::error::Error>> {
+        let mut redraw = true;
+        loop {
+            if redraw {
+                self.draw()?;
             }
-            terminal.draw(|frame| ui::draw(frame, &state))?;
-            drawn_at = Instant::now();
+            // Keys first; between them, the filter and the list's loading go on.
+            if let Some(drawn) = self.idle_work() {
+                redraw = drawn;
+                continue;
+            }
+            redraw = match self.next_event()? {
+                None => false,
+                Some(command) => match self.perform(command)? {
+                    Flow::Quit => return Ok(()),
+                    Flow::Continue | Flow::Suspend => true,
+                },
+            };
         }
-        redraw = true;
-        // Keys first; between them, the filter and the list's loading go on.
-        let waiting = event::poll(Duration::ZERO).unwrap_or(true);
-        if !waiting {
-            if let Some(rows) = loader.as_ref() {
-                match rows.try_recv() {
-                    Ok(action) => {
-                        app::update(&mut state, action);
-                        continue;
-                    }
-                    Err(TryRecvError::Disconnected) => {
-                        loader = None;
-                        give_back_freed_memory();
-                    }
-                    Err(TryRecvError::Empty) => {}
+    }
+
+    fn draw(&mut self) -> io::Result<()> {
+        provide_records(&mut self.state, self.store);
+        // The draft a signal would keep, before the frame that shows it:
+        // what the operator has seen typed is never lost (a hang-up right
+        // after the frame found the slot one key behind).
+        if let Ok(mut slot) = self.draft_slot.lock() {
+            *slot = self.state.unsaved_draft();
+        }
+        let state = &self.state;
+        self.terminal.draw(|frame| ui::draw(frame, state))?;
+        self.drawn_at = Instant::now();
+        Ok(())
+    }
+
+    /// What is due while no key waits: Some(whether to draw) when it did
+    /// something and the loop goes round again, None when the next event
+    /// is to be read (one waits, or nothing else is left to do).
+    fn idle_work(&mut self) -> Option<bool> {
+        if event::poll(Duration::ZERO).unwrap_or(true) {
+            return None;
+        }
+        if let Some(rows) = self.loader.as_ref() {
+            match rows.try_recv() {
+                Ok(action) => {
+                    app::update(&mut self.state, action);
+                    return Some(true);
                 }
-            }
-            if state.filter_pending() {
-                // A new filter starts with the first step's size; a running
-                // one goes on with steps sized by how long the last took.
-                if state.filter_rows_done() == Some(0) {
-                    step_rows = app::FILTER_STEP_ROWS;
+                Err(TryRecvError::Disconnected) => {
+                    self.loader = None;
+                    give_back_freed_memory();
                 }
-                let started = Instant::now();
-                app::update(&mut state, Action::FilterStep { rows: step_rows });
-                step_rows = app::next_step_rows(step_rows, started.elapsed());
-                // Drawn when done, and now and then for its progress: a
-                // frame after every slice would cost as much as matching.
-                redraw = !state.filter_pending() || drawn_at.elapsed() >= PROGRESS_EVERY;
-                continue;
-            }
-            if !phones_shown && crate::validate::phones_ready() {
-                // The phone rules are loaded: draw the phone formatted.
-                phones_shown = true;
-                continue;
-            }
-            if head_kept_at != Some(store.writes()) {
-                // No head kept since the last write (or none at the start):
-                // keep it at the first quiet moment, list whole or not, so
-                // that the next start draws at once even if this one ends
-                // by a signal or crash (it is read from the store, not from
-                // the list still streaming in).
-                store.keep_current_head(state.cloud);
-                head_kept_at = Some(store.writes());
-            }
-            let busy = loader.is_some() || !phones_shown;
-            if busy && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
-                redraw = false;
-                continue;
-            }
-            if loader.is_none() && !prepared {
-                prepared = true;
-                store.prepare_for_writes();
+                Err(TryRecvError::Empty) => {}
             }
         }
+        if self.state.filter_pending() {
+            return Some(self.filter_step());
+        }
+        if !self.phones_shown && crate::validate::phones_ready() {
+            // The phone rules are loaded: draw the phone formatted.
+            self.phones_shown = true;
+            return Some(true);
+        }
+        if self.head_kept_at != Some(self.store.writes()) {
+            // No head kept since the last write (or none at the start): keep
+            // it at the first quiet moment, list whole or not, so that the
+            // next start draws at once even if this one ends by a signal or
+            // crash (it is read from the store, not from the list still
+            // streaming in).
+            self.store.keep_current_head(self.state.cloud);
+            self.head_kept_at = Some(self.store.writes());
+        }
+        let busy = self.loader.is_some() || !self.phones_shown;
+        if busy && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
+            return Some(false);
+        }
+        if self.loader.is_none() && !self.prepared {
+            self.prepared = true;
+            self.store.prepare_for_writes();
+        }
+        None
+    }
+
+    /// One step of a running filter; whether to draw after it.
+    fn filter_step(&mut self) -> bool {
+        // A new filter starts with the first step's size; a running one goes
+        // on with steps sized by how long the last took.
+        if self.state.filter_rows_done() == Some(0) {
+            self.step_rows = app::FILTER_STEP_ROWS;
+        }
+        let started = Instant::now();
+        let rows = self.step_rows;
+        app::update(&mut self.state, Action::FilterStep { rows });
+        self.step_rows = app::next_step_rows(rows, started.elapsed());
+        // Drawn when done, and now and then for its progress: a frame after
+        // every slice would cost as much as matching.
+        !self.state.filter_pending() || self.drawn_at.elapsed() >= PROGRESS_EVERY
+    }
+
+    /// The next terminal event as the state machine's command; None for an
+    /// event konto does not use (nothing to draw then).
+    fn next_event(&mut self) -> Result<Option<Command>, Box<dyn std::error::Error>> {
         let event = match event::read() {
             Ok(event) => event,
             Err(e) => {
                 // The terminal is gone: keep what was typed.
-                keep_draft(&state, store);
+                keep_draft(&self.state, self.store);
                 return Err(e.into());
             }
         };
+        let state = &mut self.state;
         let command = match event {
-            Event::Key(key) if key.kind != KeyEventKind::Release => {
-                app::handle_key(&mut state, key)
-            }
-            Event::Paste(text) => app::update(&mut state, Action::Paste(text)),
+            Event::Key(key) if key.kind != KeyEventKind::Release => app::handle_key(state, key),
+            Event::Paste(text) => app::update(state, Action::Paste(text)),
             Event::Mouse(mouse) => {
                 let kind = match mouse.kind {
                     MouseEventKind::Down(MouseButton::Left) => app::MouseKind::Click,
                     MouseEventKind::ScrollUp => app::MouseKind::WheelUp,
                     MouseEventKind::ScrollDown => app::MouseKind::WheelDown,
-                    _ => {
-                        redraw = false;
-                        continue;
-                    }
+                    _ => return Ok(None),
                 };
-                app::update(
-                    &mut state,
-                    Action::Mouse {
-                        kind,
-                        column: mouse.column,
-                        row: mouse.row,
-                    },
-                )
+                let (column, row) = (mouse.column, mouse.row);
+                app::update(state, Action::Mouse { kind, column, row })
             }
-            Event::Resize(width, height) => {
-                app::update(&mut state, Action::Resize { width, height })
-            }
-            _ => {
-                redraw = false;
-                continue;
-            }
+            Event::Resize(width, height) => app::update(state, Action::Resize { width, height }),
+            _ => return Ok(None),
         };
+        Ok(Some(command))
+    }
+
+    /// Carries out a command (loading a cloud's list here, the rest in
+    /// `run_command`).
+    fn perform(&mut self, command: Command) -> io::Result<Flow> {
         if let Command::Load(next) = command {
-            match open_list(store, next) {
+            match open_list(self.store, next) {
                 Ok((loaded, rows)) => {
-                    loader = rows;
-                    app::update(&mut state, loaded);
+                    self.loader = rows;
+                    app::update(&mut self.state, loaded);
                 }
                 Err(e) => {
-                    app::update(&mut state, Action::LoadFailed(e.to_string()));
+                    app::update(&mut self.state, Action::LoadFailed(e.to_string()));
                 }
             }
-            continue;
+            return Ok(Flow::Continue);
         }
-        match run_command(&mut state, command, store, operator) {
+        let flow = run_command(&mut self.state, command, self.store, self.operator);
+        match flow {
             Flow::Continue => {}
             Flow::Quit => {
                 // For the next start's first frame (see `run`).
-                if head_kept_at != Some(store.writes()) {
-                    store.keep_current_head(state.cloud);
+                if self.head_kept_at != Some(self.store.writes()) {
+                    self.store.keep_current_head(self.state.cloud);
                 }
-                return Ok(());
             }
             Flow::Suspend => {
-                suspend(mouse)?;
-                terminal.clear()?;
+                suspend(self.mouse)?;
+                self.terminal.clear()?;
             }
         }
+        Ok(flow)
     }
 }
 
@@ -439,7 +498,7 @@ fn run_command(state: &mut State, mut command: Command, store: &Store, operator:
                 crate::draft::remove(store.dir());
                 return Flow::Continue;
             }
-            // Handled by the event loop, which owns the loading thread.
+            // Performed by the runtime, which owns the loading thread.
             Command::Load(_) => return Flow::Continue,
             Command::Commit { action, record } => commit(store, operator, action, &record),
             Command::CommitMany { action, records } => {
