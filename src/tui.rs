@@ -537,7 +537,7 @@ fn open_list(
     let total = store.count(cloud)?;
     let mut rows = store.rows(cloud);
     let mut listing = Listing::new(cloud);
-    let more = rows.fill(&mut listing, FIRST_PAGE)? == FIRST_PAGE;
+    let more = rows.read(FIRST_PAGE, &mut |row| listing.push_sorted(row))? == FIRST_PAGE;
     let loaded = Action::Loaded {
         cloud,
         listing,
@@ -551,7 +551,7 @@ fn open_list(
     std::thread::spawn(move || {
         loop {
             let mut chunk = Listing::new(cloud);
-            let action = match rows.fill(&mut chunk, ROWS_CHUNK) {
+            let action = match rows.read(ROWS_CHUNK, &mut |row| chunk.push_sorted(row)) {
                 Ok(n) => Action::RowsLoaded {
                     rows: chunk,
                     done: n < ROWS_CHUNK,

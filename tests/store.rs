@@ -287,10 +287,7 @@ fn compaction_keeps_every_record_and_entry_and_gives_space_back() {
     assert_eq!(store.count(Cloud::Commercial).unwrap(), before.len());
     let rows = store
         .rows(Cloud::Commercial)
-        .fill(
-            &mut konto::listing::Listing::new(Cloud::Commercial),
-            usize::MAX,
-        )
+        .read(usize::MAX, &mut |_| {})
         .unwrap();
     assert_eq!(rows, before.len());
 }

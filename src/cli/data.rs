@@ -76,7 +76,9 @@ fn each_matching_row(
     let mut rows = store.rows(cloud);
     loop {
         let mut chunk = Listing::new(cloud);
-        let read = rows.fill(&mut chunk, CHUNK).map_err(|e| e.to_string())?;
+        let read = rows
+            .read(CHUNK, &mut |row| chunk.push_sorted(row))
+            .map_err(|e| e.to_string())?;
         for &index in chunk.by_name() {
             let Some(row) = chunk.get(index as usize) else {
                 continue;

@@ -26,7 +26,7 @@ pub use sled_store::{
 };
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
-use crate::listing::Listing;
+use crate::listing::RowText;
 use crate::validate::{Policy, check_record, take_fixed_fields};
 use backend::{TxResult, Txn};
 
@@ -611,12 +611,17 @@ pub enum Rows {
 }
 
 impl Rows {
-    /// Adds up to `max` more rows to `listing`; returns how many it added
-    /// (fewer than `max`: the list is complete).
-    pub fn fill(&mut self, listing: &mut Listing, max: usize) -> Result<usize, StoreError> {
+    /// Hands up to `max` more rows to `each`, in name order; returns how
+    /// many (fewer than `max`: the list is complete). The store yields rows;
+    /// what holds them (the app's list) is not its business.
+    pub fn read(
+        &mut self,
+        max: usize,
+        each: &mut dyn FnMut(&RowText),
+    ) -> Result<usize, StoreError> {
         match self {
-            Rows::Sled(rows) => rows.fill(listing, max),
-            Rows::Postgres(rows) => rows.fill(listing, max),
+            Rows::Sled(rows) => rows.read(max, each),
+            Rows::Postgres(rows) => rows.read(max, each),
         }
     }
 }

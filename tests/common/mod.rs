@@ -363,7 +363,7 @@ pub fn listed_rows(store: &konto::store::Store) -> Vec<konto::listing::Row> {
     let mut listing = konto::listing::Listing::new(Cloud::Commercial);
     store
         .rows(Cloud::Commercial)
-        .fill(&mut listing, usize::MAX)
+        .read(usize::MAX, &mut |row| listing.push_sorted(row))
         .unwrap();
     listing
         .by_name()

@@ -12,7 +12,7 @@ use postgres::Transaction;
 use super::columns::{AUDIT_COLUMNS, CUSTOMER_COLUMNS, customer_params_text};
 use super::target::PgTarget;
 use crate::domain::{AuditEntry, Cloud, Customer};
-use crate::listing::{Listing, Row};
+use crate::listing::{Row, RowText};
 use crate::store::{HEAD_ROWS, StoreError};
 
 /// 2000-01-01 (PostgreSQL's epoch) in microseconds since 1970.
@@ -46,14 +46,18 @@ impl Rows {
         }
     }
 
-    /// Adds up to `max` more rows to `listing`; returns how many it added
-    /// (fewer than `max`: the list is complete).
-    pub fn fill(&mut self, listing: &mut Listing, max: usize) -> Result<usize, StoreError> {
-        let mut added = 0;
-        while added < max {
+    /// Hands up to `max` more rows to `each`; returns how many (fewer
+    /// than `max`: the list is complete).
+    pub fn read(
+        &mut self,
+        max: usize,
+        each: &mut dyn FnMut(&RowText),
+    ) -> Result<usize, StoreError> {
+        let mut read = 0;
+        while read < max {
             if let Some(row) = self.pending.pop_front() {
-                listing.push_sorted(&row.as_text());
-                added += 1;
+                each(&row.as_text());
+                read += 1;
                 continue;
             }
             if self.done {
@@ -69,7 +73,7 @@ impl Rows {
                 Err(_) => self.done = true,
             }
         }
-        Ok(added)
+        Ok(read)
     }
 }
 

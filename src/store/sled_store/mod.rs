@@ -34,7 +34,7 @@ pub use head::{HEAD_ROWS, Head, read_head};
 use super::backend::{TxError, TxResult, Txn};
 use super::{StoreError, error};
 use crate::domain::{AuditEntry, Cloud, Customer};
-use crate::listing::Listing;
+use crate::listing::RowText;
 use keys::{
     INDEXES, Index, TreeKind, audit_key, audit_prefix, decode, encode, index_key, index_value,
 };
@@ -693,15 +693,19 @@ pub struct Rows {
 }
 
 impl Rows {
-    /// Adds up to `max` more rows to `listing`; returns how many it added
-    /// (fewer than `max`: the list is complete).
-    pub fn fill(&mut self, listing: &mut Listing, max: usize) -> Result<usize, StoreError> {
-        for added in 0..max {
+    /// Hands up to `max` more rows to `each`; returns how many (fewer
+    /// than `max`: the list is complete).
+    pub fn read(
+        &mut self,
+        max: usize,
+        each: &mut dyn FnMut(&RowText),
+    ) -> Result<usize, StoreError> {
+        for read in 0..max {
             let Some(item) = self.iter.next() else {
-                return Ok(added);
+                return Ok(read);
             };
             let (key, value) = item.map_err(|e| error::unreadable(&self.dir, e))?;
-            listing.push_sorted(&keys::decode_row(&key, &value)?);
+            each(&keys::decode_row(&key, &value)?);
         }
         Ok(max)
     }
