@@ -151,36 +151,24 @@ pub fn check_field(
 /// customer instead.
 pub const FIXED_FIELDS: [FieldId; 3] = [FieldId::Domain, FieldId::TenantId, FieldId::Country];
 
-/// The fixed fields that `proposed` would change on the stored customer,
-/// each as an error naming the field and both values. Case and surrounding
-/// blanks are not a change (`de` is `DE`).
-fn fixed_field_changes(stored: &Customer, proposed: &Customer) -> Vec<FieldError> {
-    FIXED_FIELDS
-        .iter()
-        .filter_map(|&field| {
-            let (old, new) = (stored.field(field).trim(), proposed.field(field).trim());
-            (!old.eq_ignore_ascii_case(new)).then(|| FieldError {
-                field,
-                message: t!("validate.fixed", old = old, new = new),
-            })
-        })
-        .collect()
-}
-
 /// A stored customer's fixed fields as the store holds them, put into a
 /// proposed record: a proposal may leave them out (empty) or give them in
-/// another case, but not change them (then nothing is touched).
+/// another case (`de` is `DE`), but not change them; a change is an error
+/// naming the field and both values, and then nothing is touched.
 pub fn take_fixed_fields(
     stored: &Customer,
     proposed: &mut Customer,
 ) -> Result<(), Vec<FieldError>> {
-    let mut given = proposed.clone();
-    for field in FIXED_FIELDS {
-        if given.field(field).trim().is_empty() {
-            given.set_field(field, stored.field(field).to_string());
-        }
-    }
-    let changed = fixed_field_changes(stored, &given);
+    let changed: Vec<FieldError> = FIXED_FIELDS
+        .iter()
+        .filter_map(|&field| {
+            let (old, new) = (stored.field(field).trim(), proposed.field(field).trim());
+            (!new.is_empty() && !old.eq_ignore_ascii_case(new)).then(|| FieldError {
+                field,
+                message: t!("validate.fixed", old = old, new = new),
+            })
+        })
+        .collect();
     if !changed.is_empty() {
         return Err(changed);
     }

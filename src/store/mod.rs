@@ -27,7 +27,7 @@ pub use sled_store::{
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
 use crate::listing::RowText;
-use crate::validate::{Policy, check_record, take_fixed_fields};
+use crate::validate::{Policy, normalise_record, take_fixed_fields};
 use backend::{TxResult, Txn};
 
 /// The result of a commit.
@@ -378,7 +378,7 @@ impl Store {
         // whichever way a change comes in.
         let mut proposed = proposed.clone();
         take_fixed_fields(&stored, &mut proposed).map_err(StoreError::Invalid)?;
-        let proposed = check_record(&proposed, &self.policy).map_err(StoreError::Invalid)?;
+        normalise_record(&mut proposed, &self.policy).map_err(StoreError::Invalid)?;
         if stored.version != proposed.version {
             let mut fields = Vec::new();
             for v in proposed.version + 1..=stored.version {
@@ -563,8 +563,8 @@ impl Store {
 
     /// Copies this store (both clouds, every version, the whole history)
     /// into `target`, an empty PostgreSQL database, all or nothing; then
-    /// checks that the target holds as many customers and history entries
-    /// of each cloud as this store.
+    /// checks that the target holds as many customers of each cloud as this
+    /// store and every history entry copied.
     pub fn copy_into(&self, target: &mut Store) -> Result<Copied, StoreError> {
         let label = target.label();
         for cloud in Cloud::ALL {
@@ -583,16 +583,22 @@ impl Store {
             .into_iter()
             .flat_map(|c| self.each_history_entry(c));
         let (customers, entries) = pg.copy_all(customers, entries)?;
+        let mismatch = |what: &str, theirs: usize, mine: usize| {
+            self.fail(format!(
+                "{label} holds {theirs} {what} after the copy, not {mine}"
+            ))
+        };
         for cloud in Cloud::ALL {
-            let mine = self.each_history_entry(cloud).count();
-            let (stored, theirs) = (self.count(cloud)?, pg.count(cloud)?);
-            if stored != theirs || mine != pg.count_entries(cloud)? {
-                return Err(self.fail(format!(
-                    "{} holds {theirs} customers of {} after the copy, not {stored}",
-                    label,
-                    cloud.key()
-                )));
+            let (mine, theirs) = (self.count(cloud)?, pg.count(cloud)?);
+            if mine != theirs {
+                let what = format!("customers of the {} cloud", cloud.key());
+                return Err(mismatch(&what, theirs, mine));
             }
+        }
+        // The history is counted as it was copied, not read a second time.
+        let theirs = pg.count_entries()?;
+        if theirs != entries {
+            return Err(mismatch("history entries", theirs, entries));
         }
         Ok(Copied { customers, entries })
     }

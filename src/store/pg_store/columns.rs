@@ -47,62 +47,68 @@ fn join_time(key: &str, micros: DateTime<Utc>, nanos: i32) -> Result<DateTime<Ut
         .ok_or_else(|| damaged(key.as_bytes(), "time out of range"))
 }
 
-/// A value of a customer's row.
-enum Value {
-    Text(String),
-    Int(i64),
+/// A value of a row, as a query parameter or as COPY's text writes it:
+/// both come from one list of a record's or an entry's values.
+pub enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
     Time(DateTime<Utc>),
     Nanos(i32),
     Bool(bool),
+    Json(serde_json::Value),
+}
+
+impl Value {
+    fn text(value: impl Into<String>) -> Value {
+        Value::Text(Some(value.into()))
+    }
+
+    fn param(self) -> Box<dyn ToSql + Sync> {
+        match self {
+            Value::Text(t) => Box::new(t),
+            Value::Int(n) => Box::new(n),
+            Value::Time(t) => Box::new(t),
+            Value::Nanos(n) => Box::new(n),
+            Value::Bool(b) => Box::new(b),
+            Value::Json(j) => Box::new(j),
+        }
+    }
+
+    /// The value as COPY's text format writes it, unescaped (None: NULL).
+    pub fn copy_text(self) -> Option<String> {
+        match self {
+            Value::Text(t) => t,
+            Value::Int(n) => n.map(|n| n.to_string()),
+            Value::Time(t) => Some(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            Value::Nanos(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(if b { "t" } else { "f" }.to_string()),
+            Value::Json(j) => Some(j.to_string()),
+        }
+    }
+}
+
+/// Values as query parameters.
+pub fn params(values: Vec<Value>) -> Vec<Box<dyn ToSql + Sync>> {
+    values.into_iter().map(Value::param).collect()
 }
 
 /// A record's values in `CUSTOMER_COLUMNS`' order.
-fn customer_values(c: &Customer) -> Vec<Value> {
-    let mut values = vec![Value::Text(c.cloud.key().to_string())];
-    values.extend(text_fields().map(|id| Value::Text(c.field(id).to_string())));
+pub fn customer_values(c: &Customer) -> Vec<Value> {
+    let mut values = vec![Value::text(c.cloud.key())];
+    values.extend(text_fields().map(|id| Value::text(c.field(id))));
     let (created, created_nanos) = split_time(&c.created);
     let (updated, updated_nanos) = split_time(&c.updated);
     values.extend([
-        Value::Int(c.version as i64),
+        Value::Int(Some(c.version as i64)),
         Value::Time(created),
         Value::Nanos(created_nanos),
         Value::Time(updated),
         Value::Nanos(updated_nanos),
         Value::Bool(c.permissions.azure_reservations),
         Value::Bool(c.permissions.azure_savings_plan),
-        Value::Text(crate::domain::sort_key(c).0),
+        Value::text(crate::domain::sort_key(c).0),
     ]);
     values
-}
-
-/// A record's values as query parameters.
-pub fn customer_params(c: &Customer) -> Vec<Box<dyn ToSql + Sync>> {
-    customer_values(c)
-        .into_iter()
-        .map(|v| -> Box<dyn ToSql + Sync> {
-            match v {
-                Value::Text(t) => Box::new(t),
-                Value::Int(n) => Box::new(n),
-                Value::Time(t) => Box::new(t),
-                Value::Nanos(n) => Box::new(n),
-                Value::Bool(b) => Box::new(b),
-            }
-        })
-        .collect()
-}
-
-/// A record's values as COPY's text format writes them (unescaped).
-pub fn customer_params_text(c: &Customer) -> Vec<String> {
-    customer_values(c)
-        .into_iter()
-        .map(|v| match v {
-            Value::Text(t) => t,
-            Value::Int(n) => n.to_string(),
-            Value::Time(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            Value::Nanos(n) => n.to_string(),
-            Value::Bool(b) => if b { "t" } else { "f" }.to_string(),
-        })
-        .collect()
 }
 
 fn placeholders(from: usize, count: usize) -> String {
@@ -183,24 +189,26 @@ pub fn customer_of(row: &Row) -> Result<Customer, StoreError> {
 }
 
 /// An entry's values in `AUDIT_COLUMNS`' order.
-pub fn audit_params(e: &AuditEntry) -> Result<Vec<Box<dyn ToSql + Sync>>, StoreError> {
+pub fn audit_values(e: &AuditEntry) -> Result<Vec<Value>, StoreError> {
     let (time, nanos) = split_time(&e.time);
     let json = |v: serde_json::Result<serde_json::Value>| v.map_err(crate::store::error::encoding);
-    let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    // The action and the role as their serde names (`permission-on`, `sales`).
+    let name = |v: serde_json::Value| v.as_str().map(str::to_string);
     Ok(vec![
-        Box::new(e.cloud.key()),
-        Box::new(e.id.clone()),
-        Box::new(e.version as i64),
-        Box::new(time),
-        Box::new(nanos),
-        Box::new(e.operator.clone()),
-        Box::new(text(json(serde_json::to_value(e.action))?)),
-        Box::new(json(serde_json::to_value(&e.changes))?),
-        Box::new(e.reverts.map(|v| v as i64)),
-        Box::new(
+        Value::text(e.cloud.key()),
+        Value::text(e.id.as_str()),
+        Value::Int(Some(e.version as i64)),
+        Value::Time(time),
+        Value::Nanos(nanos),
+        Value::text(e.operator.as_str()),
+        Value::Text(name(json(serde_json::to_value(e.action))?)),
+        Value::Json(json(serde_json::to_value(&e.changes))?),
+        Value::Int(e.reverts.map(|v| v as i64)),
+        Value::Text(
             e.role
-                .map(|r| json(serde_json::to_value(r)).map(text))
-                .transpose()?,
+                .map(|r| json(serde_json::to_value(r)))
+                .transpose()?
+                .and_then(name),
         ),
     ])
 }

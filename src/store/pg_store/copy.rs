@@ -6,10 +6,9 @@ use std::collections::VecDeque;
 use std::io::{BufReader, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use chrono::SecondsFormat;
 use postgres::Transaction;
 
-use super::columns::{AUDIT_COLUMNS, CUSTOMER_COLUMNS, customer_params_text};
+use super::columns::{AUDIT_COLUMNS, CUSTOMER_COLUMNS, Value, audit_values, customer_values};
 use super::target::PgTarget;
 use crate::domain::{AuditEntry, Cloud, Customer};
 use crate::listing::{Row, RowText};
@@ -208,22 +207,32 @@ fn escaped(value: &str, out: &mut String) {
     }
 }
 
-/// Items written with one COPY, a line each; stops at the first item that
-/// could not be read (the COPY is then abandoned, so nothing of it stays).
-/// Returns how many were copied.
+/// Items written with one COPY, a line each (`values` gives an item's
+/// columns); stops at the first item that could not be read or written (the
+/// COPY is then abandoned, so nothing of it stays). Returns how many were
+/// copied.
 fn copy_lines<T, B: std::borrow::Borrow<T>>(
     tx: &mut Transaction,
     target: &PgTarget,
     sql: &str,
     items: impl Iterator<Item = Result<B, StoreError>>,
-    line: impl Fn(&T, &mut String),
+    values: impl Fn(&T) -> Result<Vec<Value>, StoreError>,
 ) -> Result<usize, StoreError> {
     let fail = |e: postgres::Error| super::failed(target, &e);
     let mut writer = tx.copy_in(sql).map_err(fail)?;
     let mut text = String::with_capacity(1 << 20);
     let mut count = 0;
     for item in items {
-        line(item?.borrow(), &mut text);
+        for (i, value) in values(item?.borrow())?.into_iter().enumerate() {
+            if i > 0 {
+                text.push('\t');
+            }
+            match value.copy_text() {
+                Some(v) => escaped(&v, &mut text),
+                None => text.push_str("\\N"),
+            }
+        }
+        text.push('\n');
         count += 1;
         if text.len() > (1 << 20) {
             writer
@@ -246,14 +255,8 @@ pub fn copy_in_customers<B: std::borrow::Borrow<Customer>>(
     customers: impl Iterator<Item = Result<B, StoreError>>,
 ) -> Result<usize, StoreError> {
     let sql = format!("COPY konto.customers ({CUSTOMER_COLUMNS}) FROM STDIN");
-    copy_lines(tx, target, &sql, customers, |c: &Customer, out| {
-        for (i, value) in customer_params_text(c).iter().enumerate() {
-            if i > 0 {
-                out.push('\t');
-            }
-            escaped(value, out);
-        }
-        out.push('\n');
+    copy_lines(tx, target, &sql, customers, |c: &Customer| {
+        Ok(customer_values(c))
     })
 }
 
@@ -264,33 +267,5 @@ pub fn copy_in_audit<B: std::borrow::Borrow<AuditEntry>>(
     entries: impl Iterator<Item = Result<B, StoreError>>,
 ) -> Result<usize, StoreError> {
     let sql = format!("COPY konto.audit ({AUDIT_COLUMNS}) FROM STDIN");
-    copy_lines(tx, target, &sql, entries, |e: &AuditEntry, out| {
-        let nanos = e.time.timestamp_subsec_nanos() % 1000;
-        let time = e.time.to_rfc3339_opts(SecondsFormat::Micros, true);
-        let action = serde_json::to_value(e.action).ok();
-        let role = e.role.and_then(|r| serde_json::to_value(r).ok());
-        let changes = serde_json::to_string(&e.changes).unwrap_or_else(|_| "[]".into());
-        let values = [
-            Some(e.cloud.key().to_string()),
-            Some(e.id.clone()),
-            Some(e.version.to_string()),
-            Some(time),
-            Some(nanos.to_string()),
-            Some(e.operator.clone()),
-            action.and_then(|a| a.as_str().map(str::to_string)),
-            Some(changes),
-            e.reverts.map(|v| v.to_string()),
-            role.and_then(|r| r.as_str().map(str::to_string)),
-        ];
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                out.push('\t');
-            }
-            match value {
-                Some(v) => escaped(v, out),
-                None => out.push_str("\\N"),
-            }
-        }
-        out.push('\n');
-    })
+    copy_lines(tx, target, &sql, entries, audit_values)
 }

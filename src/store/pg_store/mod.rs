@@ -290,7 +290,7 @@ impl PgStore {
         let update = tx.prepare(&columns::update_sql()).map_err(fail)?;
         for w in writes {
             if let Some(old) = w.old {
-                let mut params = columns::customer_params(w.new);
+                let mut params = columns::params(columns::customer_values(w.new));
                 params.push(Box::new(old.version as i64));
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     params.iter().map(|p| p.as_ref()).collect();
@@ -312,14 +312,11 @@ impl PgStore {
         tx.commit().map_err(fail)
     }
 
-    /// How many audit entries a cloud has.
-    pub(super) fn count_entries(&self, cloud: Cloud) -> Result<usize, StoreError> {
+    /// How many audit entries the database holds.
+    pub(super) fn count_entries(&self) -> Result<usize, StoreError> {
         let row = self
             .client()?
-            .query_one(
-                "SELECT count(*) FROM konto.audit WHERE cloud = $1",
-                &[&cloud.key()],
-            )
+            .query_one("SELECT count(*) FROM konto.audit", &[])
             .map_err(|e| self.fail(&e))?;
         Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
     }
@@ -399,7 +396,7 @@ impl Txn for PgTx<'_> {
     }
 
     fn put(&self, old: Option<&Customer>, new: &Customer) -> TxResult<()> {
-        let mut params = columns::customer_params(new);
+        let mut params = columns::params(columns::customer_values(new));
         let sql = match old {
             None => columns::insert_sql(),
             Some(old) => {
@@ -427,7 +424,7 @@ impl Txn for PgTx<'_> {
     }
 
     fn put_audit(&self, entry: &AuditEntry) -> TxResult<()> {
-        let params = columns::audit_params(entry)?;
+        let params = columns::params(columns::audit_values(entry)?);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             params.iter().map(|p| p.as_ref()).collect();
         self.execute(&columns::insert_audit_sql(), &refs)?;
@@ -466,6 +463,7 @@ impl Txn for PgTx<'_> {
 struct Pages<T, F> {
     next_page: F,
     page: VecDeque<T>,
+    /// The last item of the page read last (a copy per page, not per item).
     last: Option<T>,
     done: bool,
 }
@@ -489,6 +487,7 @@ impl<T: Clone, F: FnMut(Option<&T>) -> Result<Vec<T>, StoreError>> Iterator for 
             match (self.next_page)(self.last.as_ref()) {
                 Ok(page) => {
                     self.done = page.len() < PAGE as usize;
+                    self.last = page.last().cloned();
                     self.page = page.into();
                 }
                 Err(e) => {
@@ -497,8 +496,6 @@ impl<T: Clone, F: FnMut(Option<&T>) -> Result<Vec<T>, StoreError>> Iterator for 
                 }
             }
         }
-        let item = self.page.pop_front()?;
-        self.last = Some(item.clone());
-        Some(Ok(item))
+        self.page.pop_front().map(Ok)
     }
 }
