@@ -70,31 +70,26 @@ CREATE TABLE konto.counts (
     customers bigint NOT NULL DEFAULT 0
 );
 INSERT INTO konto.counts (cloud) VALUES ('commercial'), ('usgov');
-CREATE FUNCTION konto.count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for the three triggers: each statement's rows are in the
+-- transition table `changed` (inserted or deleted ones), TRUNCATE empties.
+CREATE FUNCTION konto.count_customers() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE konto.counts c SET customers = c.customers + n.n
-    FROM (SELECT cloud, count(*) AS n FROM inserted GROUP BY cloud) n
-    WHERE c.cloud = n.cloud;
-    RETURN NULL;
-END $$;
-CREATE FUNCTION konto.count_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE konto.counts c SET customers = c.customers - n.n
-    FROM (SELECT cloud, count(*) AS n FROM deleted GROUP BY cloud) n
-    WHERE c.cloud = n.cloud;
-    RETURN NULL;
-END $$;
-CREATE FUNCTION konto.count_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE konto.counts SET customers = 0;
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE konto.counts SET customers = 0;
+    ELSE
+        UPDATE konto.counts c
+        SET customers = c.customers + CASE TG_OP WHEN 'INSERT' THEN n.n ELSE -n.n END
+        FROM (SELECT cloud, count(*) AS n FROM changed GROUP BY cloud) n
+        WHERE c.cloud = n.cloud;
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER customers_inserted AFTER INSERT ON konto.customers
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION konto.count_inserted();
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.count_customers();
 CREATE TRIGGER customers_deleted AFTER DELETE ON konto.customers
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION konto.count_deleted();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.count_customers();
 CREATE TRIGGER customers_truncated AFTER TRUNCATE ON konto.customers
-    FOR EACH STATEMENT EXECUTE FUNCTION konto.count_truncated();",
+    FOR EACH STATEMENT EXECUTE FUNCTION konto.count_customers();",
 )];
 
 /// The newest migration this konto knows.
