@@ -490,11 +490,7 @@ mod whatever_an_import_accepts {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(common::proptest_config())]
 
         #[test]
         fn can_be_updated_and_exported_and_imported_back(record in incoming(), csv: bool) {

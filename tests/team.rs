@@ -15,16 +15,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_konto");
 
 /// konto on the database `url`, with `dir` as its local data directory.
 fn konto(dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .args(["--store", url, "--data-dir"])
-        .arg(dir)
-        .env("KONTO_STATE_DIR", dir.join("state"))
-        .env("KONTO_CONFIG", dir.join("config.toml"))
-        .env("KONTO_LANG", "en")
-        .env_remove("KONTO_STORE")
-        .output()
-        .unwrap()
+    let with_store: Vec<&str> = args.iter().copied().chain(["--store", url]).collect();
+    common::konto_in(dir, "en", &with_store)
 }
 
 fn ok(out: &Output) -> String {

@@ -19,6 +19,7 @@ pub fn konto_in(dir: &std::path::Path, lang: &str, args: &[&str]) -> std::proces
         .arg("--data-dir")
         .arg(dir)
         .env_remove("KONTO_DATA_DIR")
+        .env_remove("KONTO_STORE")
         .env("KONTO_STATE_DIR", dir.join("state"))
         .env("KONTO_CONFIG", dir.join("config.toml"))
         .env("KONTO_LANG", lang)
@@ -56,6 +57,19 @@ pub fn customers() -> Vec<Customer> {
             c
         })
         .collect()
+}
+
+/// The property tests' settings: 48 cases (`PROPTEST_CASES=2000` for a
+/// longer hunt), no files of failures left behind.
+pub fn proptest_config() -> proptest::prelude::ProptestConfig {
+    proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(48),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    }
 }
 
 /// The fixtures and one customer of the US government cloud (`g-1`).
