@@ -16,7 +16,7 @@
 
 mod bulk;
 mod head;
-pub(crate) mod keys;
+mod keys;
 mod upgrade;
 
 use std::fs::{self, File, OpenOptions};
@@ -566,7 +566,7 @@ impl SledStore {
 
     /// `rebuild`, keeping this store open: on the fresh database once it is
     /// swapped in.
-    pub(crate) fn rebuild_in_place(&mut self, fill: Fill) -> Result<(), StoreError> {
+    fn rebuild_in_place(&mut self, fill: Fill) -> Result<(), StoreError> {
         write_fresh(&self.dir, &self.db, fill)?;
         swap_in_fresh(&self.dir)?;
         let (db, trees) = open_db(&self.dir, self.cache_bytes)?;
