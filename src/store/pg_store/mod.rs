@@ -312,6 +312,32 @@ impl PgStore {
         tx.commit().map_err(fail)
     }
 
+    /// Each cloud whose kept count (`konto.counts`) is not its number of
+    /// rows, as a line saying both.
+    pub(super) fn verify_counts(&self) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .client()?
+            .query(
+                "SELECT c.cloud, c.customers, \
+                   (SELECT count(*) FROM konto.customers k WHERE k.cloud = c.cloud) \
+                 FROM konto.counts c ORDER BY c.cloud",
+                &[],
+            )
+            .map_err(|e| self.fail(&e))?;
+        Ok(rows
+            .iter()
+            .filter(|r| r.get::<_, i64>(1) != r.get::<_, i64>(2))
+            .map(|r| {
+                let (cloud, kept, rows) = (
+                    r.get::<_, String>(0),
+                    r.get::<_, i64>(1),
+                    r.get::<_, i64>(2),
+                );
+                format!("the count of {cloud} is {kept}, the table holds {rows}")
+            })
+            .collect())
+    }
+
     /// How many audit entries the database holds.
     pub(super) fn count_entries(&self) -> Result<usize, StoreError> {
         let row = self
