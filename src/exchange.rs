@@ -296,76 +296,111 @@ fn from_columns(
     })
 }
 
-/// Reads a CSV import. Problems are collected for every row, not just the
-/// first, so one run lists everything to fix.
-pub fn read_csv(
-    input: impl Read,
+/// One record of an import file as read: the record, or what is wrong
+/// with it (its line or record number in the problem). This is what every
+/// reader of an import format yields, one record at a time, and what
+/// `Store::import` consumes: a reader for another format is an iterator of
+/// these.
+pub type ReadRecord = Result<Incoming, ImportProblem>;
+
+/// The records of a CSV import, one at a time. A problem with the header
+/// is the only item.
+pub fn csv_records<'a>(
+    input: impl Read + Send + 'a,
     default_cloud: Cloud,
-) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
+) -> Box<dyn Iterator<Item = ReadRecord> + Send + 'a> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let header_problem = |reason: String| {
-        vec![ImportProblem {
+        Box::new(std::iter::once(Err(ImportProblem {
             location: Location::Line(1),
             customer: String::new(),
             field: None,
             reason,
-        }]
+        })))
     };
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| header_problem(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let headers: Vec<String> = match reader.headers() {
+        Ok(headers) => headers.iter().map(|h| h.trim().to_string()).collect(),
+        Err(e) => return header_problem(e.to_string()),
+    };
     if !headers.iter().any(|h| h == "company.name") {
-        return Err(header_problem(t!("import.no_name_column").to_string()));
+        return header_problem(t!("import.no_name_column").to_string());
     }
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for row in reader.records() {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(ImportProblem {
-                    location: Location::Line(line),
-                    customer: String::new(),
-                    field: None,
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-        };
+    Box::new(reader.into_records().map(move |row| {
+        let row = row.map_err(|e| ImportProblem {
+            location: Location::Line(e.position().map_or(0, |p| p.line())),
+            customer: String::new(),
+            field: None,
+            reason: e.to_string(),
+        })?;
         let line = row.position().map_or(0, |p| p.line());
         let values: BTreeMap<String, String> = headers
             .iter()
             .cloned()
             .zip(row.iter().map(str::to_string))
             .collect();
-        rows.push((Location::Line(line), values));
-    }
-    collect(rows, problems, default_cloud)
+        from_columns(Location::Line(line), &values, default_cloud)
+    }))
 }
 
-/// Builds the records of an import file's rows, gathering every problem
-/// (so one run lists all there is to fix).
-fn collect(
-    rows: Vec<(Location, BTreeMap<String, String>)>,
-    mut problems: Vec<ImportProblem>,
+/// The records of a JSON import (an array of customers as `konto export`
+/// writes them), one at a time: a record that is not valid JSON is that
+/// record's problem; an array whose structure breaks ends with a problem.
+pub fn json_records<'a>(
+    input: impl std::io::BufRead + Send + 'a,
     default_cloud: Cloud,
+) -> impl Iterator<Item = ReadRecord> + Send + 'a {
+    let mut array = crate::json_array::JsonArray::new(input);
+    std::iter::from_fn(move || {
+        let broken = |location, reason| {
+            Some(Err(ImportProblem {
+                location,
+                customer: String::new(),
+                field: None,
+                reason: t!("import.not_json_array", reason = reason),
+            }))
+        };
+        let (n, element) = match array.next_element() {
+            Ok(Some(found)) => found,
+            Ok(None) => return None,
+            Err(e) => return broken(Location::Record(e.element), e.reason),
+        };
+        let location = Location::Record(n);
+        let value: serde_json::Value = match serde_json::from_slice(element) {
+            Ok(value) => value,
+            Err(e) => return broken(location, e.to_string()),
+        };
+        let mut flat = BTreeMap::new();
+        flatten("", &value, &mut flat);
+        Some(from_columns(location, &flat, default_cloud))
+    })
+}
+
+/// Every record of an import file, or every problem in it (so one run
+/// lists all there is to fix).
+pub fn collect_records(
+    records: impl Iterator<Item = ReadRecord>,
 ) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
-    let mut records = Vec::with_capacity(rows.len());
-    for (location, values) in rows {
-        match from_columns(location, &values, default_cloud) {
-            Ok(record) => records.push(record),
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for record in records {
+        match record {
+            Ok(record) => found.push(record),
             Err(p) => problems.push(p),
         }
     }
     if problems.is_empty() {
-        Ok(records)
+        Ok(found)
     } else {
         Err(problems)
     }
+}
+
+/// Reads a whole CSV import (`csv_records`, collected).
+pub fn read_csv(
+    input: impl Read + Send,
+    default_cloud: Cloud,
+) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
+    collect_records(csv_records(input, default_cloud))
 }
 
 /// Flattens a JSON object into `a.b.c → value` pairs.
@@ -393,29 +428,12 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, S
     }
 }
 
-/// Reads a JSON import: an array of customers as `konto export` writes them.
+/// Reads a whole JSON import (`json_records`, collected).
 pub fn read_json(
-    input: impl Read,
+    input: impl Read + Send,
     default_cloud: Cloud,
 ) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
-    let values: Vec<serde_json::Value> = serde_json::from_reader(input).map_err(|e| {
-        vec![ImportProblem {
-            location: Location::Record(0),
-            customer: String::new(),
-            field: None,
-            reason: t!("import.not_json_array", reason = e),
-        }]
-    })?;
-    let rows = values
-        .iter()
-        .enumerate()
-        .map(|(i, value)| {
-            let mut flat = BTreeMap::new();
-            flatten("", value, &mut flat);
-            (Location::Record(i + 1), flat)
-        })
-        .collect();
-    collect(rows, Vec::new(), default_cloud)
+    collect_records(json_records(std::io::BufReader::new(input), default_cloud))
 }
 
 #[cfg(test)]

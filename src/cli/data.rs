@@ -6,12 +6,14 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::progress::Progress;
 use super::{DataFormat, ViewFormat, exit, fail, store_error_code};
 use crate::domain::{Access, Cloud, Customer, FIELDS, Permission, sort_key};
+use crate::exchange::ReadRecord;
 use crate::exchange::{self, ImportProblem};
 use crate::listing::{Listing, RowRef};
 use crate::query::Query;
-use crate::store::{ImportRefused, Store, StoreError};
+use crate::store::{ImportOptions, ImportPhase, ImportRefused, Store, StoreError};
 use crate::t;
 use crate::text::{fit, safe, width};
 
@@ -145,18 +147,32 @@ fn problems_in(problems: &[ImportProblem], file: &Path) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn import(
-    store: &mut Store,
-    cloud: Cloud,
-    operator: &str,
+/// Why an import was refused, said on stderr, as an exit code.
+fn refused(refusal: ImportRefused, file: &Path, access: Access) -> ExitCode {
+    match refusal {
+        ImportRefused::Invalid(problems) => {
+            print_problems(&problems);
+            fail(exit::INVALID, problems_in(&problems, file))
+        }
+        ImportRefused::Conflicts(problems) => {
+            print_problems(&problems);
+            fail(exit::CONFLICT, t!("cli.conflicts", count = problems.len()))
+        }
+        // A sales agent may import account info, but not purchase permissions.
+        ImportRefused::Permissions => match super::allowed(access.may_change_permissions()) {
+            Err(code) => code,
+            Ok(()) => fail(exit::USAGE, "permissions refused"),
+        },
+        ImportRefused::Store(e) => fail(store_error_code(&e), e),
+    }
+}
+
+/// The records of an import file, parsed on a thread of their own.
+fn records_of(
     file: &Path,
     format: Option<DataFormat>,
-    dry_run: bool,
-    force: bool,
-    verbose: bool,
-    access: Access,
-) -> Result<(), ExitCode> {
+    cloud: Cloud,
+) -> Result<impl Iterator<Item = ReadRecord>, ExitCode> {
     let format = format.unwrap_or_else(|| {
         let is_csv = file
             .extension()
@@ -169,74 +185,65 @@ pub fn import(
     });
     let input =
         File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
-    let input = std::io::BufReader::new(input);
-    let incoming = match format {
-        DataFormat::Csv => exchange::read_csv(input, cloud),
-        DataFormat::Json => exchange::read_json(input, cloud),
+    let input = std::io::BufReader::with_capacity(1 << 16, input);
+    let records: Box<dyn Iterator<Item = ReadRecord> + Send> = match format {
+        DataFormat::Csv => exchange::csv_records(input, cloud),
+        DataFormat::Json => Box::new(exchange::json_records(input, cloud)),
     };
-    let incoming = incoming.map_err(|problems| {
-        print_problems(&problems);
-        fail(exit::INVALID, problems_in(&problems, file))
-    })?;
-    let plan = match store.plan_import(incoming, force) {
-        Ok(plan) => plan,
-        Err(ImportRefused::Invalid(problems)) => {
-            print_problems(&problems);
-            return Err(fail(exit::INVALID, problems_in(&problems, file)));
-        }
-        Err(ImportRefused::Conflicts(problems)) => {
-            print_problems(&problems);
-            return Err(fail(
-                exit::CONFLICT,
-                t!("cli.conflicts", count = problems.len()),
-            ));
-        }
-        Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
+    Ok(crate::parallel::read_ahead(records))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn import(
+    store: &mut Store,
+    cloud: Cloud,
+    operator: &str,
+    file: &Path,
+    format: Option<DataFormat>,
+    dry_run: bool,
+    force: bool,
+    verbose: bool,
+    access: Access,
+) -> Result<(), ExitCode> {
+    let records = records_of(file, format, cloud)?;
+    let options = ImportOptions {
+        operator,
+        force,
+        dry_run,
+        permissions_allowed: access.may_change_permissions().is_ok(),
+        keep_changes: dry_run && verbose,
     };
-    // A sales agent may import account info, but not purchase permissions.
-    let touches_permissions = plan
-        .diffs()
-        .iter()
-        .any(|(_, changes)| changes.iter().any(|c| c.field.starts_with("permissions.")))
-        || plan
-            .new
-            .iter()
-            .any(|c| c.permissions.azure_reservations || c.permissions.azure_savings_plan);
-    if touches_permissions {
-        super::allowed(access.may_change_permissions())?;
-    }
+    let mut progress = Progress::new();
+    let result = store.import(records, &options, &mut |phase, n| progress.show(phase, n));
+    progress.clear();
+    let report = result.map_err(|refusal| refused(refusal, file, access))?;
     if dry_run {
-        println!("{}", t!("cli.dry_run", summary = plan.summary()));
-        if verbose {
-            for (who, changes) in plan.diffs() {
-                println!("{}", safe(&who));
-                for c in changes {
-                    println!(
-                        "    {}: {} → {}",
-                        crate::domain::label_for_key(&c.field),
-                        safe(&c.old),
-                        safe(&c.new)
-                    );
-                }
+        println!("{}", t!("cli.dry_run", summary = report.summary()));
+        for (who, changes) in &report.changes {
+            println!("{}", safe(who));
+            for c in changes {
+                println!(
+                    "    {}: {} → {}",
+                    crate::domain::label_for_key(&c.field),
+                    safe(&c.old),
+                    safe(&c.new)
+                );
             }
-            for c in &plan.new {
-                let company = safe(&c.company.name);
-                println!("{}", t!("cli.new_customer", company = company, id = c.id));
-            }
+        }
+        for (company, id) in &report.new_customers {
+            let company = safe(company);
+            println!("{}", t!("cli.new_customer", company = company, id = id));
         }
         return Ok(());
     }
-    store
-        .apply_import(operator, &plan)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    if plan.forced > 0 {
-        let summary = plan.summary();
+    if report.forced > 0 {
+        let summary = report.summary();
         println!(
             "{}",
-            t!("cli.forced", summary = summary, count = plan.forced)
+            t!("cli.forced", summary = summary, count = report.forced)
         );
     } else {
-        println!("{}", plan.summary());
+        println!("{}", report.summary());
     }
     Ok(())
 }
@@ -374,18 +381,33 @@ pub fn gen_customers(
     let demo = crate::demo::demo_customers().map_err(|e| fail(exit::STORE, e))?;
     let customers = crate::generate::generate(&demo, count, seed, cloud);
     let generated = started.elapsed();
-    let plan = match store.plan_import(exchange::Incoming::numbered(customers), false) {
-        Ok(plan) => plan,
-        Err(ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems)) => {
-            print_problems(&problems);
-            return Err(fail(exit::INVALID, t!("cli.gen_refused")));
-        }
-        Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
+    let records = exchange::Incoming::numbered(customers).into_iter().map(Ok);
+    let options = ImportOptions {
+        operator,
+        force: false,
+        dry_run: false,
+        permissions_allowed: true,
+        keep_changes: false,
     };
-    let planned = started.elapsed();
-    store
-        .apply_import(operator, &plan)
-        .map_err(|e| fail(store_error_code(&e), e))?;
+    let mut planned = generated;
+    let mut progress = Progress::new();
+    let report = store
+        .import(records, &options, &mut |phase, n| {
+            if phase == ImportPhase::Writing {
+                planned = started.elapsed();
+            }
+            progress.show(phase, n);
+        })
+        .map_err(|refusal| match refusal {
+            ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems) => {
+                print_problems(&problems);
+                fail(exit::INVALID, t!("cli.gen_refused"))
+            }
+            ImportRefused::Permissions => fail(exit::INVALID, t!("cli.gen_refused")),
+            ImportRefused::Store(e) => fail(store_error_code(&e), e),
+        });
+    progress.clear();
+    let report = report?;
     // Where a slow bulk write spends its time (KONTO_LOG=debug).
     tracing::debug!(
         generate_ms = generated.as_millis() as u64,
@@ -393,7 +415,7 @@ pub fn gen_customers(
         write_ms = (started.elapsed() - planned).as_millis() as u64,
         "gen"
     );
-    let count = plan.new.len();
+    let count = report.new;
     println!(
         "{}",
         t!("cli.generated", count = count, cloud = cloud.key())

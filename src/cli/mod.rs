@@ -4,6 +4,7 @@ mod data;
 mod db;
 mod edit;
 mod package;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

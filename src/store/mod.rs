@@ -19,7 +19,7 @@ use chrono::Utc;
 
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
-pub use import::{ImportPlan, ImportRefused};
+pub use import::{ImportOptions, ImportPhase, ImportPlan, ImportRefused, ImportReport, Planned};
 pub use pg_store::{PgTarget, init_database};
 pub use sled_store::{
     BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock, read_head,

@@ -17,6 +17,7 @@
 mod bulk;
 mod head;
 mod keys;
+mod staging;
 mod upgrade;
 
 use std::fs::{self, File, OpenOptions};
@@ -30,6 +31,7 @@ use sled::transaction::{
 
 pub use bulk::BULK_MIN;
 pub use head::{HEAD_ROWS, Head, read_head};
+pub(super) use staging::Staging;
 
 use super::backend::{TxError, TxResult, Txn};
 use super::{StoreError, error};
@@ -261,6 +263,8 @@ impl StoreLock {
         let StoreLock { dir, lock } = self;
         let dir = dir.as_path();
         finish_compaction(dir).map_err(|e| error::unreadable(dir, e))?;
+        // Runs of a bulk write a crash interrupted: never written, not needed.
+        let _ = fs::remove_dir_all(staging::staging_dir(dir));
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.
         let had_data = fs::metadata(dir.join("sled").join("db")).is_ok_and(|m| m.len() > 0);
