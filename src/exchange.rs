@@ -351,23 +351,26 @@ pub fn json_records<'a>(
 ) -> impl Iterator<Item = ReadRecord> + Send + 'a {
     let mut array = crate::json_array::JsonArray::new(input);
     std::iter::from_fn(move || {
-        let broken = |location, reason| {
+        let problem = |location, reason| {
             Some(Err(ImportProblem {
                 location,
                 customer: String::new(),
                 field: None,
-                reason: t!("import.not_json_array", reason = reason),
+                reason,
             }))
         };
         let (n, element) = match array.next_element() {
             Ok(Some(found)) => found,
             Ok(None) => return None,
-            Err(e) => return broken(Location::Record(e.element), e.reason),
+            Err(e) => {
+                let reason = t!("import.not_json_array", reason = e.reason);
+                return problem(Location::Record(e.element), reason);
+            }
         };
         let location = Location::Record(n);
         let value: serde_json::Value = match serde_json::from_slice(element) {
             Ok(value) => value,
-            Err(e) => return broken(location, e.to_string()),
+            Err(e) => return problem(location, t!("import.bad_json", reason = e)),
         };
         let mut flat = BTreeMap::new();
         flatten("", &value, &mut flat);
