@@ -106,20 +106,96 @@ pub fn column_value(c: &Customer, column: &str) -> String {
 }
 
 pub fn write_csv(customers: &[Customer], out: impl Write) -> Result<(), String> {
-    let mut writer = csv::Writer::from_writer(out);
-    let cols = columns();
-    writer.write_record(&cols).map_err(|e| e.to_string())?;
-    for c in customers {
-        writer
-            .write_record(cols.iter().map(|col| column_value(c, col)))
-            .map_err(|e| e.to_string())?;
-    }
-    writer.flush().map_err(|e| e.to_string())
+    let mut writer = DataWriter::csv(out)?;
+    customers.iter().try_for_each(|c| writer.write(c))?;
+    writer.finish()
 }
 
-pub fn write_json(customers: &[Customer], mut out: impl Write) -> Result<(), String> {
-    serde_json::to_writer_pretty(&mut out, customers).map_err(|e| e.to_string())?;
-    out.write_all(b"\n").map_err(|e| e.to_string())
+pub fn write_json(customers: &[Customer], out: impl Write) -> Result<(), String> {
+    let mut writer = DataWriter::json(out);
+    customers.iter().try_for_each(|c| writer.write(c))?;
+    writer.finish()
+}
+
+/// Writes customers one at a time, as JSON (what `serde_json` writes for
+/// the whole array, pretty) or CSV: an export of a million customers need
+/// not hold them.
+pub enum DataWriter<W: Write> {
+    Json {
+        out: W,
+        written: usize,
+        /// One record, written before it is indented into the array.
+        record: Vec<u8>,
+    },
+    Csv {
+        // Boxed: csv's writer is several times the JSON variant's size.
+        out: Box<csv::Writer<W>>,
+        columns: Vec<&'static str>,
+    },
+}
+
+impl<W: Write> DataWriter<W> {
+    pub fn json(out: W) -> DataWriter<W> {
+        DataWriter::Json {
+            out,
+            written: 0,
+            record: Vec::new(),
+        }
+    }
+
+    /// A CSV writer, the header written.
+    pub fn csv(out: W) -> Result<DataWriter<W>, String> {
+        let mut out = csv::Writer::from_writer(out);
+        let columns = columns();
+        out.write_record(&columns).map_err(|e| e.to_string())?;
+        Ok(DataWriter::Csv {
+            out: Box::new(out),
+            columns,
+        })
+    }
+
+    pub fn write(&mut self, c: &Customer) -> Result<(), String> {
+        let io = |e: std::io::Error| e.to_string();
+        match self {
+            DataWriter::Json {
+                out,
+                written,
+                record,
+            } => {
+                record.clear();
+                serde_json::to_writer_pretty(&mut *record, c).map_err(|e| e.to_string())?;
+                out.write_all(if *written == 0 { b"[\n  " } else { b",\n  " })
+                    .map_err(io)?;
+                // JSON strings hold no raw line breaks: every one is the
+                // layout's, indented one level for the array.
+                for (i, line) in record.split(|&b| b == b'\n').enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n  ").map_err(io)?;
+                    }
+                    out.write_all(line).map_err(io)?;
+                }
+                *written += 1;
+                Ok(())
+            }
+            DataWriter::Csv { out, columns } => out
+                .write_record(columns.iter().map(|col| column_value(c, col)))
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Ends the array (JSON) and flushes.
+    pub fn finish(self) -> Result<(), String> {
+        match self {
+            DataWriter::Json {
+                mut out, written, ..
+            } => {
+                let end: &[u8] = if written == 0 { b"[]\n" } else { b"\n]\n" };
+                out.write_all(end).and_then(|()| out.flush())
+            }
+            DataWriter::Csv { mut out, .. } => out.flush(),
+        }
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// The JSON Schema of an export, as `konto schema` prints it: an array of
@@ -443,6 +519,27 @@ pub fn read_json(
 mod tests {
     use super::*;
     use crate::demo::sample_customer;
+
+    #[test]
+    fn json_written_one_record_at_a_time_is_serde_jsons_pretty_array() {
+        let mut second = sample_customer();
+        second.id = "c-2".into();
+        second.company.name = "Zwei \"GmbH\"\n".into();
+        for customers in [
+            vec![],
+            vec![sample_customer()],
+            vec![sample_customer(), second],
+        ] {
+            let mut written = Vec::new();
+            write_json(&customers, &mut written).unwrap();
+            let mut whole = serde_json::to_vec_pretty(&customers).unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn every_catalogue_field_and_permission_is_a_column() {

@@ -99,11 +99,41 @@ fn each_matching_row(
     }
 }
 
-fn write_data(customers: &[Customer], format: DataFormat, out: impl Write) -> Result<(), String> {
-    match format {
-        DataFormat::Json => exchange::write_json(customers, out),
-        DataFormat::Csv => exchange::write_csv(customers, out),
+/// Writes the cloud's customers matching `filter` in name order: all of
+/// them straight from the store one at a time (a million without holding
+/// them), a filtered few as selected.
+fn write_data<W: Write>(
+    store: &Store,
+    cloud: Cloud,
+    filter: Option<&str>,
+    format: DataFormat,
+    out: W,
+) -> Result<usize, ExitCode> {
+    let written = |e: String| fail(exit::STORE, e);
+    let mut writer = match format {
+        DataFormat::Json => exchange::DataWriter::json(out),
+        DataFormat::Csv => exchange::DataWriter::csv(out).map_err(written)?,
+    };
+    let mut count = 0;
+    if filter.is_none_or(|f| Query::new(f).is_empty()) {
+        let mut each = |c: Customer| {
+            count += 1;
+            writer.write(&c).map_err(|reason| StoreError::Unreadable {
+                path: "output".into(),
+                reason,
+            })
+        };
+        store
+            .each_by_name(cloud, &mut each)
+            .map_err(|e| fail(store_error_code(&e), e))?;
+    } else {
+        for c in selected(store, cloud, filter)? {
+            writer.write(&c).map_err(written)?;
+            count += 1;
+        }
     }
+    writer.finish().map_err(written)?;
+    Ok(count)
 }
 
 pub fn export(
@@ -113,22 +143,18 @@ pub fn export(
     filter: Option<&str>,
     out: Option<&Path>,
 ) -> Result<(), ExitCode> {
-    let customers = selected(store, cloud, filter)?;
-    let result = match out {
-        Some(path) => File::create(path)
-            .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|f| write_data(&customers, format, BufWriter::new(f))),
-        None => write_data(&customers, format, std::io::stdout().lock()),
+    let count = match out {
+        Some(path) => {
+            let file = File::create(path)
+                .map_err(|e| fail(exit::STORE, format!("{}: {e}", path.display())))?;
+            write_data(store, cloud, filter, format, BufWriter::new(file))?
+        }
+        None => write_data(store, cloud, filter, format, std::io::stdout().lock())?,
     };
-    result.map_err(|e| fail(exit::STORE, e))?;
     if let Some(path) = out {
         eprintln!(
             "{}",
-            t!(
-                "cli.exported",
-                count = customers.len(),
-                path = path.display()
-            )
+            t!("cli.exported", count = count, path = path.display())
         );
     }
     Ok(())
@@ -311,8 +337,12 @@ pub fn list(
     let out = || std::io::stdout().lock();
     let result = match format {
         ViewFormat::Table => print_table(store, cloud, &Query::new(filter.unwrap_or(""))),
-        ViewFormat::Json => exchange::write_json(&selected(store, cloud, filter)?, out()),
-        ViewFormat::Csv => exchange::write_csv(&selected(store, cloud, filter)?, out()),
+        ViewFormat::Json => {
+            return write_data(store, cloud, filter, DataFormat::Json, out()).map(drop);
+        }
+        ViewFormat::Csv => {
+            return write_data(store, cloud, filter, DataFormat::Csv, out()).map(drop);
+        }
     };
     result.map_err(|e| fail(exit::STORE, e))
 }

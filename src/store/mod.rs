@@ -212,6 +212,27 @@ impl Store {
         }
     }
 
+    /// Hands every customer of a cloud to `each` in name order (the list's,
+    /// `sort_key`), one at a time: on sled in memory that does not grow
+    /// with the records.
+    pub fn each_by_name(
+        &self,
+        cloud: Cloud,
+        each: &mut dyn FnMut(Customer) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(s) => s.each_by_name(cloud, each),
+            Backend::Postgres(_) => {
+                let mut customers = self.customers(cloud)?;
+                customers.sort_by_cached_key(|c| {
+                    let (name, id) = crate::domain::sort_key(c);
+                    (name, id.to_string())
+                });
+                customers.into_iter().try_for_each(each)
+            }
+        }
+    }
+
     /// The list rows of a cloud in name order, without the records; lazily,
     /// so the first page is quick.
     pub fn rows(&self, cloud: Cloud) -> Rows {

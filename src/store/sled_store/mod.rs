@@ -15,6 +15,7 @@
 //! indexes) and made durable (flushed and fsynced) before a commit returns.
 
 mod bulk;
+mod by_name;
 mod head;
 mod keys;
 mod staging;
@@ -265,6 +266,7 @@ impl StoreLock {
         finish_compaction(dir).map_err(|e| error::unreadable(dir, e))?;
         // Runs of a bulk write a crash interrupted: never written, not needed.
         let _ = fs::remove_dir_all(staging::staging_dir(dir));
+        let _ = fs::remove_file(dir.join(by_name::SCRATCH));
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.
         let had_data = fs::metadata(dir.join("sled").join("db")).is_ok_and(|m| m.len() > 0);
