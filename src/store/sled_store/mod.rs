@@ -31,7 +31,7 @@ use sled::transaction::{
 };
 
 pub use bulk::BULK_MIN;
-pub use head::{HEAD_ROWS, Head, read_head};
+pub use head::{HEAD_ROWS, Head, kept_list_mark, read_head, read_list};
 pub(super) use staging::Staging;
 
 use super::backend::{TxError, TxResult, Txn};
