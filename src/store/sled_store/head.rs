@@ -5,6 +5,11 @@
 //! store's own. Every write to the store deletes it first, so it only
 //! exists while nothing has changed since: the app keeps it anew when idle
 //! after loading and after its writes, the command line after a change.
+//!
+//! Beside it the app keeps the whole list (`list.<cloud>`, see `read_list`)
+//! once it has loaded it from the store with nothing written: the next
+//! start reads a million rows from it in one go instead of streaming them
+//! from sled, and it is deleted with the head by every write.
 
 use std::fs;
 use std::io::{Read, Write};
