@@ -136,6 +136,10 @@ fn write_data<W: Write>(
     Ok(count)
 }
 
+fn buffered_stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
 pub fn export(
     store: &Store,
     cloud: Cloud,
@@ -149,7 +153,9 @@ pub fn export(
                 .map_err(|e| fail(exit::STORE, format!("{}: {e}", path.display())))?;
             write_data(store, cloud, filter, format, BufWriter::new(file))?
         }
-        None => write_data(store, cloud, filter, format, std::io::stdout().lock())?,
+        // Buffered: stdout is flushed at every line otherwise (a syscall
+        // per line of a million records' JSON).
+        None => write_data(store, cloud, filter, format, buffered_stdout())?,
     };
     if let Some(path) = out {
         eprintln!(
@@ -334,7 +340,7 @@ pub fn list(
     filter: Option<&str>,
     format: ViewFormat,
 ) -> Result<(), ExitCode> {
-    let out = || std::io::stdout().lock();
+    let out = buffered_stdout;
     let result = match format {
         ViewFormat::Table => print_table(store, cloud, &Query::new(filter.unwrap_or(""))),
         ViewFormat::Json => {
