@@ -16,7 +16,8 @@
 //! `--store URL` (a PostgreSQL database holding the customers, instead
 //! of the sled store), `--starts 10`, `--nav 200`, `--nav-key j|down`, `--query berlin`,
 //! `--sort-rounds 5`, `--filter-rounds 5`, `--submits 30`,
-//! `--only start,nav,sort,filter,submit`,
+//! `--only start,early,nav,sort,filter,submit` (`early`: `/QUERY` typed
+//! right after the start, until its complete result),
 //! `--cols 100 --rows 30`, `--timeout SECONDS` (per awaited screen, default
 //! 300).
 //!
@@ -730,6 +731,33 @@ fn measure_starts(cfg: &Config, total: u64, first: &Customer) -> Result<(Stats, 
     Ok((output, full, loaded))
 }
 
+/// The operator starts konto and types `/QUERY` at once, while the list
+/// may still be loading: from the start until the header counts the whole
+/// list's matches (what `konto list --filter QUERY` prints).
+fn measure_early_query(cfg: &Config, total: u64, expected: &[(String, u64)]) -> Result<Stats> {
+    let mut done = Stats::new("start, query typed at once → result complete");
+    let Some((query, count)) = expected.last().cloned() else {
+        return Ok(done);
+    };
+    for i in 0..cfg.starts {
+        let echoed = echo_check(&query);
+        let complete: Check = Box::new(move |s| echoed(s) && counts_are(s, count, total));
+        let what = format!("{count}/{total} customers for {query:?} typed at the start");
+        let mut app = Session::start(cfg, vec![(what, complete)])?;
+        app.send(&format!("/{query}"))?;
+        let met = app.wait_armed(cfg.timeout)?;
+        done.samples
+            .push(met[0].saturating_duration_since(app.started));
+        app.stop()?;
+        eprintln!(
+            "  start {}: {:.1} ms",
+            i + 1,
+            done.samples[i].as_secs_f64() * 1000.0
+        );
+    }
+    Ok(done)
+}
+
 /// Starts the session the key phases share and waits for its first frame.
 fn ready_session(cfg: &Config, total: u64, first: &Customer) -> Result<Session> {
     let app = Session::start(
@@ -933,6 +961,11 @@ fn run() -> Result<()> {
         rows.push(output);
         rows.push(full);
         rows.push(loaded);
+    }
+    if cfg.runs("early") {
+        eprintln!("a query typed at the start …");
+        let expected = expected_filter_counts(&cfg)?;
+        rows.push(measure_early_query(&cfg, total, &expected)?);
     }
     let mut peak_rss = None;
     let keys = ["nav", "sort", "filter", "submit"];

@@ -166,25 +166,20 @@ pub fn run(
     let kept = kept_head
         .then(|| crate::store::read_head(dir, cloud))
         .flatten();
-    // The whole list kept with the head: read in one go, it is the list
-    // (if the store, once locked, still has this copy: see `run_with`).
-    let list = kept
-        .is_some()
-        .then(|| crate::store::read_list(dir, cloud))
-        .flatten();
     let early = match kept {
-        Some(mut head) => {
-            let mark = list.map(|(mark, listing)| {
-                head.total = listing.len();
-                app::update(&mut state, head_action(cloud, head.clone(), Some(listing)));
-                mark
-            });
-            if mark.is_none() {
-                app::update(&mut state, head_action(cloud, head, None));
-            }
+        Some(head) => {
+            let first = head.first.clone();
+            app::update(&mut state, head_action(cloud, head));
             let (mut terminal, guard) = init_terminal(crate::logging::log_dir(dir), mouse)?;
             fit_to(&terminal, &mut state)?;
             terminal.draw(|frame| ui::draw(frame, &state))?;
+            // Then the whole list kept with the head, read in one go: it
+            // is the list (if the store, once locked, still has this copy:
+            // see `run_with`).
+            let mark = crate::store::read_list(dir, cloud).map(|(mark, listing)| {
+                app::update(&mut state, whole_list_action(cloud, listing, first));
+                mark
+            });
             Some(Early {
                 terminal,
                 guard,
@@ -219,14 +214,24 @@ fn fit_to(terminal: &DefaultTerminal, state: &mut State) -> io::Result<()> {
     Ok(())
 }
 
-/// The kept head as the list's first page, or the kept whole list.
-fn head_action(cloud: Cloud, head: Head, whole: Option<Listing>) -> Action {
-    let loading = (head.rows.len() < head.total && whole.is_none()).then_some(head.total);
+/// The kept head as the list's first page.
+fn head_action(cloud: Cloud, head: Head) -> Action {
+    let loading = (head.rows.len() < head.total).then_some(head.total);
     Action::Loaded {
         cloud,
-        listing: whole.unwrap_or_else(|| Listing::of_rows(cloud, &head.rows)),
+        listing: Listing::of_rows(cloud, &head.rows),
         records: head.first.into_iter().collect(),
         loading,
+    }
+}
+
+/// The kept whole list (with the head's first record).
+fn whole_list_action(cloud: Cloud, listing: Listing, first: Option<Customer>) -> Action {
+    Action::Loaded {
+        cloud,
+        listing,
+        records: first.into_iter().collect(),
+        loading: None,
     }
 }
 
