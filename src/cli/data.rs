@@ -191,10 +191,10 @@ fn refused(refusal: ImportRefused, file: &Path, access: Access) -> ExitCode {
             fail(exit::CONFLICT, t!("cli.conflicts", count = problems.len()))
         }
         // A sales agent may import account info, but not purchase permissions.
-        ImportRefused::Permissions => match super::allowed(access.may_change_permissions()) {
-            Err(code) => code,
-            Ok(()) => fail(exit::USAGE, "permissions refused"),
-        },
+        // (Only refused when the role may not: `allowed` says why.)
+        ImportRefused::Permissions => super::allowed(access.may_change_permissions())
+            .err()
+            .unwrap_or(ExitCode::from(exit::USAGE)),
         ImportRefused::Store(e) => fail(store_error_code(&e), e),
     }
 }

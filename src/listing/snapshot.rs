@@ -91,32 +91,33 @@ impl Listing {
             usize::try_from(u64::from_le_bytes(bytes)).map_err(|_| invalid("too large"))
         };
         let (text_len, rows, garbage) = (number(0)?, number(1)?, number(2)?);
-        let mut text = Vec::new();
+        // Sized up front (a doubling Vec would leave up to half unused), as
+        // far as a sane list goes: `text_len` is only what the file says.
+        let mut text = Vec::with_capacity(text_len.min(1 << 29));
         input.take(text_len as u64).read_to_end(&mut text)?;
         let text = String::from_utf8(text).map_err(|_| invalid("text not UTF-8"))?;
         if text.len() != text_len || u32::try_from(rows).is_err() {
             return Err(invalid("cut short"));
         }
-        let mut bytes = Vec::new();
-        input
-            .take((rows * SLOT_BYTES) as u64)
-            .read_to_end(&mut bytes)?;
-        let slots: Option<Vec<Slot>> = bytes
-            .chunks(SLOT_BYTES)
-            .map(|b| Slot::read(b, text.len()))
-            .collect();
-        let slots = slots.ok_or_else(|| invalid("a row points outside the text"))?;
-        bytes.clear();
-        input.take((rows * 4) as u64).read_to_end(&mut bytes)?;
-        let by_name: Vec<u32> = bytes
-            .chunks_exact(4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        if slots.len() != rows
-            || by_name.len() != rows
-            || by_name.iter().any(|&i| i as usize >= rows)
-        {
-            return Err(invalid("cut short"));
+        // Read a slot at a time (the input is buffered): reading them all
+        // first would hold their bytes beside them (48 MB at a million).
+        // The capacity is capped: `rows` is only what the file says.
+        let mut slots = Vec::with_capacity(rows.min(1 << 22));
+        let mut bytes = [0u8; SLOT_BYTES];
+        for _ in 0..rows {
+            input.read_exact(&mut bytes)?;
+            let slot = Slot::read(&bytes, text.len());
+            slots.push(slot.ok_or_else(|| invalid("a row points outside the text"))?);
+        }
+        let mut by_name = Vec::with_capacity(rows.min(1 << 22));
+        let mut index = [0u8; 4];
+        for _ in 0..rows {
+            input.read_exact(&mut index)?;
+            let index = u32::from_le_bytes(index);
+            if index as usize >= rows {
+                return Err(invalid("a row out of the list"));
+            }
+            by_name.push(index);
         }
         Ok(Listing {
             cloud,
