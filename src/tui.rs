@@ -247,6 +247,7 @@ fn run_with(
         step_rows: app::FILTER_STEP_ROWS,
         head_kept_at: head_was_kept.then_some(0),
     };
+    #[cfg(feature = "testing")]
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
         // For the panic-report test: a bug after the terminal is set up.
         runtime.draw()?;

@@ -4,6 +4,7 @@ mod data;
 mod db;
 mod edit;
 mod package;
+mod test_hooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -599,9 +600,9 @@ fn cache_bytes(cli: &Cli) -> u64 {
 /// Runs what the settings ask for: the app, `db`, or a headless command.
 fn dispatch(settings: Settings) -> Result<(), ExitCode> {
     set_private_umask();
-    // The crash test's loop takes the app's place (see `edit::COMMIT_LOOP`).
+    // The crash test's loop takes the app's place (see `test_hooks`).
     let commit_loop = match settings.cli.command {
-        None => edit::commit_loop_requested(),
+        None => test_hooks::commit_loop_requested(),
         Some(_) => None,
     };
     let app = settings.cli.command.is_none() && commit_loop.is_none();
@@ -698,7 +699,9 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
         Some(Cmd::Compact) => {
             return allowed(access.may_edit()).and_then(|()| data::compact(store));
         }
-        None => commit_loop.map_or(Ok(()), |count| edit::commit_loop(&store, &operator, count)),
+        None => commit_loop.map_or(Ok(()), |count| {
+            test_hooks::commit_loop(&store, &operator, count)
+        }),
         Some(Cmd::Export {
             format,
             filter,
@@ -743,14 +746,6 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
     // After a change, the app's next start draws at once from this.
     store.renew_heads();
     result
-}
-
-pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
-    let demo = demo_customers().map_err(|e| fail(exit::STORE, t!("cli.demo_data", reason = e)))?;
-    store
-        .seed_if_new(&demo)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    Ok(())
 }
 
 fn run_app(

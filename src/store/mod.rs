@@ -422,7 +422,7 @@ impl Store {
     /// Writes a record as it is, unchecked and unaudited, as another tool
     /// writing the store could: only for tests of what konto does with data
     /// its own validators would refuse.
-    #[doc(hidden)]
+    #[cfg(feature = "testing")]
     pub fn put_unchecked(&self, c: &Customer) -> Result<(), StoreError> {
         self.transact(&|tx| {
             let old = tx.get(c.cloud, &c.id)?;
@@ -501,7 +501,8 @@ impl Store {
     /// what disagrees (empty when sound). On sled: every index entry points
     /// at a record with that key and every record is indexed. On PostgreSQL
     /// (which keeps its own indexes): each cloud's kept count is its number
-    /// of rows.
+    /// of rows. Only tests ask (the `testing` feature).
+    #[cfg(feature = "testing")]
     pub fn verify_indexes(&self) -> Result<Vec<String>, StoreError> {
         match &self.backend {
             Backend::Sled(s) => s.verify_indexes(),
