@@ -54,8 +54,9 @@ pub struct ListState {
     pub matching: Option<Matching>,
     /// Full records: the ones `needed_records` names (the selected
     /// customer, a draft's, the form's, a submitted bulk form's), and others
-    /// read earlier until more than 256 of them pile up (`put_records`). The runtime reads what is missing from the
-    /// store (`wanted_records`) before each frame; a list made from full
+    /// read earlier until more than 256 of them pile up (`put_records`).
+    /// Before each frame the runtime reads the missing ones from the store
+    /// (`wanted_records`, `tui::provide_records`); a list made from full
     /// records (`State::new`, tests) starts with all of them.
     pub records: HashMap<String, Customer>,
     /// While rows still stream in: how many the cloud has, and the ids

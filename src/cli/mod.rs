@@ -296,8 +296,10 @@ pub enum Cmd {
     Export {
         #[arg(long, value_enum, default_value_t = DataFormat::Json)]
         format: DataFormat,
-        /// Only customers whose company name, domain or email contain this.
-        #[arg(long)]
+        /// Only customers matching this query, written as in the app's `/`
+        /// filter: fuzzy words (name, contact, email, city, domain), `'exact`,
+        /// and field words such as `country:de` or `city:ulm`.
+        #[arg(long, value_name = "QUERY")]
         filter: Option<String>,
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
@@ -322,7 +324,8 @@ pub enum Cmd {
     },
     /// List customers (matching --filter).
     List {
-        #[arg(long)]
+        /// Only customers matching this query (as in the app's `/` filter).
+        #[arg(long, value_name = "QUERY")]
         filter: Option<String>,
         #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
         format: ViewFormat,
