@@ -2,8 +2,12 @@
 //! the field catalogue, so every field is exported under a stable name
 //! (`billing.address.city`) and read back by the same name.
 
+pub mod sheet;
+pub mod sniff;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -17,6 +21,13 @@ pub enum Location {
     Line(u64),
     /// 1-based index of a record in a JSON array.
     Record(usize),
+    /// 1-based row of a spreadsheet's sheet, with the sheet's header to
+    /// name a field's column (`sheet::column_of`).
+    Cell {
+        sheet: Arc<str>,
+        row: u32,
+        header: Arc<[String]>,
+    },
 }
 
 impl std::fmt::Display for Location {
@@ -24,6 +35,11 @@ impl std::fmt::Display for Location {
         match self {
             Location::Line(n) => f.write_str(&t!("import.line", n = n)),
             Location::Record(n) => f.write_str(&t!("import.record", n = n)),
+            Location::Cell { sheet, row, .. } => f.write_str(&t!(
+                "import.cell",
+                sheet = crate::text::safe(sheet),
+                row = row
+            )),
         }
     }
 }
@@ -71,7 +87,13 @@ impl std::fmt::Display for ImportProblem {
             write!(f, " ({})", crate::text::safe(&self.customer))?;
         }
         match &self.field {
-            Some(field) => write!(f, ": {field} {}", self.reason),
+            Some(field) => match self.location.column_of(field) {
+                Some(column) => {
+                    let column = t!("import.column", column = column);
+                    write!(f, ": {field} ({column}) {}", self.reason)
+                }
+                None => write!(f, ": {field} {}", self.reason),
+            },
             None => write!(f, ": {}", self.reason),
         }
     }
@@ -106,7 +128,18 @@ pub fn column_value(c: &Customer, column: &str) -> String {
 }
 
 pub fn write_csv(customers: &[Customer], out: impl Write) -> Result<(), String> {
-    let mut writer = csv::Writer::from_writer(out);
+    write_csv_delimited(customers, out, b',')
+}
+
+/// CSV with `delimiter` between fields (`sniff::write_csv` adds a BOM).
+pub fn write_csv_delimited(
+    customers: &[Customer],
+    out: impl Write,
+    delimiter: u8,
+) -> Result<(), String> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(out);
     let cols = columns();
     writer.write_record(&cols).map_err(|e| e.to_string())?;
     for c in customers {
@@ -302,7 +335,19 @@ pub fn read_csv(
     input: impl Read,
     default_cloud: Cloud,
 ) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    read_csv_delimited(input, default_cloud, b',')
+}
+
+/// `read_csv` of a file with `delimiter` between fields (see `sniff`).
+pub fn read_csv_delimited(
+    input: impl Read,
+    default_cloud: Cloud,
+    delimiter: u8,
+) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .delimiter(delimiter)
+        .from_reader(input);
     let header_problem = |reason: String| {
         vec![ImportProblem {
             location: Location::Line(1),
@@ -349,7 +394,7 @@ pub fn read_csv(
 
 /// Builds the records of an import file's rows, gathering every problem
 /// (so one run lists all there is to fix).
-fn collect(
+pub(crate) fn collect(
     rows: Vec<(Location, BTreeMap<String, String>)>,
     mut problems: Vec<ImportProblem>,
     default_cloud: Cloud,

@@ -250,6 +250,16 @@ impl State {
         self.list.records.get(self.selected_row()?.id())
     }
 
+    /// What a stored record breaks of today's rules: a rule added after it
+    /// was saved (new country data, a stricter check). It still lists and
+    /// opens; the detail says what to fix and the form asks for it at the
+    /// next save.
+    pub fn needs_attention(&self, customer: &Customer) -> Vec<crate::validate::FieldError> {
+        crate::validate::check_record(customer, &self.policy)
+            .err()
+            .unwrap_or_default()
+    }
+
     pub fn record(&self, id: &str) -> Option<&Customer> {
         self.list.records.get(id)
     }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use super::{DataFormat, ViewFormat, exit, fail, store_error_code};
 use crate::domain::{Access, Cloud, Customer, FIELDS, Permission, sort_key};
-use crate::exchange::{self, ImportProblem};
+use crate::exchange::{self, ImportProblem, Incoming, sheet, sniff};
 use crate::listing::{Listing, RowRef};
 use crate::query::Query;
 use crate::store::{ImportRefused, Store, StoreError};
@@ -97,11 +97,25 @@ fn each_matching_row(
     }
 }
 
-fn write_data(customers: &[Customer], format: DataFormat, out: impl Write) -> Result<(), String> {
+/// How an export writes CSV (`--delimiter`, `--bom`).
+#[derive(Clone, Copy, Debug)]
+pub struct CsvOut {
+    pub delimiter: u8,
+    pub bom: bool,
+}
+
+fn write_data(
+    customers: &[Customer],
+    format: DataFormat,
+    csv: CsvOut,
+    mut out: impl Write + Send,
+) -> Result<(), String> {
     match format {
-        DataFormat::Json => exchange::write_json(customers, out),
-        DataFormat::Csv => exchange::write_csv(customers, out),
-    }
+        DataFormat::Json => exchange::write_json(customers, &mut out),
+        DataFormat::Csv => sniff::write_csv(customers, &mut out, csv.delimiter, csv.bom),
+        DataFormat::Xlsx => sheet::write_xlsx(customers, &mut out),
+    }?;
+    out.flush().map_err(|e| e.to_string())
 }
 
 pub fn export(
@@ -110,13 +124,20 @@ pub fn export(
     format: DataFormat,
     filter: Option<&str>,
     out: Option<&Path>,
+    csv: CsvOut,
 ) -> Result<(), ExitCode> {
+    if format == DataFormat::Xlsx && out.is_none() && std::io::stdout().is_terminal() {
+        return Err(fail(exit::USAGE, t!("cli.xlsx_to_terminal")));
+    }
     let customers = selected(store, cloud, filter)?;
+    if format == DataFormat::Xlsx {
+        sheet::check_fits(customers.len()).map_err(|e| fail(exit::USAGE, e))?;
+    }
     let result = match out {
         Some(path) => File::create(path)
             .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|f| write_data(&customers, format, BufWriter::new(f))),
-        None => write_data(&customers, format, std::io::stdout().lock()),
+            .and_then(|f| write_data(&customers, format, csv, BufWriter::new(f))),
+        None => write_data(&customers, format, csv, BufWriter::new(std::io::stdout())),
     };
     result.map_err(|e| fail(exit::STORE, e))?;
     if let Some(path) = out {
@@ -145,39 +166,68 @@ fn problems_in(problems: &[ImportProblem], file: &Path) -> String {
     }
 }
 
+/// What an import file is: its format (default: from its extension) and,
+/// for CSV, what the operator said of its separator and encoding.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportFormat {
+    pub format: Option<DataFormat>,
+    pub told: sniff::Told,
+}
+
+impl ImportFormat {
+    fn of(&self, file: &Path) -> DataFormat {
+        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        self.format
+            .unwrap_or(match extension.to_ascii_lowercase().as_str() {
+                "csv" | "tsv" | "txt" => DataFormat::Csv,
+                "xlsx" | "xlsm" | "ods" => DataFormat::Xlsx,
+                _ => DataFormat::Json,
+            })
+    }
+}
+
+/// The records of an import file, or every problem in it.
+fn read_file(file: &Path, format: ImportFormat, cloud: Cloud) -> Result<Vec<Incoming>, ExitCode> {
+    let refused = |problems: Vec<ImportProblem>| {
+        print_problems(&problems);
+        fail(exit::INVALID, problems_in(&problems, file))
+    };
+    let format_of_file = format.of(file);
+    if format_of_file == DataFormat::Xlsx {
+        return sheet::read_sheet(file, cloud).map_err(refused);
+    }
+    let input =
+        File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
+    let input = std::io::BufReader::new(input);
+    if format_of_file == DataFormat::Json {
+        return exchange::read_json(input, cloud).map_err(refused);
+    }
+    let (dialect, input) = sniff::open(input, format.told).map_err(|p| refused(vec![p]))?;
+    eprintln!(
+        "{}",
+        t!(
+            "cli.csv_dialect",
+            file = file.display(),
+            delimiter = sniff::delimiter_name(dialect.delimiter),
+            encoding = dialect.encoding
+        )
+    );
+    exchange::read_csv_delimited(input, cloud, dialect.delimiter).map_err(refused)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn import(
     store: &mut Store,
     cloud: Cloud,
     operator: &str,
     file: &Path,
-    format: Option<DataFormat>,
+    format: ImportFormat,
     dry_run: bool,
     force: bool,
     verbose: bool,
     access: Access,
 ) -> Result<(), ExitCode> {
-    let format = format.unwrap_or_else(|| {
-        let is_csv = file
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if is_csv {
-            DataFormat::Csv
-        } else {
-            DataFormat::Json
-        }
-    });
-    let input =
-        File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
-    let input = std::io::BufReader::new(input);
-    let incoming = match format {
-        DataFormat::Csv => exchange::read_csv(input, cloud),
-        DataFormat::Json => exchange::read_json(input, cloud),
-    };
-    let incoming = incoming.map_err(|problems| {
-        print_problems(&problems);
-        fail(exit::INVALID, problems_in(&problems, file))
-    })?;
+    let incoming = read_file(file, format, cloud)?;
     let plan = match store.plan_import(incoming, force) {
         Ok(plan) => plan,
         Err(ImportRefused::Invalid(problems)) => {

@@ -268,6 +268,16 @@ fn theme_name(arg: ThemeArg) -> ThemeName {
 pub enum DataFormat {
     Json,
     Csv,
+    /// An Excel workbook (import also reads OpenDocument `.ods`).
+    Xlsx,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "windows-1252", alias = "cp1252")]
+    Windows1252,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -304,14 +314,26 @@ pub enum Cmd {
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// CSV: the character between fields (`;` for a German Excel, `tab`).
+        #[arg(long, value_name = "CHAR", value_parser = crate::exchange::sniff::parse_delimiter)]
+        delimiter: Option<u8>,
+        /// CSV: start with a byte order mark, so Excel reads the text as UTF-8.
+        #[arg(long)]
+        bom: bool,
     },
-    /// Create and update customers from a CSV or JSON file, all or nothing:
-    /// every record is checked first; any error writes nothing.
+    /// Create and update customers from a CSV, JSON, xlsx or ods file, all
+    /// or nothing: every record is checked first; any error writes nothing.
     Import {
         file: PathBuf,
         /// Default: from the file's extension.
         #[arg(long, value_enum)]
         format: Option<DataFormat>,
+        /// CSV: the character between fields (default: detected).
+        #[arg(long, value_name = "CHAR", value_parser = crate::exchange::sniff::parse_delimiter)]
+        delimiter: Option<u8>,
+        /// CSV: the text's encoding (default: detected).
+        #[arg(long, value_enum)]
+        encoding: Option<EncodingArg>,
         /// Show what would change and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -709,16 +731,44 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
             format,
             filter,
             out,
-        }) => data::export(&store, cloud, *format, filter.as_deref(), out.as_deref()),
+            delimiter,
+            bom,
+        }) => {
+            let csv = data::CsvOut {
+                delimiter: delimiter.unwrap_or(b','),
+                bom: *bom,
+            };
+            data::export(
+                &store,
+                cloud,
+                *format,
+                filter.as_deref(),
+                out.as_deref(),
+                csv,
+            )
+        }
         Some(Cmd::Import {
             file,
             format,
+            delimiter,
+            encoding,
             dry_run,
             force,
             verbose,
         }) => allowed(access.may_edit()).and_then(|()| {
+            let told = crate::exchange::sniff::Told {
+                delimiter: *delimiter,
+                encoding: encoding.map(|e| match e {
+                    EncodingArg::Utf8 => crate::exchange::sniff::Encoding::Utf8,
+                    EncodingArg::Windows1252 => crate::exchange::sniff::Encoding::Windows1252,
+                }),
+            };
+            let format = data::ImportFormat {
+                format: *format,
+                told,
+            };
             data::import(
-                &mut store, cloud, &operator, file, *format, *dry_run, *force, *verbose, access,
+                &mut store, cloud, &operator, file, format, *dry_run, *force, *verbose, access,
             )
         }),
         Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), *format),
