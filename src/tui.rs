@@ -217,6 +217,11 @@ fn run_with(
     // A head read at the start is the store's as long as nothing was written.
     let head_was_kept = early.is_some() && store.writes() == 0;
     state.store_path = store.label();
+    // On a team store the database says what this login may do, whatever
+    // `--role` claimed; the key bar and help dim what it may not.
+    if let Some(role) = store.database_role() {
+        state.access.role = role;
+    }
     let (loaded, loader) = open_list(store, cloud)?;
     app::update(&mut state, loaded);
     state.policy = store.policy().clone();

@@ -11,9 +11,10 @@ use crate::store::StoreError;
 
 /// Every migration, in order: (number, SQL). Never edit one that has
 /// shipped; add the next.
-pub const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE konto.customers (
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE konto.customers (
     cloud text COLLATE \"C\" NOT NULL,
     id text COLLATE \"C\" NOT NULL,
     company_name text NOT NULL,
@@ -90,7 +91,72 @@ CREATE TRIGGER customers_deleted AFTER DELETE ON konto.customers
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.count_customers();
 CREATE TRIGGER customers_truncated AFTER TRUNCATE ON konto.customers
     FOR EACH STATEMENT EXECUTE FUNCTION konto.count_customers();",
-)];
+    ),
+    (2, ROLES_MIGRATION),
+];
+
+/// Roles enforced by the database (see `roles.rs` for the grants): who
+/// the session's login is to konto, a guard on the purchase-permission
+/// columns, and an audit that records the login, not what the client says.
+///
+/// The permissions are guarded by a trigger rather than column privileges:
+/// every write konto makes (a commit's UPDATE, an import's INSERT or COPY)
+/// names every column, and PostgreSQL checks a column privilege on a named
+/// column even when its value does not change; the trigger judges what a
+/// write changes, so konto's statements stay one shape for every role.
+/// Its WHEN clause keeps it off rows whose permissions do not change (a
+/// bulk import's COPY pays nothing for it).
+const ROLES_MIGRATION: &str = "
+CREATE FUNCTION konto.is_admin() RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
+        OR pg_has_role(session_user,
+               (SELECT nspowner FROM pg_namespace WHERE nspname = 'konto'), 'MEMBER')
+        OR EXISTS (SELECT 1 FROM pg_roles
+                   WHERE rolname = 'konto_admin' AND pg_has_role(session_user, oid, 'MEMBER'))
+$$;
+-- The session login's konto role: admin (also the schema's owner and a
+-- superuser), sales, or else helpdesk (the least).
+CREATE FUNCTION konto.session_role() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN konto.is_admin() THEN 'admin'
+        WHEN EXISTS (SELECT 1 FROM pg_roles
+                     WHERE rolname = 'konto_sales' AND pg_has_role(session_user, oid, 'MEMBER'))
+            THEN 'sales'
+        ELSE 'helpdesk'
+    END
+$$;
+CREATE FUNCTION konto.guard_permissions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT konto.is_admin() THEN
+        RAISE EXCEPTION 'only konto_admin may change purchase permissions (customer %)', NEW.id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER customers_permissions_inserted BEFORE INSERT ON konto.customers FOR EACH ROW
+    WHEN (NEW.permissions_azure_reservations OR NEW.permissions_azure_savings_plan)
+    EXECUTE FUNCTION konto.guard_permissions();
+CREATE TRIGGER customers_permissions_updated BEFORE UPDATE ON konto.customers FOR EACH ROW
+    WHEN (NEW.permissions_azure_reservations IS DISTINCT FROM OLD.permissions_azure_reservations
+       OR NEW.permissions_azure_savings_plan IS DISTINCT FROM OLD.permissions_azure_savings_plan)
+    EXECUTE FUNCTION konto.guard_permissions();
+-- Who wrote an entry is the login, whatever the client claims (an admin
+-- may write any, as `konto db migrate-from` copies a local history).
+CREATE FUNCTION konto.audit_login() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT konto.is_admin() THEN
+        NEW.operator := session_user;
+        NEW.role := konto.session_role();
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER audit_login BEFORE INSERT ON konto.audit FOR EACH ROW
+    WHEN (NEW.operator IS DISTINCT FROM session_user OR NEW.role IS DISTINCT FROM 'admin')
+    EXECUTE FUNCTION konto.audit_login();
+-- A sales login's insert or delete keeps the counts, which it may not
+-- write itself: the trigger function runs as its owner.
+ALTER FUNCTION konto.count_customers() SECURITY DEFINER SET search_path = pg_catalog, konto;
+";
 
 /// The newest migration this konto knows.
 pub fn newest() -> i32 {
@@ -169,6 +235,7 @@ pub fn init_database(target: &PgTarget) -> Result<Initialised, StoreError> {
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
     }
+    super::roles::set_up(&mut client, target)?;
     Ok(Initialised {
         before,
         now: newest(),
