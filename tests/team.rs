@@ -20,7 +20,7 @@ fn db_init_sets_up_once_and_refuses_a_newer_schema() {
     let out = konto(dir.path(), &url, &["list"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("konto db init"), "{}", stderr(&out));
-    assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("set up (migration 2)"));
+    assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("set up (migration 3)"));
     assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("up to date already"));
     assert_eq!(
         ok(&konto(dir.path(), &url, &["list", "--format", "json"])).trim(),
@@ -263,14 +263,7 @@ fn an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal() {
     app.wait_for("customers │ postgres://konto@");
     app.wait_for("30/30 customers");
     app.wait_for("q quit");
-    app.send("u");
-    app.wait_for("Update account");
-    app.send("\x15"); // Ctrl-U: clear the field
-    app.send("Teamwork Prüffirma GmbH");
-    app.send("\x13"); // Ctrl-S
-    app.wait_for("Review changes");
-    app.send("\r");
-    app.wait_for("Saved Teamwork Prüffirma GmbH (version 2)");
+    app.save_company_name("Teamwork Prüffirma GmbH");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
     let export: Vec<serde_json::Value> =

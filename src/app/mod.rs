@@ -52,6 +52,7 @@ mod form;
 mod help;
 mod history;
 mod list;
+mod live;
 mod picker;
 mod results;
 mod screen;
@@ -189,6 +190,12 @@ pub enum Action {
     HistoryLoaded {
         id: String,
         entries: Vec<AuditEntry>,
+    },
+    /// Customers changed elsewhere, as stored now (the runtime's poll of
+    /// the store's change feed); `reload`: more changed than it lists.
+    ChangedElsewhere {
+        customers: Vec<Customer>,
+        reload: bool,
     },
 }
 
@@ -418,6 +425,9 @@ pub fn update(state: &mut State, action: Action) -> Command {
         Action::HistoryLoaded { id, entries } => results::history_loaded(state, id, entries),
         Action::Unchanged(customer) => results::unchanged(state, customer),
         Action::CommitFailed(message) => results::commit_failed(state, &message),
+        Action::ChangedElsewhere { customers, reload } => {
+            return live::changed_elsewhere(state, customers, reload);
+        }
     }
     Command::None
 }

@@ -9,6 +9,7 @@
 mod backend;
 mod backup;
 mod error;
+mod feed;
 mod import;
 mod pg_store;
 mod sled_store;
@@ -19,6 +20,7 @@ use chrono::Utc;
 
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
+pub use feed::ChangedSince;
 pub use import::{ImportPlan, ImportRefused};
 pub use pg_store::{PgTarget, grant, init_database};
 pub use sled_store::{

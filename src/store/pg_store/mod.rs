@@ -12,6 +12,7 @@
 
 mod columns;
 mod copy;
+mod feed;
 mod roles;
 mod schema;
 mod target;
@@ -114,11 +115,18 @@ impl PgStore {
         self.target.label()
     }
 
+    /// The connection; a new one when the last was lost (the server
+    /// restarted, the network dropped), so konto reconnects by itself on
+    /// its next use.
     fn client(&self) -> Result<MutexGuard<'_, Client>, StoreError> {
-        self.client.lock().map_err(|_| StoreError::Unreachable {
+        let mut client = self.client.lock().map_err(|_| StoreError::Unreachable {
             store: self.label().to_string(),
             reason: "a thread using the connection failed".into(),
-        })
+        })?;
+        if client.is_closed() {
+            *client = self.target.connect()?;
+        }
+        Ok(client)
     }
 
     fn fail(&self, e: &postgres::Error) -> StoreError {
