@@ -330,17 +330,32 @@ impl Feed {
     }
 }
 
-/// What changed in `cloud` after `feed`'s number, as the state machine's
-/// action (None: nothing); the number moves on only past what was read,
+/// What changed in the state's cloud after number `cursor`, as the state
+/// machine's action (None: nothing), with the history of the open form's
+/// customer when it changed; `cursor` moves on only past what was read,
 /// so a poll that fails is made again from the same place.
-fn poll_feed(feed: &mut Feed, store: &Store, cloud: Cloud) -> Option<Action> {
-    feed.polled_at = Instant::now();
-    let changed = store.changes_since(cloud, feed.cursor).ok()?;
-    feed.cursor = changed.upto;
-    (changed.reload || !changed.customers.is_empty()).then_some(Action::ChangedElsewhere {
-        customers: changed.customers,
-        reload: changed.reload,
-    })
+pub fn poll_changes(
+    store: &Store,
+    state: &State,
+    cursor: &mut u64,
+) -> Result<Option<Action>, StoreError> {
+    let changed = store.changes_since(state.cloud, *cursor)?;
+    let history = match state.editing() {
+        Some((id, version)) if changed.customers.iter().any(|c| c.id == id) => store
+            .history(state.cloud, id)?
+            .into_iter()
+            .filter(|e| e.version > version)
+            .collect(),
+        _ => Vec::new(),
+    };
+    *cursor = changed.upto;
+    Ok(
+        (changed.reload || !changed.customers.is_empty()).then_some(Action::ChangedElsewhere {
+            customers: changed.customers,
+            history,
+            reload: changed.reload,
+        }),
+    )
 }
 
 impl Runtime<'_> {
@@ -439,7 +454,8 @@ impl Runtime<'_> {
         let Some(feed) = self.feed.as_mut().filter(|f| f.due()) else {
             return Ok(None);
         };
-        let Some(action) = poll_feed(feed, self.store, self.state.cloud) else {
+        feed.polled_at = Instant::now();
+        let Ok(Some(action)) = poll_changes(self.store, &self.state, &mut feed.cursor) else {
             return Ok(Some(false));
         };
         let command = app::update(&mut self.state, action);
@@ -677,7 +693,9 @@ fn provide_records(state: &mut State, store: &Store) {
     app::update(state, Action::Records(records));
 }
 
-fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
+/// Commits `record` and reports how it went as the state machine's action
+/// (a conflict with the record stored now, for the merge view).
+pub fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
     match store.commit(operator, action, record) {
         Err(StoreError::Conflict { fields, .. }) => match store.get(record.cloud, &record.id) {
             Ok(Some(theirs)) => Action::Conflict {

@@ -9,7 +9,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::pg::{konto_on as konto, ok, server};
-use konto::app::{self, Action, Command, State};
+use konto::app::{self, Command, Mode, State};
+use konto::domain::FieldId;
 use konto::domain::{AuditAction, Cloud, Customer};
 use konto::store::{PgTarget, Store};
 
@@ -49,20 +50,19 @@ impl SideBySide {
 
     /// The runtime's poll: what changed since the last one, into the state.
     fn poll(&mut self) -> Command {
-        let changed = self
-            .theirs
-            .changes_since(self.state.cloud, self.cursor)
-            .unwrap();
-        self.cursor = changed.upto;
-        let command = app::update(
-            &mut self.state,
-            Action::ChangedElsewhere {
-                customers: changed.customers,
-                reload: changed.reload,
-            },
-        );
+        let action = konto::tui::poll_changes(&self.theirs, &self.state, &mut self.cursor).unwrap();
+        let command = action.map_or(Command::None, |a| app::update(&mut self.state, a));
         finish_filter(&mut self.state);
         command
+    }
+
+    /// The second operator's runtime carrying out `command` (a commit).
+    fn perform(&mut self, command: Command) {
+        let Command::Commit { action, record } = command else {
+            panic!("expected a commit, got {command:?}");
+        };
+        let result = konto::tui::commit(&self.theirs, "them", action, &record);
+        app::update(&mut self.state, result);
     }
 
     /// I commit a change of customer `id`.
@@ -189,6 +189,47 @@ fn commits_reach_the_feed_in_the_order_they_commit() {
     );
 }
 
+/// An open form is told who changed its customer; its Submit then opens
+/// the merge view, where what was typed is kept and theirs merges in.
+fn an_open_form_is_told_and_a_stale_submit_merges_keeping_the_typing() {
+    let mut team = SideBySide::new();
+    let id = team.state.selected_id().unwrap();
+    common::keys(&mut team.state, "u");
+    common::focus(&mut team.state, FieldId::Phone);
+    common::keys(&mut team.state, "<C-u>+49 711 987654");
+    team.change(&id, |c| {
+        c.billing.address.city = "Ulm".into();
+        c.billing.phone = "+49 731 111222".into();
+    });
+    team.poll();
+    let banner = common::form(&team.state).changed_elsewhere.clone().unwrap();
+    assert!(banner.starts_with("⚠ changed by konto "), "{banner}");
+    assert!(banner.ends_with(", v1 → v2: Phone, City"), "{banner}");
+    assert_eq!(
+        common::form(&team.state).value(FieldId::Phone),
+        "+49 711 987654"
+    );
+    // Submit on version 1: the store refuses, the merge view opens.
+    common::keys(&mut team.state, "<C-s>");
+    let command = common::keys(&mut team.state, "<Enter>");
+    team.perform(command);
+    assert_eq!(team.state.mode(), Mode::Conflict);
+    // The phone both changed: mine unless chosen; the city merges by itself.
+    common::keys(&mut team.state, "<Enter>");
+    let form = common::form(&team.state);
+    assert_eq!(form.original.version, 2);
+    assert_eq!(form.value(FieldId::Phone), "+49 711 987654");
+    assert_eq!(form.value(FieldId::City), "Ulm");
+    assert!(form.changed_elsewhere.is_none());
+    common::keys(&mut team.state, "<C-s>");
+    let command = common::keys(&mut team.state, "<Enter>");
+    team.perform(command);
+    let stored = team.theirs.get(Cloud::Commercial, &id).unwrap().unwrap();
+    assert_eq!(stored.version, 3);
+    assert_eq!(stored.billing.address.city, "Ulm");
+    assert_eq!(stored.billing.phone.replace(' ', ""), "+49711987654");
+}
+
 fn two_konto_processes_see_each_others_saves_without_a_key() {
     let dir = tempfile::tempdir().unwrap();
     let url = server().unwrap().initialised_database();
@@ -234,6 +275,10 @@ fn main() {
             (
                 "commits_reach_the_feed_in_the_order_they_commit",
                 commits_reach_the_feed_in_the_order_they_commit,
+            ),
+            (
+                "an_open_form_is_told_and_a_stale_submit_merges_keeping_the_typing",
+                an_open_form_is_told_and_a_stale_submit_merges_keeping_the_typing,
             ),
             (
                 "two_konto_processes_see_each_others_saves_without_a_key",

@@ -249,6 +249,18 @@ impl State {
         self.list.records.get(self.selected_row()?.id())
     }
 
+    /// The customer of the open single form and the version it started
+    /// from.
+    pub fn editing(&self) -> Option<(&str, u64)> {
+        match &self.screen {
+            Screen::Form(screen) if !screen.form.is_bulk() => {
+                let base = &screen.form.original;
+                Some((base.id.as_str(), base.version))
+            }
+            _ => None,
+        }
+    }
+
     pub fn record(&self, id: &str) -> Option<&Customer> {
         self.list.records.get(id)
     }
