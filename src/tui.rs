@@ -217,6 +217,14 @@ fn run_with(
     // A head read at the start is the store's as long as nothing was written.
     let head_was_kept = early.is_some() && store.writes() == 0;
     state.store_path = store.label();
+    // Before the list is read: what is committed while it loads comes in
+    // through the feed (again, if the list had it: then it changes nothing).
+    let feed = Feed::start(store);
+    // On a team store the database says what this login may do, whatever
+    // `--role` claimed; the key bar and help dim what it may not.
+    if let Some(role) = store.database_role() {
+        state.access.role = role;
+    }
     let (loaded, loader) = open_list(store, cloud)?;
     app::update(&mut state, loaded);
     state.policy = store.policy().clone();
@@ -246,6 +254,7 @@ fn run_with(
         drawn_at: Instant::now(),
         step_rows: app::FILTER_STEP_ROWS,
         head_kept_at: head_was_kept.then_some(0),
+        feed,
     };
     #[cfg(feature = "testing")]
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
@@ -280,6 +289,74 @@ struct Runtime<'a> {
     head_kept_at: Option<u64>,
     /// Whether the store was made ready for the operator's first save.
     prepared: bool,
+    /// Others' changes, on a shared store.
+    feed: Option<Feed>,
+}
+
+/// The longest a change made elsewhere waits before this app polls for
+/// it, without a notification.
+const POLL_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the runtime waits for a key before it looks at the feed's
+/// notifications again (a notified change waits half of it on average).
+const FEED_TICK: Duration = Duration::from_millis(50);
+
+/// Polling a shared store's change feed: the last number seen, and the
+/// notifications that make the next poll due at once.
+struct Feed {
+    cursor: u64,
+    wake: Option<Receiver<()>>,
+    polled_at: Instant,
+}
+
+impl Feed {
+    /// The feed from its newest number now; None on a local store (one
+    /// process alone writes it) or when the number cannot be read.
+    fn start(store: &Store) -> Option<Feed> {
+        let cursor = store.change_cursor().ok()??;
+        Some(Feed {
+            cursor,
+            wake: store.watch_changes(),
+            polled_at: Instant::now(),
+        })
+    }
+
+    /// Whether to poll now: notified, or not polled for `POLL_EVERY`.
+    fn due(&self) -> bool {
+        let notified = self
+            .wake
+            .as_ref()
+            .is_some_and(|wake| wake.try_iter().count() > 0);
+        notified || self.polled_at.elapsed() >= POLL_EVERY
+    }
+}
+
+/// What changed in the state's cloud after number `cursor`, as the state
+/// machine's action (None: nothing), with the history of the open form's
+/// customer when it changed; `cursor` moves on only past what was read,
+/// so a poll that fails is made again from the same place.
+pub fn poll_changes(
+    store: &Store,
+    state: &State,
+    cursor: &mut u64,
+) -> Result<Option<Action>, StoreError> {
+    let changed = store.changes_since(state.cloud, *cursor)?;
+    let history = match state.editing() {
+        Some((id, version)) if changed.customers.iter().any(|c| c.id == id) => store
+            .history(state.cloud, id)?
+            .into_iter()
+            .filter(|e| e.version > version)
+            .collect(),
+        _ => Vec::new(),
+    };
+    *cursor = changed.upto;
+    Ok(
+        (changed.reload || !changed.customers.is_empty()).then_some(Action::ChangedElsewhere {
+            customers: changed.customers,
+            history,
+            reload: changed.reload,
+        }),
+    )
 }
 
 impl Runtime<'_> {
@@ -293,6 +370,10 @@ impl Runtime<'_> {
             }
             // Keys first; between them, the filter and the list's loading go on.
             if let Some(drawn) = self.idle_work() {
+                redraw = drawn;
+                continue;
+            }
+            if let Some(drawn) = self.poll_feed_if_due()? {
                 redraw = drawn;
                 continue;
             }
@@ -368,6 +449,21 @@ impl Runtime<'_> {
         None
     }
 
+    /// Polls the change feed when it is due: Some(whether to draw) when it
+    /// polled.
+    fn poll_feed_if_due(&mut self) -> io::Result<Option<bool>> {
+        let Some(feed) = self.feed.as_mut().filter(|f| f.due()) else {
+            return Ok(None);
+        };
+        feed.polled_at = Instant::now();
+        let Ok(Some(action)) = poll_changes(self.store, &self.state, &mut feed.cursor) else {
+            return Ok(Some(false));
+        };
+        let command = app::update(&mut self.state, action);
+        self.perform(command)?;
+        Ok(Some(true))
+    }
+
     /// One step of a running filter; whether to draw after it.
     fn filter_step(&mut self) -> bool {
         // A new filter starts with the first step's size; a running one goes
@@ -387,6 +483,10 @@ impl Runtime<'_> {
     /// The next terminal event as the state machine's command; None for an
     /// event konto does not use (nothing to draw then).
     fn next_event(&mut self) -> Result<Option<Command>, Box<dyn std::error::Error>> {
+        // With a feed to poll, a key is waited for a tick at a time.
+        if self.feed.is_some() && !event::poll(FEED_TICK).unwrap_or(true) {
+            return Ok(None);
+        }
         let event = match event::read() {
             Ok(event) => event,
             Err(e) => {
@@ -594,7 +694,9 @@ fn provide_records(state: &mut State, store: &Store) {
     app::update(state, Action::Records(records));
 }
 
-fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
+/// Commits `record` and reports how it went as the state machine's action
+/// (a conflict with the record stored now, for the merge view).
+pub fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
     match store.commit(operator, action, record) {
         Err(StoreError::Conflict { fields, .. }) => match store.get(record.cloud, &record.id) {
             Ok(Some(theirs)) => Action::Conflict {

@@ -260,6 +260,18 @@ impl State {
             .unwrap_or_default()
     }
 
+    /// The customer of the open single form and the version it started
+    /// from.
+    pub fn editing(&self) -> Option<(&str, u64)> {
+        match &self.screen {
+            Screen::Form(screen) if !screen.form.is_bulk() => {
+                let base = &screen.form.original;
+                Some((base.id.as_str(), base.version))
+            }
+            _ => None,
+        }
+    }
+
     pub fn record(&self, id: &str) -> Option<&Customer> {
         self.list.records.get(id)
     }
@@ -430,6 +442,47 @@ impl State {
         }
         self.list.sort(self.sort);
         self.refilter(Some(index as u32));
+    }
+
+    /// Customers changed elsewhere (another operator, another konto), as
+    /// stored now: each replaces its row where it is newer than what the
+    /// list has (so one seen twice, or this app's own commit coming back,
+    /// changes nothing); the filter matches them again and the selection
+    /// stays on the customer it was on. Returns the ones taken.
+    pub(super) fn take_changes(&mut self, customers: Vec<Customer>) -> Vec<Customer> {
+        let keep = self.selected_index();
+        let ids: std::collections::HashSet<&str> = customers
+            .iter()
+            .filter(|c| c.cloud == self.cloud && !self.list.records.contains_key(&c.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        let listed = self.list.listing.names_and_versions(&ids);
+        let mut taken = Vec::new();
+        for customer in customers.into_iter().filter(|c| c.cloud == self.cloud) {
+            let known = match self.list.records.get(&customer.id) {
+                Some(c) => Some((c.company.name.clone(), c.version)),
+                None => listed.get(&customer.id).cloned(),
+            };
+            if known.as_ref().is_some_and(|(_, v)| *v >= customer.version) {
+                continue;
+            }
+            let old_name = known.map(|(name, _)| name);
+            self.list
+                .listing
+                .upsert(old_name.as_deref(), &Row::of(&customer));
+            if let Some(loading) = self.list.loading.as_mut() {
+                loading.changed.insert(customer.id.clone());
+            }
+            self.list
+                .records
+                .insert(customer.id.clone(), customer.clone());
+            taken.push(customer);
+        }
+        if !taken.is_empty() {
+            self.list.sort(self.sort);
+            self.refilter(keep);
+        }
+        taken
     }
 
     /// The ids of every row shown (for `*`, which is not `available` for

@@ -38,6 +38,13 @@ macro_rules! form_intents {
     };
 }
 
+/// The intents of the conflict's merge view.
+macro_rules! conflict_intents {
+    () => {
+        Intent::Reload | Intent::Reapply | Intent::TakeMine | Intent::TakeTheirs | Intent::EditField
+    };
+}
+
 /// The intents answered before any layer sees them.
 macro_rules! global_intents {
     () => {
@@ -52,6 +59,7 @@ mod form;
 mod help;
 mod history;
 mod list;
+mod live;
 mod picker;
 mod results;
 mod screen;
@@ -59,7 +67,7 @@ mod screen;
 pub use available::available;
 pub use browse::permission_question;
 pub use editing::{BulkSample, Change, bulk_review, changes};
-pub use form::{Conflict, Form, FormField, FormKind, FormLine};
+pub use form::{Conflict, Form, FormField, FormKind, FormLine, Merge};
 pub use help::{HelpLine, HelpView};
 pub use history::HistoryView;
 pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading, next_step_rows};
@@ -189,6 +197,15 @@ pub enum Action {
     HistoryLoaded {
         id: String,
         entries: Vec<AuditEntry>,
+    },
+    /// Customers changed elsewhere, as stored now (the runtime's poll of
+    /// the store's change feed); `reload`: more changed than it lists.
+    ChangedElsewhere {
+        customers: Vec<Customer>,
+        /// The audit entries of the open form's customer after the form's
+        /// version, when it is among them (for the form's banner).
+        history: Vec<AuditEntry>,
+        reload: bool,
     },
 }
 
@@ -418,6 +435,11 @@ pub fn update(state: &mut State, action: Action) -> Command {
         Action::HistoryLoaded { id, entries } => results::history_loaded(state, id, entries),
         Action::Unchanged(customer) => results::unchanged(state, customer),
         Action::CommitFailed(message) => results::commit_failed(state, &message),
+        Action::ChangedElsewhere {
+            customers,
+            history,
+            reload,
+        } => return live::changed_elsewhere(state, customers, &history, reload),
     }
     Command::None
 }
@@ -479,8 +501,7 @@ fn reply(intent: Intent) -> Reply {
         | list_intents!()
         | form_intents!()
         | Intent::Revert
-        | Intent::Reload
-        | Intent::Reapply
+        | conflict_intents!()
         | global_intents!() => Reply::Unanswered(Command::None),
     }
 }

@@ -88,7 +88,8 @@ pub(super) fn bulk_saved(state: &mut State, saved: Vec<Customer>) {
 pub(super) fn conflict(state: &mut State, theirs: Customer, fields: Vec<String>) {
     match &mut state.screen {
         Screen::Form(screen) => {
-            screen.overlay = Some(FormOverlay::Conflict(Box::new(Conflict { theirs, fields })));
+            let conflict = Conflict::new(&screen.form, theirs, fields);
+            screen.overlay = Some(FormOverlay::Conflict(Box::new(conflict)));
             state.error(t!("status.changed_while_editing"));
         }
         Screen::Browse(_) | Screen::History(_) => {

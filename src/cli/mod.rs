@@ -103,8 +103,17 @@ impl From<CloudArg> for Cloud {
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum DbAction {
     /// Create konto's tables in the database (or bring them up to date):
-    /// every migration it has not had, each recorded.
+    /// every migration it has not had, each recorded; then the group roles
+    /// konto_admin, konto_sales and konto_helpdesk (where missing) and
+    /// their grants.
     Init,
+    /// Make a login (a PostgreSQL user) an admin, sales or helpdesk agent
+    /// of konto, and none of the others.
+    Grant {
+        /// The login, as PostgreSQL names it.
+        user: String,
+        role: RoleArg,
+    },
     /// Copy a local (sled) store into the empty database: both clouds,
     /// every version and the whole history, all or nothing; the counts are
     /// printed and checked.
@@ -225,16 +234,32 @@ pub enum RoleArg {
     Helpdesk,
 }
 
-impl Cli {
-    pub fn access(&self) -> Access {
-        let role = match self.role {
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Sales => Role::Sales,
             RoleArg::Helpdesk => Role::Helpdesk,
-        };
+        }
+    }
+}
+
+impl Cli {
+    /// What `--role` and `--read-only` ask for (on a PostgreSQL store the
+    /// database's role replaces the first: see `access_on`).
+    pub fn access(&self) -> Access {
         Access {
-            role,
+            role: self.role.into(),
             read_only: self.read_only,
+        }
+    }
+
+    /// What this run may do on `store`: the role the database enforces
+    /// where it has one, else `--role`.
+    pub fn access_on(&self, store: &Store) -> Access {
+        Access {
+            role: store.database_role().unwrap_or(self.role.into()),
+            ..self.access()
         }
     }
 }
@@ -518,7 +543,7 @@ pub(crate) fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     match e {
         StoreError::Conflict { .. } => exit::CONFLICT,
-        StoreError::LocalOnly { .. } => exit::USAGE,
+        StoreError::LocalOnly { .. } | StoreError::Denied { .. } => exit::USAGE,
         StoreError::Invalid(_)
         | StoreError::Duplicate(_)
         | StoreError::NotFound(_)
@@ -718,7 +743,7 @@ fn start_app(settings: Settings) -> Result<(), ExitCode> {
 fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<(), ExitCode> {
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(cli);
-    let access = cli.access();
+    let access = cli.access_on(&store);
     let result = match &cli.command {
         // It takes the store: rewritten and reopened.
         Some(Cmd::Compact) => {

@@ -223,6 +223,25 @@ impl Listing {
         })
     }
 
+    /// The listed name and version of each of `ids` that is listed, by id:
+    /// one pass over the rows (for changes made elsewhere, whose old name
+    /// the list alone knows).
+    pub fn names_and_versions(
+        &self,
+        ids: &std::collections::HashSet<&str>,
+    ) -> std::collections::HashMap<String, (String, u64)> {
+        (0..self.len())
+            .filter_map(|index| self.get(index))
+            .filter(|row| ids.contains(row.id()))
+            .map(|row| {
+                (
+                    row.id().to_string(),
+                    (row.name().to_string(), row.version()),
+                )
+            })
+            .collect()
+    }
+
     /// Row indexes in name order.
     pub fn by_name(&self) -> &[u32] {
         &self.by_name

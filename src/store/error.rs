@@ -81,6 +81,12 @@ pub enum StoreError {
     Busy(String),
     /// A database that must be empty (to migrate into) holds customers.
     NotEmpty(String),
+    /// The database refused the write: the login's konto role does not
+    /// allow it (SQLSTATE 42501).
+    Denied {
+        store: String,
+        reason: String,
+    },
 }
 
 fn labels(keys: &[String]) -> String {
@@ -179,6 +185,9 @@ impl std::fmt::Display for StoreError {
             StoreError::Duplicate(reason) => t!("store.duplicate", reason = reason),
             StoreError::Busy(store) => t!("store.busy", store = store),
             StoreError::NotEmpty(store) => t!("store.not_empty", store = store),
+            StoreError::Denied { store, reason } => {
+                t!("store.denied", store = store, reason = reason)
+            }
         };
         f.write_str(&text)
     }
@@ -208,6 +217,7 @@ impl StoreError {
             StoreError::Duplicate(_) => "duplicate",
             StoreError::Busy(_) => "busy",
             StoreError::NotEmpty(_) => "not empty",
+            StoreError::Denied { .. } => "denied",
         }
     }
 }

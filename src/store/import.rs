@@ -118,9 +118,10 @@ impl Store {
     /// more) is written by rebuilding the database instead: all or nothing
     /// by itself, and several times faster.
     pub fn apply_import(&mut self, operator: &str, plan: &ImportPlan) -> Result<(), StoreError> {
+        let operator = self.author(operator).to_string();
         let entry = |c: &Customer, changes: Vec<FieldChange>| AuditEntry {
             time: c.updated,
-            operator: operator.to_string(),
+            operator: operator.clone(),
             cloud: c.cloud,
             id: c.id.clone(),
             version: c.version,

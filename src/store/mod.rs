@@ -9,6 +9,7 @@
 mod backend;
 mod backup;
 mod error;
+mod feed;
 mod import;
 mod pg_store;
 mod sled_store;
@@ -19,8 +20,9 @@ use chrono::Utc;
 
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
+pub use feed::ChangedSince;
 pub use import::{ImportPlan, ImportRefused};
-pub use pg_store::{PgTarget, init_database};
+pub use pg_store::{PgTarget, grant, init_database};
 pub use sled_store::{
     BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock, read_head,
 };
@@ -90,12 +92,14 @@ impl Store {
 
     /// Connects to the PostgreSQL database `target`, which `konto db init`
     /// has set up; `dir` is the local data directory (backups, drafts).
+    /// The operator's role is the login's, as the database enforces it.
     pub fn connect(target: &PgTarget, dir: &Path) -> Result<Store, StoreError> {
+        let pg = pg_store::PgStore::connect(target)?;
         Ok(Store {
-            backend: Backend::Postgres(Box::new(pg_store::PgStore::connect(target)?)),
+            role: pg.role(),
+            backend: Backend::Postgres(Box::new(pg)),
             dir: dir.to_path_buf(),
             policy: Policy::default(),
-            role: Role::Admin,
         })
     }
 
@@ -106,10 +110,33 @@ impl Store {
         self
     }
 
-    /// The operator's role, recorded in the audit entries this store writes.
+    /// The operator's role, recorded in the audit entries this store
+    /// writes. A local store takes the one it is given; on PostgreSQL the
+    /// database says which it is (see `database_role`), and this is ignored.
     pub fn with_role(mut self, role: Role) -> Store {
-        self.role = role;
+        if self.local().is_some() {
+            self.role = role;
+        }
         self
+    }
+
+    /// The login's role as the database enforces it (None: a local store,
+    /// where the operator's `--role` is a guard-rail only).
+    pub fn database_role(&self) -> Option<Role> {
+        match &self.backend {
+            Backend::Sled(_) => None,
+            Backend::Postgres(p) => Some(p.role()),
+        }
+    }
+
+    /// Who the audit records as the author of a change: on PostgreSQL the
+    /// session's login (nobody writes as someone else), on a local store
+    /// the operator named.
+    fn author<'a>(&'a self, operator: &'a str) -> &'a str {
+        match &self.backend {
+            Backend::Sled(_) => operator,
+            Backend::Postgres(p) => p.login(),
+        }
     }
 
     pub fn policy(&self) -> &Policy {
@@ -314,6 +341,7 @@ impl Store {
     ) -> Result<Committed, StoreError> {
         let now = Utc::now();
         let started = std::time::Instant::now();
+        let operator = self.author(operator);
         let outcome = self.transact(&|tx| {
             self.write_next_version(tx, proposed, operator, action, reverts, now)
         })?;
@@ -340,6 +368,7 @@ impl Store {
         proposals: &[Customer],
     ) -> Result<Vec<Customer>, StoreError> {
         let now = Utc::now();
+        let operator = self.author(operator);
         let saved = self.transact(&|tx| {
             let mut saved = Vec::new();
             for proposed in proposals {

@@ -250,6 +250,36 @@ impl Server {
         self.url(&name)
     }
 
+    /// A login `name` (no password: the test server trusts its socket),
+    /// made once per cluster; the connection string of `url` as that login.
+    pub fn login(&self, url: &str, name: &str) -> String {
+        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .unwrap_or_else(|e| panic!("the test server does not answer: {e}"));
+        let exists = admin
+            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])
+            .unwrap()
+            .is_some();
+        if !exists {
+            admin
+                .batch_execute(&format!("CREATE ROLE {name} LOGIN"))
+                .unwrap_or_else(|e| panic!("CREATE ROLE {name}: {e}"));
+        }
+        url.replace("user=konto", &format!("user={name}"))
+    }
+
+    /// `psql` on `url` running `sql` (stop at the first error).
+    pub fn psql(&self, url: &str, sql: &str) -> std::process::Output {
+        // Debian keeps psql on the PATH, not beside the server's binaries.
+        let psql = bin_dir()
+            .map(|dir| dir.join("psql"))
+            .filter(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("psql"));
+        Command::new(psql)
+            .args(["-X", "-v", "ON_ERROR_STOP=1", "-c", sql, url])
+            .output()
+            .unwrap_or_else(|e| panic!("psql: {e}"))
+    }
+
     /// A fresh database with konto's schema; its connection string.
     pub fn initialised_database(&self) -> String {
         let url = self.fresh_database();
@@ -265,6 +295,31 @@ pub struct Test {
     pub name: String,
     pub needs_server: bool,
     pub run: Box<dyn FnOnce() + Send>,
+}
+
+/// Runs every test of a binary whose tests all need the server.
+pub fn run_all(binary: &str, tests: &[(&str, fn())]) -> ! {
+    let tests = tests
+        .iter()
+        .map(|&(name, run)| Test {
+            name: name.to_string(),
+            needs_server: true,
+            run: Box::new(run),
+        })
+        .collect();
+    run(binary, tests)
+}
+
+/// konto on the database `url`, with `dir` as its local data directory.
+pub fn konto_on(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
+    let with_store: Vec<&str> = args.iter().copied().chain(["--store", url]).collect();
+    super::konto_in(dir, "en", &with_store)
+}
+
+/// A command's standard output, after checking it succeeded.
+pub fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", super::stderr(out));
+    super::stdout(out)
 }
 
 /// Runs `tests` as libtest does (filters, `--list`, the closing summary),
