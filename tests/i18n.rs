@@ -230,7 +230,7 @@ fn the_cli_code_holds_no_messages_of_its_own() {
     let token = |l: &str| {
         let lower = l
             .chars()
-            .all(|c| c.is_ascii_lowercase() || "._-".contains(c));
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
         let upper = l
             .chars()
             .all(|c| c.is_ascii_uppercase() || "_=".contains(c));
