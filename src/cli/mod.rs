@@ -4,6 +4,7 @@ mod data;
 mod db;
 mod edit;
 mod package;
+mod progress;
 mod test_hooks;
 
 use std::path::PathBuf;

@@ -16,7 +16,9 @@ use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::sniff::problem;
-use super::{ImportProblem, Incoming, Location, collect, column_value, columns};
+use super::{
+    ImportProblem, Incoming, Location, collect_records, column_value, columns, from_columns,
+};
 use crate::domain::{Cloud, Customer, FIELDS, Permission};
 use crate::t;
 use crate::text::width;
@@ -132,7 +134,10 @@ pub fn read_sheet(path: &Path, default_cloud: Cloud) -> Result<Vec<Incoming>, Ve
             Err(reason) => problems.push(problem(at(offset), reason)),
         }
     }
-    collect(values, problems, default_cloud)
+    let records = values
+        .into_iter()
+        .map(|(location, row)| from_columns(location, &row, default_cloud));
+    collect_records(problems.into_iter().map(Err).chain(records))
 }
 
 /// A row as `column → value`; columns without a header and without a value

@@ -77,9 +77,9 @@ pub fn delimiter_name(delimiter: u8) -> String {
 /// of the whole file as UTF-8 without a byte order mark. Refused, naming
 /// the fix, when what the operator said does not fit the file.
 pub fn open<'a>(
-    mut input: impl Read + 'a,
+    mut input: impl Read + Send + 'a,
     told: Told,
-) -> Result<(Dialect, Box<dyn Read + 'a>), ImportProblem> {
+) -> Result<(Dialect, Box<dyn Read + Send + 'a>), ImportProblem> {
     let mut sample = Vec::new();
     input
         .by_ref()
@@ -103,7 +103,7 @@ pub fn open<'a>(
         None => guess_delimiter(&header),
     };
     let whole = std::io::Cursor::new(sample).chain(input);
-    let reader: Box<dyn Read + 'a> = match encoding {
+    let reader: Box<dyn Read + Send + 'a> = match encoding {
         Encoding::Utf8 => Box::new(DecodeReaderBytesBuilder::new().build(whole)),
         Encoding::Windows1252 => Box::new(
             DecodeReaderBytesBuilder::new()
@@ -216,17 +216,17 @@ fn check_delimiter(header: &str, told: u8) -> Result<u8, ImportProblem> {
 }
 
 /// What `konto export --format csv --delimiter D --bom` writes: the byte
-/// order mark (which makes Excel read UTF-8), then CSV separated by `D`.
-pub fn write_csv(
-    customers: &[crate::domain::Customer],
-    mut out: impl std::io::Write,
+/// order mark (which makes Excel read UTF-8), then CSV separated by `D`,
+/// one customer at a time.
+pub fn csv_writer<W: std::io::Write>(
+    mut out: W,
     delimiter: u8,
     bom: bool,
-) -> Result<(), String> {
+) -> Result<super::DataWriter<W>, String> {
     if bom {
         out.write_all(BOM).map_err(|e| e.to_string())?;
     }
-    super::write_csv_delimited(customers, out, delimiter)
+    super::DataWriter::csv_delimited(out, delimiter)
 }
 
 #[cfg(test)]

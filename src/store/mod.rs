@@ -21,7 +21,7 @@ use chrono::Utc;
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
 pub use feed::ChangedSince;
-pub use import::{ImportPlan, ImportRefused};
+pub use import::{ImportOptions, ImportPhase, ImportPlan, ImportRefused, ImportReport, Planned};
 pub use pg_store::{PgTarget, grant, init_database};
 pub use sled_store::{
     BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock, read_head,
@@ -236,6 +236,27 @@ impl Store {
         match &self.backend {
             Backend::Sled(s) => Box::new(s.each_customer(cloud)),
             Backend::Postgres(p) => Box::new(p.each_customer(cloud)),
+        }
+    }
+
+    /// Hands every customer of a cloud to `each` in name order (the list's,
+    /// `sort_key`), one at a time: on sled in memory that does not grow
+    /// with the records.
+    pub fn each_by_name(
+        &self,
+        cloud: Cloud,
+        each: &mut dyn FnMut(Customer) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(s) => s.each_by_name(cloud, each),
+            Backend::Postgres(_) => {
+                let mut customers = self.customers(cloud)?;
+                customers.sort_by_cached_key(|c| {
+                    let (name, id) = crate::domain::sort_key(c);
+                    (name, id.to_string())
+                });
+                customers.into_iter().try_for_each(each)
+            }
         }
     }
 

@@ -15,8 +15,10 @@
 //! indexes) and made durable (flushed and fsynced) before a commit returns.
 
 mod bulk;
+mod by_name;
 mod head;
 mod keys;
+mod staging;
 mod upgrade;
 
 use std::fs::{self, File, OpenOptions};
@@ -30,6 +32,7 @@ use sled::transaction::{
 
 pub use bulk::BULK_MIN;
 pub use head::{HEAD_ROWS, Head, read_head};
+pub(super) use staging::Staging;
 
 use super::backend::{TxError, TxResult, Txn};
 use super::{StoreError, error};
@@ -261,6 +264,9 @@ impl StoreLock {
         let StoreLock { dir, lock } = self;
         let dir = dir.as_path();
         finish_compaction(dir).map_err(|e| error::unreadable(dir, e))?;
+        // Runs of a bulk write a crash interrupted: never written, not needed.
+        let _ = fs::remove_dir_all(staging::staging_dir(dir));
+        let _ = fs::remove_file(dir.join(by_name::SCRATCH));
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.
         let had_data = fs::metadata(dir.join("sled").join("db")).is_ok_and(|m| m.len() > 0);
