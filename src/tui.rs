@@ -388,7 +388,11 @@ impl Runtime<'_> {
     }
 
     fn draw(&mut self) -> io::Result<()> {
-        provide_records(&mut self.state, self.store);
+        // While the store is away, only the poller knocks (a read per
+        // frame could wait seconds each on a dead network).
+        if !self.state.reconnecting {
+            provide_records(&mut self.state, self.store);
+        }
         // The draft a signal would keep, before the frame that shows it:
         // what the operator has seen typed is never lost (a hang-up right
         // after the frame found the slot one key behind).
@@ -456,12 +460,21 @@ impl Runtime<'_> {
             return Ok(None);
         };
         feed.polled_at = Instant::now();
-        let Ok(Some(action)) = poll_changes(self.store, &self.state, &mut feed.cursor) else {
-            return Ok(Some(false));
-        };
-        let command = app::update(&mut self.state, action);
-        self.perform(command)?;
-        Ok(Some(true))
+        let polled = poll_changes(self.store, &self.state, &mut feed.cursor);
+        // Reachable or not is what the header shows; any answer of the
+        // server (even a refusal) means it is there.
+        let reachable = !matches!(polled, Err(StoreError::Unreachable { .. }));
+        let mut drawn = false;
+        if reachable == self.state.reconnecting {
+            app::update(&mut self.state, Action::StoreReachable(reachable));
+            drawn = true;
+        }
+        if let Ok(Some(action)) = polled {
+            let command = app::update(&mut self.state, action);
+            self.perform(command)?;
+            drawn = true;
+        }
+        Ok(Some(drawn))
     }
 
     /// One step of a running filter; whether to draw after it.

@@ -34,6 +34,15 @@ pub(super) fn changed_elsewhere(
     Command::None
 }
 
+/// The store stopped or started answering: the header says
+/// `reconnecting…` meanwhile, the status line when it is back.
+pub(super) fn reachable(state: &mut State, reachable: bool) {
+    if reachable && state.reconnecting {
+        state.info(t!("status.reconnected"));
+    }
+    state.reconnecting = !reachable;
+}
+
 /// `changed by maria 14:03, v7 → v8: City, Phone`: who wrote the versions
 /// after the form's, when the last was written, and the fields they changed.
 pub fn banner(base: &Customer, now: &Customer, history: &[AuditEntry]) -> String {

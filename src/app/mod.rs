@@ -207,6 +207,8 @@ pub enum Action {
         history: Vec<AuditEntry>,
         reload: bool,
     },
+    /// Whether the store answered the runtime's last poll.
+    StoreReachable(bool),
 }
 
 impl Action {
@@ -295,6 +297,9 @@ pub struct State {
     pub sort: SortBy,
     /// The language and time zone texts and dates are written in.
     pub locale: crate::i18n::Locale,
+    /// The shared store cannot be reached: the header says so while the
+    /// runtime tries again; what is loaded can still be browsed.
+    pub reconnecting: bool,
 }
 
 impl State {
@@ -319,6 +324,7 @@ impl State {
             keymap: keymap::Keymap::default(),
             sort: SortBy::Name,
             locale: crate::i18n::Locale::default(),
+            reconnecting: false,
         };
         state.set_list(
             crate::listing::Listing::of_customers(cloud, &customers),
@@ -440,6 +446,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
             history,
             reload,
         } => return live::changed_elsewhere(state, customers, &history, reload),
+        Action::StoreReachable(reachable) => live::reachable(state, reachable),
     }
     Command::None
 }

@@ -48,8 +48,13 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         }
         (None, None) => String::new(),
     };
+    let offline = if state.reconnecting {
+        format!("· {} ", t!("screen.reconnecting"))
+    } else {
+        String::new()
+    };
     let counts = format!(
-        " {} {progress}{marked}{access}",
+        " {} {progress}{marked}{access}{offline}",
         t!(
             "screen.customers",
             shown = state.visible().len(),

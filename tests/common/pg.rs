@@ -17,6 +17,10 @@ pub struct Server {
     dir: PathBuf,
     /// The port (also in the socket's name).
     port: u16,
+    /// The server's binaries, and the options it was started with (to
+    /// start it again after a test stopped or killed it).
+    bin: PathBuf,
+    options: String,
 }
 
 /// How to install a server, for the message of a machine without one.
@@ -65,6 +69,24 @@ fn command(bin: &Path, tool: &str) -> Command {
 
 fn start() -> Result<Server, String> {
     start_cluster("plain", 5432, "", |_| Ok(()))
+}
+
+/// Starts the cluster in `base` with `options`, waiting until it answers.
+fn pg_ctl_start(bin: &Path, base: &Path, options: &str) -> Result<(), String> {
+    let started = command(bin, "pg_ctl")
+        .args(["-w", "-l"])
+        .arg(base.join("log"))
+        .arg("-D")
+        .arg(base.join("data"))
+        .args(["-o", options, "start"])
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !started.status.success() {
+        let log = std::fs::read_to_string(base.join("log")).unwrap_or_default();
+        return Err(format!("pg_ctl start failed: {log}"));
+    }
+    Ok(())
 }
 
 /// A port nobody listens on now.
@@ -164,19 +186,7 @@ fn start_cluster(
          -c max_connections=200 {options}",
         base.display()
     );
-    let started = command(&bin, "pg_ctl")
-        .args(["-w", "-l"])
-        .arg(base.join("log"))
-        .arg("-D")
-        .arg(&data)
-        .args(["-o", &options, "start"])
-        .stdout(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !started.status.success() {
-        let log = std::fs::read_to_string(base.join("log")).unwrap_or_default();
-        return Err(format!("pg_ctl start failed: {log}"));
-    }
+    pg_ctl_start(&bin, &base, &options)?;
     // Stopped and removed once this test binary has ended.
     let stop = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
@@ -198,7 +208,18 @@ fn start_cluster(
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    Ok(Server { dir: base, port })
+    Ok(Server {
+        dir: base,
+        port,
+        bin,
+        options,
+    })
+}
+
+/// A cluster of its own, for a test that stops or kills its server (the
+/// binary's shared one must stay up for the others).
+pub fn start_private(name: &str) -> Result<Server, String> {
+    start_cluster(name, 5432, "", |_| Ok(()))
 }
 
 /// The server of this test binary, started on first use; None where this
@@ -236,6 +257,53 @@ impl Server {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Kills the server's postmaster with SIGKILL (as the kernel's OOM
+    /// killer or a power cut would end it), and waits until its processes
+    /// are gone.
+    pub fn kill(&self) {
+        let pid_file = self.dir.join("data").join("postmaster.pid");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+            .expect("a running server has a postmaster.pid");
+        // SAFETY: kill only sends a signal to that process.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        // Its backends notice and exit; the next start recovers from the WAL.
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = |pid: i32| unsafe { libc::kill(pid, 0) } != 0;
+        while !gone(pid) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the server again (after `kill` or `stop`), retrying while the
+    /// last one's backends still hold its shared memory.
+    pub fn start_again(&self) {
+        let mut last = String::new();
+        for _ in 0..100 {
+            match pg_ctl_start(&self.bin, &self.dir, &self.options) {
+                Ok(()) => return,
+                Err(e) => last = e,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the server does not start again: {last}");
+    }
+
+    /// Stops the server at once (no checkpoint: the next start recovers).
+    pub fn stop(&self) {
+        let stopped = command(&self.bin, "pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("pg_ctl runs");
+        assert!(stopped.success(), "pg_ctl stop failed");
     }
 
     /// A new, empty database; its connection string.

@@ -50,6 +50,12 @@ impl PgTarget {
     pub fn parse(text: &str) -> Result<PgTarget, String> {
         let (text, root_cert) = take_root_cert(text.trim());
         let mut config = Config::from_str(&text).map_err(|e| e.to_string())?;
+        // A dead server or network is noticed in seconds, not at TCP's
+        // own pace (minutes), unless the URL says otherwise.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
+        config.keepalives_idle(std::time::Duration::from_secs(10));
         if config.get_application_name().is_none() {
             config.application_name("konto");
         }
