@@ -156,3 +156,21 @@ fn the_running_app_checks_the_records_and_marks_the_old_one() {
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
 }
+
+#[test]
+fn the_cli_lists_and_exports_what_needs_attention() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(store_with_an_old_record(dir.path()));
+    let out = common::konto_in(dir.path(), "en", &["list", "--filter", "is:attention"]);
+    let table = common::stdout(&out);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 2, "{table}");
+    assert!(lines[1].starts_with("Olivares Logística SL"), "{table}");
+
+    let args = ["export", "--format", "csv", "--filter", "is:attention"];
+    let out = common::konto_in(dir.path(), "en", &args);
+    let csv = common::stdout(&out);
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("c-old,"), "{csv}");
+}
