@@ -255,6 +255,8 @@ fn run_with(
         step_rows: app::FILTER_STEP_ROWS,
         head_kept_at: head_was_kept.then_some(0),
         feed,
+        checking: None,
+        checked: None,
     };
     #[cfg(feature = "testing")]
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
@@ -291,6 +293,12 @@ struct Runtime<'a> {
     prepared: bool,
     /// Others' changes, on a shared store.
     feed: Option<Feed>,
+    /// The cloud whose records are checked against today's rules, and
+    /// those still to check (see `attention_step`).
+    checking: Option<(Cloud, CustomerIter<'a>)>,
+    /// The cloud whose list was last checked (or is being): a list loaded
+    /// anew is checked again.
+    checked: Option<Cloud>,
 }
 
 /// The longest a change made elsewhere waits before this app polls for
@@ -358,6 +366,12 @@ pub fn poll_changes(
         }),
     )
 }
+
+type CustomerIter<'a> = Box<dyn Iterator<Item = Result<Customer, StoreError>> + 'a>;
+
+/// How long one step of the attention check may take: a key typed during
+/// it waits at most this (plus a page of a PostgreSQL store's records).
+const CHECK_STEP_TIME: Duration = Duration::from_millis(4);
 
 impl Runtime<'_> {
     /// Draws, does what is due between keys, reads the next event and
@@ -450,6 +464,9 @@ impl Runtime<'_> {
             self.prepared = true;
             self.store.prepare_for_writes();
         }
+        if self.loader.is_none() {
+            return self.attention_step();
+        }
         None
     }
 
@@ -475,6 +492,44 @@ impl Runtime<'_> {
             drawn = true;
         }
         Ok(Some(drawn))
+    }
+
+    /// Checks the next records of the listed cloud against today's rules
+    /// and marks the rows of those that break one (a rule added after they
+    /// were saved); Some(whether to draw) while there are records to check.
+    /// Once per list loaded, in the quiet moments between keys.
+    fn attention_step(&mut self) -> Option<bool> {
+        let cloud = self.state.cloud;
+        if self.checked != Some(cloud) {
+            self.checked = Some(cloud);
+            self.checking = Some((cloud, self.store.each_customer(cloud)));
+        }
+        let (checking_cloud, records) = self.checking.as_mut()?;
+        if *checking_cloud != cloud {
+            self.checking = None;
+            return None;
+        }
+        let started = Instant::now();
+        let mut found = Vec::new();
+        let mut exhausted = true;
+        for record in records.by_ref() {
+            // A record that cannot be read is reported where it is opened.
+            if let Ok(c) = record
+                && crate::validate::check_record(&c, &self.state.policy).is_err()
+            {
+                found.push((c.company.name, c.id));
+            }
+            if started.elapsed() >= CHECK_STEP_TIME {
+                exhausted = false;
+                break;
+            }
+        }
+        if exhausted {
+            self.checking = None;
+        }
+        let draw = !found.is_empty();
+        app::update(&mut self.state, Action::NeedAttention(found));
+        Some(draw)
     }
 
     /// One step of a running filter; whether to draw after it.
@@ -536,6 +591,8 @@ impl Runtime<'_> {
                 Ok((loaded, rows)) => {
                     self.loader = rows;
                     app::update(&mut self.state, loaded);
+                    // A list loaded anew is checked anew.
+                    self.checked = None;
                 }
                 Err(e) => {
                     app::update(&mut self.state, Action::LoadFailed(e.to_string()));

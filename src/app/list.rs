@@ -224,6 +224,20 @@ impl State {
         self.refilter(keep);
     }
 
+    /// Marks the rows of customers (name, id) whose records need attention;
+    /// a filter asking for them (`is:attention`) runs again to show them.
+    pub fn mark_attention(&mut self, found: &[(String, String)]) {
+        for (name, id) in found {
+            if let Some(index) = self.list.listing.find(name, id) {
+                self.list.listing.set_attention(index, true);
+            }
+        }
+        if !found.is_empty() && Query::new(self.filter.value()).asks_attention() {
+            let keep = self.selected_index();
+            self.refilter(keep);
+        }
+    }
+
     /// Sorts by `sort`, keeping the selected customer selected.
     pub fn set_sort(&mut self, sort: SortBy) {
         let keep = self.selected_index();

@@ -27,7 +27,8 @@ const READ_EACH_MAX: usize = 100_000;
 fn selected(store: &Store, cloud: Cloud, filter: Option<&str>) -> Result<Vec<Customer>, ExitCode> {
     let query = Query::new(filter.unwrap_or(""));
     let store_failed = |e: StoreError| fail(store_error_code(&e), e);
-    if !query.is_empty() {
+    // Which customers need attention only their records tell.
+    if !query.is_empty() && !query.asks_attention() {
         let mut ids = Vec::new();
         each_matching_row(store, cloud, &query, |row| {
             ids.push(row.id().to_string());
@@ -363,6 +364,29 @@ fn terminal_width() -> usize {
 /// all there): no record is decoded and a chunk of rows is held at a time,
 /// where reading every record took 1.1 GB and seconds at a million.
 fn print_table(store: &Store, cloud: Cloud, query: &Query) -> Result<(), String> {
+    table(|each| each_matching_row(store, cloud, query, each))
+}
+
+/// The table of customers already read (`is:attention` needs their
+/// records), in name order.
+fn print_rows(listing: &Listing) -> Result<(), String> {
+    table(|each| {
+        for &index in listing.by_name() {
+            if let Some(row) = listing.get(index as usize)
+                && !each(row)?
+            {
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Prints the header, then the rows `rows` hands to its callback (which
+/// answers whether to go on), fitted to the terminal.
+fn table(
+    rows: impl FnOnce(&mut dyn FnMut(RowRef) -> Result<bool, String>) -> Result<(), String>,
+) -> Result<(), String> {
     let total = terminal_width().max(40);
     // Country (2) and version (7) are narrow; name, domain and id share the
     // rest 2:1.5:1.5 and are cut with … so no line is wider than the terminal.
@@ -391,7 +415,7 @@ fn print_table(store: &Store, cloud: Cloud, query: &Query) -> Result<(), String>
     if !written(row(["COMPANY", "DOMAIN", "CC", "VERSION", "ID"]))? {
         return Ok(());
     }
-    each_matching_row(store, cloud, query, |r| {
+    rows(&mut |r| {
         let version = r.version().to_string();
         written(row([r.name(), r.domain(), r.country(), &version, r.id()]))
     })?;
@@ -406,8 +430,13 @@ pub fn list(
 ) -> Result<(), ExitCode> {
     let out = || BufWriter::new(std::io::stdout());
     let plain = CsvOut::PLAIN;
+    let query = Query::new(filter.unwrap_or(""));
     let result = match format {
-        ViewFormat::Table => print_table(store, cloud, &Query::new(filter.unwrap_or(""))),
+        ViewFormat::Table if query.asks_attention() => {
+            let customers = selected(store, cloud, filter)?;
+            print_rows(&Listing::of_customers(cloud, &customers))
+        }
+        ViewFormat::Table => print_table(store, cloud, &query),
         ViewFormat::Json => {
             return write_data(store, cloud, filter, DataFormat::Json, plain, out()).map(drop);
         }

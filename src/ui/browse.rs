@@ -96,6 +96,18 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         crate::app::SortBy::Name => String::new(),
         other => format!(" · {}", t!("list.sorted", order = other.title())),
     };
+    // Records stored before a rule they break: how many, and the word
+    // that lists them.
+    let attention = state.list.listing.attention_count();
+    let sorted = if attention == 0 {
+        sorted
+    } else {
+        let word = crate::listing::query::ATTENTION_WORD;
+        format!(
+            "{sorted} · {}",
+            t!("list.attention", count = attention, word = word)
+        )
+    };
     let customers = t!("list.title");
     let title = if filter.is_empty() {
         format!(" {customers}{sorted} ")
@@ -115,9 +127,11 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         frame.render_widget(Paragraph::new(Span::styled(text, theme().dim)), inner);
         return;
     }
-    // A mark column appears while customers are marked for a bulk change.
+    // A mark column appears while customers are marked for a bulk change,
+    // an attention column while records need attention.
     let mark_columns = if state.marked.is_empty() { 0 } else { 2 };
-    let columns = usize::from(inner.width).saturating_sub(mark_columns);
+    let attention_columns = if attention == 0 { 0 } else { 2 };
+    let columns = usize::from(inner.width).saturating_sub(mark_columns + attention_columns);
     // Only the rows on screen are built, however long the list is.
     let page: Vec<(usize, RowRef)> = (state.list_offset..)
         .take(usize::from(inner.height))
@@ -150,7 +164,15 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
                 (_, true) => "● ",
                 (_, false) => "  ",
             };
-            let mut spans = vec![Span::styled(mark, theme().changed)];
+            let flag = match (attention_columns, row.needs_attention()) {
+                (0, _) => "",
+                (_, true) => "▲ ",
+                (_, false) => "  ",
+            };
+            let mut spans = vec![
+                Span::styled(mark, theme().changed),
+                Span::styled(flag, theme().error),
+            ];
             let marked = |text: &str, columns: usize, hits: &[u32], style: Style| {
                 fit_marked(text, columns, hits, style, style.patch(theme().matched))
             };
