@@ -166,19 +166,44 @@ pub fn run(
     let kept = kept_head
         .then(|| crate::store::read_head(dir, cloud))
         .flatten();
+    // The whole list kept with the head: read in one go, it is the list
+    // (if the store, once locked, still has this copy: see `run_with`).
+    let list = kept
+        .is_some()
+        .then(|| crate::store::read_list(dir, cloud))
+        .flatten();
     let early = match kept {
-        Some(head) => {
-            app::update(&mut state, head_action(cloud, head));
+        Some(mut head) => {
+            let mark = list.map(|(mark, listing)| {
+                head.total = listing.len();
+                app::update(&mut state, head_action(cloud, head.clone(), Some(listing)));
+                mark
+            });
+            if mark.is_none() {
+                app::update(&mut state, head_action(cloud, head, None));
+            }
             let (mut terminal, guard) = init_terminal(crate::logging::log_dir(dir), mouse)?;
             fit_to(&terminal, &mut state)?;
             terminal.draw(|frame| ui::draw(frame, &state))?;
-            Some((terminal, guard))
+            Some(Early {
+                terminal,
+                guard,
+                list_mark: mark,
+            })
         }
         None => None,
     };
     let store = open().map_err(RunError::Store)?;
     run_with(&store, state, early, draft_slot, operator, mouse)?;
     Ok(store)
+}
+
+/// What a start did before the store was open: the terminal, and the mark
+/// of the whole list if it was read from the kept copy.
+struct Early {
+    terminal: DefaultTerminal,
+    guard: TerminalGuard,
+    list_mark: Option<u128>,
 }
 
 /// Tells the state the terminal's size.
@@ -194,12 +219,12 @@ fn fit_to(terminal: &DefaultTerminal, state: &mut State) -> io::Result<()> {
     Ok(())
 }
 
-/// The kept head as the list's first page.
-fn head_action(cloud: Cloud, head: Head) -> Action {
-    let loading = (head.rows.len() < head.total).then_some(head.total);
+/// The kept head as the list's first page, or the kept whole list.
+fn head_action(cloud: Cloud, head: Head, whole: Option<Listing>) -> Action {
+    let loading = (head.rows.len() < head.total && whole.is_none()).then_some(head.total);
     Action::Loaded {
         cloud,
-        listing: Listing::of_rows(cloud, &head.rows),
+        listing: whole.unwrap_or_else(|| Listing::of_rows(cloud, &head.rows)),
         records: head.first.into_iter().collect(),
         loading,
     }
@@ -208,7 +233,7 @@ fn head_action(cloud: Cloud, head: Head) -> Action {
 fn run_with(
     store: &Store,
     mut state: State,
-    early: Option<(DefaultTerminal, TerminalGuard)>,
+    early: Option<Early>,
     draft_slot: Arc<Mutex<Option<Draft>>>,
     operator: &str,
     mouse: bool,
@@ -225,14 +250,25 @@ fn run_with(
     if let Some(role) = store.database_role() {
         state.access.role = role;
     }
-    let (loaded, loader) = open_list(store, cloud)?;
-    app::update(&mut state, loaded);
+    // The whole list read at the start is the store's if the copy read is
+    // still there now that the store is locked (a write deletes it first).
+    let list_mark = early.as_ref().and_then(|e| e.list_mark);
+    let list_is_current = list_mark.is_some()
+        && store.writes() == 0
+        && crate::store::kept_list_mark(store.dir(), cloud) == list_mark;
+    let loader = if list_is_current {
+        None
+    } else {
+        let (loaded, loader) = open_list(store, cloud)?;
+        app::update(&mut state, loaded);
+        loader
+    };
     state.policy = store.policy().clone();
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }
     let (terminal, guard) = match early {
-        Some(early) => early,
+        Some(early) => (early.terminal, early.guard),
         None => init_terminal(crate::logging::log_dir(store.dir()), mouse)?,
     };
     tracing::info!(
@@ -257,6 +293,7 @@ fn run_with(
         feed,
         checking: None,
         checked: None,
+        list_kept: list_is_current,
     };
     #[cfg(feature = "testing")]
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
@@ -299,6 +336,8 @@ struct Runtime<'a> {
     /// The cloud whose list was last checked (or is being): a list loaded
     /// anew is checked again.
     checked: Option<Cloud>,
+    /// Whether the whole list is kept for the next start (or need not be).
+    list_kept: bool,
 }
 
 /// The longest a change made elsewhere waits before this app polls for
@@ -456,6 +495,7 @@ impl Runtime<'_> {
             self.store.keep_current_head(self.state.cloud);
             self.head_kept_at = Some(self.store.writes());
         }
+        self.keep_list();
         let busy = self.loader.is_some() || !self.phones_shown;
         if busy && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
             return Some(false);
@@ -530,6 +570,20 @@ impl Runtime<'_> {
         let draw = !found.is_empty();
         app::update(&mut self.state, Action::NeedAttention(found));
         Some(draw)
+    }
+
+    /// Keeps the whole list for the next start, once: when it is loaded
+    /// from the store and nothing was written since (so it is the store's).
+    fn keep_list(&mut self) {
+        if self.list_kept || self.loader.is_some() {
+            return;
+        }
+        self.list_kept = true;
+        if self.store.writes() == 0
+            && let Some(sled) = self.store.local()
+        {
+            sled.keep_list(self.state.cloud, &self.state.list.listing);
+        }
     }
 
     /// One step of a running filter; whether to draw after it.
@@ -608,6 +662,7 @@ impl Runtime<'_> {
                 if self.head_kept_at != Some(self.store.writes()) {
                     self.store.keep_current_head(self.state.cloud);
                 }
+                self.keep_list();
             }
             Flow::Suspend => {
                 suspend(self.mouse)?;

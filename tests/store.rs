@@ -328,10 +328,33 @@ fn a_kept_head_of_the_list_is_forgotten_by_the_next_write() {
         konto::store::read_head(dir.path(), Cloud::Commercial),
         Some(head)
     );
+    // The whole list too, read back as kept, with the mark of this copy.
+    let listing = konto::listing::Listing::of_customers(
+        Cloud::Commercial,
+        &store.customers(Cloud::Commercial).unwrap(),
+    );
+    local.keep_list(Cloud::Commercial, &listing);
+    let (mark, kept) = konto::store::read_list(dir.path(), Cloud::Commercial).unwrap();
+    assert_eq!(kept, listing);
+    assert_eq!(
+        konto::store::kept_list_mark(dir.path(), Cloud::Commercial),
+        Some(mark)
+    );
+    local.keep_list(Cloud::Commercial, &listing);
+    assert_ne!(
+        konto::store::kept_list_mark(dir.path(), Cloud::Commercial),
+        Some(mark),
+        "another copy, another mark"
+    );
     let mut c = store.customers(Cloud::Commercial).unwrap().remove(0);
     c.billing.address.city = "Ulm".into();
     store.commit("ops", AuditAction::Update, &c).unwrap();
     assert_eq!(konto::store::read_head(dir.path(), Cloud::Commercial), None);
+    assert!(konto::store::read_list(dir.path(), Cloud::Commercial).is_none());
+    assert_eq!(
+        konto::store::kept_list_mark(dir.path(), Cloud::Commercial),
+        None
+    );
 }
 
 #[test]

@@ -161,6 +161,12 @@ fn write_data<W: Write + Send>(
     Ok(count)
 }
 
+/// `Stdout`, not its lock: the workbook writer wants `Send`. Its own line
+/// buffering passes a full buffer on in one write.
+fn buffered_stdout() -> BufWriter<std::io::Stdout> {
+    BufWriter::with_capacity(1 << 16, std::io::stdout())
+}
+
 pub fn export(
     store: &Store,
     cloud: Cloud,
@@ -178,15 +184,9 @@ pub fn export(
                 .map_err(|e| fail(exit::STORE, format!("{}: {e}", path.display())))?;
             write_data(store, cloud, filter, format, csv, BufWriter::new(file))?
         }
-        // `Stdout`, not its lock: the workbook writer wants `Send`.
-        None => write_data(
-            store,
-            cloud,
-            filter,
-            format,
-            csv,
-            BufWriter::new(std::io::stdout()),
-        )?,
+        // Buffered: stdout is flushed at every line otherwise (a syscall
+        // per line of a million records' JSON).
+        None => write_data(store, cloud, filter, format, csv, buffered_stdout())?,
     };
     if let Some(path) = out {
         eprintln!(
@@ -428,7 +428,7 @@ pub fn list(
     filter: Option<&str>,
     format: ViewFormat,
 ) -> Result<(), ExitCode> {
-    let out = || BufWriter::new(std::io::stdout());
+    let out = buffered_stdout;
     let plain = CsvOut::PLAIN;
     let query = Query::new(filter.unwrap_or(""));
     let result = match format {

@@ -16,6 +16,9 @@ pub struct Progress {
     started: Instant,
     drawn: Option<Instant>,
     on_terminal: bool,
+    /// When the writing began, and the records read (for the log).
+    writing: Option<Instant>,
+    records: usize,
 }
 
 impl Progress {
@@ -24,11 +27,17 @@ impl Progress {
             started: Instant::now(),
             drawn: None,
             on_terminal: std::io::stderr().is_terminal(),
+            writing: None,
+            records: 0,
         }
     }
 
     /// Says how far the import got, if it is time to.
     pub fn show(&mut self, phase: ImportPhase, records: usize) {
+        self.records = records;
+        if phase == ImportPhase::Writing {
+            self.writing.get_or_insert_with(Instant::now);
+        }
         let elapsed = self.started.elapsed();
         let due = self.drawn.is_none_or(|at| at.elapsed() >= EVERY);
         let writing = phase == ImportPhase::Writing;
@@ -48,8 +57,17 @@ impl Progress {
         self.drawn = Some(Instant::now());
     }
 
-    /// Takes the line away before the result is printed.
+    /// Takes the line away before the result is printed, and logs where
+    /// the time went (`KONTO_LOG=debug`).
     pub fn clear(&mut self) {
+        let ms = |d: Duration| d.as_millis() as u64;
+        let checked = self.writing.unwrap_or_else(Instant::now) - self.started;
+        tracing::debug!(
+            records = self.records,
+            checking_ms = ms(checked),
+            writing_ms = self.writing.map_or(0, |w| ms(w.elapsed())),
+            "import"
+        );
         if self.drawn.take().is_some() {
             eprint!("\r\x1b[K");
         }

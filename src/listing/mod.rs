@@ -8,6 +8,7 @@
 mod filter;
 pub mod query;
 mod row;
+mod snapshot;
 
 pub use filter::{Candidates, Matching};
 pub use row::{Row, RowText};

@@ -24,7 +24,8 @@ pub use feed::ChangedSince;
 pub use import::{ImportOptions, ImportPhase, ImportPlan, ImportRefused, ImportReport, Planned};
 pub use pg_store::{PgTarget, grant, init_database};
 pub use sled_store::{
-    BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock, read_head,
+    BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock,
+    kept_list_mark, read_head, read_list,
 };
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};

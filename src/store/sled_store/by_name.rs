@@ -9,7 +9,9 @@
 //! places (~70 MB at a million), not the records.
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
+#[cfg(not(unix))]
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use super::keys::{self, decode};
@@ -18,6 +20,18 @@ use crate::domain::{Cloud, Customer};
 
 /// The scratch file, removed when done (and by `open`, after a crash).
 pub const SCRATCH: &str = "by-name.tmp";
+
+/// Reads `bytes.len()` bytes at `offset`: one system call on Unix.
+#[cfg(unix)]
+fn read_at(file: &mut File, offset: u64, bytes: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, bytes, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &mut File, offset: u64, bytes: &mut [u8]) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(bytes)
+}
 
 /// An id and its place in name order.
 type Placed = (Box<[u8]>, u32);
@@ -79,8 +93,7 @@ impl SledStore {
                 continue;
             }
             bytes.resize(len as usize, 0);
-            input.seek(SeekFrom::Start(offset)).map_err(fail)?;
-            input.read_exact(&mut bytes).map_err(fail)?;
+            read_at(&mut input, offset, &mut bytes).map_err(fail)?;
             let key_len = usize::from(u16::from_le_bytes([bytes[0], bytes[1]]));
             let (key, value) = bytes[2..].split_at(key_len);
             each(decode(cloud, key, value)?)?;

@@ -7,8 +7,11 @@
 //!   tree (one entry per committed version), secondary indexes (company name
 //!   with each customer's list row, domain) and a `meta` tree (schema
 //!   version, seeded flag, customer counts);
-//! - `list-head.<cloud>`: the head of the list kept for a quick next start
-//!   (`head.rs`), local to this store;
+//! - `list-head.<cloud>` and `list.<cloud>`: the head of the list and the
+//!   whole list, kept for a quick next start (`head.rs`), local to this
+//!   store, deleted by every write;
+//! - `staging/` (a bulk write's sorted runs, `staging.rs`) and `by-name.tmp`
+//!   (an export's scratch file, `by_name.rs`): only while one runs;
 //! - `backups/`: daily JSON exports (see `../backup.rs`).
 //!
 //! Every change is one multi-tree transaction (record + audit entry +
@@ -31,7 +34,7 @@ use sled::transaction::{
 };
 
 pub use bulk::BULK_MIN;
-pub use head::{HEAD_ROWS, Head, read_head};
+pub use head::{HEAD_ROWS, Head, kept_list_mark, read_head, read_list};
 pub(super) use staging::Staging;
 
 use super::backend::{TxError, TxResult, Txn};
