@@ -142,6 +142,12 @@ fn a_fixed_record_is_no_longer_marked() {
     update(&mut s, Action::Saved(fixed));
     assert_eq!(s.list.listing.attention_count(), 0);
     assert!(!render_text(&s, 140, 40).contains("need attention"));
+
+    // The check's report of the record as it was read before the save
+    // does not mark it again.
+    let stale = vec![("Olivares Logística SL".to_string(), "c-old".to_string())];
+    update(&mut s, Action::NeedAttention(stale));
+    assert_eq!(s.list.listing.attention_count(), 0);
 }
 
 #[test]

@@ -228,6 +228,16 @@ impl State {
     /// a filter asking for them (`is:attention`) runs again to show them.
     pub fn mark_attention(&mut self, found: &[(String, String)]) {
         for (name, id) in found {
+            // Read before a save here fixed it (a page of a PostgreSQL
+            // store's records is read ahead): the record held is newer.
+            if self
+                .list
+                .records
+                .get(id)
+                .is_some_and(|c| self.needs_attention(c).is_empty())
+            {
+                continue;
+            }
             if let Some(index) = self.list.listing.find(name, id) {
                 self.list.listing.set_attention(index, true);
             }
