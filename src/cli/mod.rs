@@ -33,7 +33,8 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = CloudArg::Commercial)]
     pub cloud: CloudArg,
 
-    /// Name recorded in the audit trail (default: $USER).
+    /// Name recorded in the audit trail (default: $USER); on a PostgreSQL
+    /// store the database login is recorded instead.
     #[arg(long, global = true, env = "KONTO_OPERATOR")]
     pub operator: Option<String>,
 
@@ -49,6 +50,8 @@ pub struct Cli {
 
     /// What you may do: admin (everything), sales (account info, not
     /// purchase permissions), helpdesk (read only). Recorded in the audit.
+    /// On a PostgreSQL store the database's role of your login is used
+    /// instead (see `konto db grant`).
     #[arg(long, global = true, env = "KONTO_ROLE", value_enum, default_value_t = RoleArg::Admin)]
     pub role: RoleArg,
 
