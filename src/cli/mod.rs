@@ -519,7 +519,7 @@ pub(crate) fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 
 pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     match e {
-        StoreError::Conflict { .. } => exit::CONFLICT,
+        StoreError::Conflict { .. } | StoreError::Conflicts(_) => exit::CONFLICT,
         StoreError::LocalOnly { .. } | StoreError::Denied { .. } => exit::USAGE,
         StoreError::Invalid(_)
         | StoreError::Duplicate(_)
