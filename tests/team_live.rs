@@ -144,6 +144,24 @@ fn a_bulk_import_elsewhere_reloads_the_list() {
     assert_eq!(team.poll(), Command::Load(Cloud::Commercial));
 }
 
+/// Numbers this app has not seen were pruned (the feed keeps a week):
+/// it reloads the list instead of missing them.
+fn a_reader_behind_the_pruned_feed_reloads() {
+    let mut team = SideBySide::new();
+    team.change("c-1", |c| c.billing.address.city = "Ulm".into());
+    let mut owner = postgres::Client::connect(&team.url, postgres::NoTls).unwrap();
+    owner.execute("DELETE FROM konto.changes", &[]).unwrap();
+    team.change("c-2", |c| c.billing.address.city = "Bonn".into());
+    assert_eq!(team.poll(), Command::Load(Cloud::Commercial));
+    // From then on, as before.
+    team.change("c-3", |c| c.billing.address.city = "Jena".into());
+    assert_eq!(team.poll(), Command::None);
+    assert_eq!(
+        team.state.record("c-3").unwrap().billing.address.city,
+        "Jena"
+    );
+}
+
 /// A writer that started first commits first in the feed: the second waits
 /// for the first's number, so a reader never sees the second's without the
 /// first's (a `bigserial` would let it).
@@ -271,6 +289,10 @@ fn main() {
             (
                 "a_bulk_import_elsewhere_reloads_the_list",
                 a_bulk_import_elsewhere_reloads_the_list,
+            ),
+            (
+                "a_reader_behind_the_pruned_feed_reloads",
+                a_reader_behind_the_pruned_feed_reloads,
             ),
             (
                 "commits_reach_the_feed_in_the_order_they_commit",

@@ -112,7 +112,8 @@ CREATE TRIGGER customers_truncated AFTER TRUNCATE ON konto.customers
 /// never notices.
 ///
 /// A statement of more than 1,000 customers (a bulk import) is recorded as
-/// one row without an id: readers reload the whole list.
+/// one row without an id: readers reload the whole list. Rows are kept for
+/// a week; a reader whose next number was pruned reloads too.
 const CHANGES_MIGRATION: &str = "
 CREATE TABLE konto.change_counter (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
@@ -148,6 +149,11 @@ BEGIN
     ELSE
         INSERT INTO konto.changes (seq, cloud, id, version)
             SELECT next, cloud, id, version FROM changed;
+    END IF;
+    -- Kept for a week, pruned every 1,000th number: an app away longer
+    -- finds its next number gone and reloads its list.
+    IF next % 1000 = 0 THEN
+        DELETE FROM konto.changes WHERE time < now() - interval '7 days';
     END IF;
     PERFORM pg_notify('konto_changes', next::text);
     RETURN NULL;
