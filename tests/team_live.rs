@@ -141,7 +141,19 @@ fn a_bulk_import_elsewhere_reloads_the_list() {
         &url,
         &["gen", "--count", "1200", "--seed", "3"],
     ));
+    common::keys(&mut team.state, "jj<Space>");
+    let selected = team.state.selected_id().unwrap();
     assert_eq!(team.poll(), Command::Load(Cloud::Commercial));
+    // The runtime's load: the whole list again; the selection and the
+    // marks stay on their customers.
+    let listed = team.theirs.customers(Cloud::Commercial).unwrap();
+    app::update(
+        &mut team.state,
+        app::Action::loaded(Cloud::Commercial, listed),
+    );
+    assert_eq!(team.state.list.total(), 1205);
+    assert_eq!(team.state.selected_id(), Some(selected));
+    assert_eq!(team.state.marked.len(), 1);
 }
 
 /// Numbers this app has not seen were pruned (the feed keeps a week):
