@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::pg::{konto_on as konto, ok, server};
 use konto::app::{self, Command, Mode, State};
@@ -275,13 +275,9 @@ fn two_konto_processes_see_each_others_saves_without_a_key() {
         app.wait_for("30/30 customers");
     }
     editor.save_company_name("AAA Live Zusammenarbeit GmbH");
-    let saved = Instant::now();
-    assert!(
-        watcher.shows_within("AAA Live Zusammenarbeit GmbH", Duration::from_secs(2)),
-        "not shown within 2 s: {}",
-        watcher.contents()
-    );
-    eprintln!("shown after {:?}", saved.elapsed());
+    // No key is pressed in the watcher: only its feed can show the save
+    // (how soon is measured in benches/team_feed.rs, not here).
+    watcher.wait_for("AAA Live Zusammenarbeit GmbH");
     editor.send("q");
     assert_eq!(editor.wait_exit(), 0);
 }
