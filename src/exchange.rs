@@ -2,8 +2,12 @@
 //! the field catalogue, so every field is exported under a stable name
 //! (`billing.address.city`) and read back by the same name.
 
+pub mod sheet;
+pub mod sniff;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -17,6 +21,13 @@ pub enum Location {
     Line(u64),
     /// 1-based index of a record in a JSON array.
     Record(usize),
+    /// 1-based row of a spreadsheet's sheet, with the sheet's header to
+    /// name a field's column (`sheet::column_of`).
+    Cell {
+        sheet: Arc<str>,
+        row: u32,
+        header: Arc<[String]>,
+    },
 }
 
 impl std::fmt::Display for Location {
@@ -24,6 +35,11 @@ impl std::fmt::Display for Location {
         match self {
             Location::Line(n) => f.write_str(&t!("import.line", n = n)),
             Location::Record(n) => f.write_str(&t!("import.record", n = n)),
+            Location::Cell { sheet, row, .. } => f.write_str(&t!(
+                "import.cell",
+                sheet = crate::text::safe(sheet),
+                row = row
+            )),
         }
     }
 }
@@ -71,7 +87,13 @@ impl std::fmt::Display for ImportProblem {
             write!(f, " ({})", crate::text::safe(&self.customer))?;
         }
         match &self.field {
-            Some(field) => write!(f, ": {field} {}", self.reason),
+            Some(field) => match self.location.column_of(field) {
+                Some(column) => {
+                    let column = t!("import.column", column = column);
+                    write!(f, ": {field} ({column}) {}", self.reason)
+                }
+                None => write!(f, ": {field} {}", self.reason),
+            },
             None => write!(f, ": {}", self.reason),
         }
     }
@@ -106,20 +128,104 @@ pub fn column_value(c: &Customer, column: &str) -> String {
 }
 
 pub fn write_csv(customers: &[Customer], out: impl Write) -> Result<(), String> {
-    let mut writer = csv::Writer::from_writer(out);
-    let cols = columns();
-    writer.write_record(&cols).map_err(|e| e.to_string())?;
-    for c in customers {
-        writer
-            .write_record(cols.iter().map(|col| column_value(c, col)))
-            .map_err(|e| e.to_string())?;
-    }
-    writer.flush().map_err(|e| e.to_string())
+    let mut writer = DataWriter::csv(out)?;
+    customers.iter().try_for_each(|c| writer.write(c))?;
+    writer.finish()
 }
 
-pub fn write_json(customers: &[Customer], mut out: impl Write) -> Result<(), String> {
-    serde_json::to_writer_pretty(&mut out, customers).map_err(|e| e.to_string())?;
-    out.write_all(b"\n").map_err(|e| e.to_string())
+pub fn write_json(customers: &[Customer], out: impl Write) -> Result<(), String> {
+    let mut writer = DataWriter::json(out);
+    customers.iter().try_for_each(|c| writer.write(c))?;
+    writer.finish()
+}
+
+/// Writes customers one at a time, as JSON (what `serde_json` writes for
+/// the whole array, pretty) or CSV: an export of a million customers need
+/// not hold them.
+pub enum DataWriter<W: Write> {
+    Json {
+        out: W,
+        written: usize,
+        /// One record, written before it is indented into the array.
+        record: Vec<u8>,
+    },
+    Csv {
+        // Boxed: csv's writer is several times the JSON variant's size.
+        out: Box<csv::Writer<W>>,
+        columns: Vec<&'static str>,
+    },
+}
+
+impl<W: Write> DataWriter<W> {
+    pub fn json(out: W) -> DataWriter<W> {
+        DataWriter::Json {
+            out,
+            written: 0,
+            record: Vec::new(),
+        }
+    }
+
+    /// A CSV writer, the header written.
+    pub fn csv(out: W) -> Result<DataWriter<W>, String> {
+        DataWriter::csv_delimited(out, b',')
+    }
+
+    /// A CSV writer with `delimiter` between fields (`sniff::csv_writer`
+    /// adds a byte order mark), the header written.
+    pub fn csv_delimited(out: W, delimiter: u8) -> Result<DataWriter<W>, String> {
+        let mut out = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(out);
+        let columns = columns();
+        out.write_record(&columns).map_err(|e| e.to_string())?;
+        Ok(DataWriter::Csv {
+            out: Box::new(out),
+            columns,
+        })
+    }
+
+    pub fn write(&mut self, c: &Customer) -> Result<(), String> {
+        let io = |e: std::io::Error| e.to_string();
+        match self {
+            DataWriter::Json {
+                out,
+                written,
+                record,
+            } => {
+                record.clear();
+                serde_json::to_writer_pretty(&mut *record, c).map_err(|e| e.to_string())?;
+                out.write_all(if *written == 0 { b"[\n  " } else { b",\n  " })
+                    .map_err(io)?;
+                // JSON strings hold no raw line breaks: every one is the
+                // layout's, indented one level for the array.
+                for (i, line) in record.split(|&b| b == b'\n').enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n  ").map_err(io)?;
+                    }
+                    out.write_all(line).map_err(io)?;
+                }
+                *written += 1;
+                Ok(())
+            }
+            DataWriter::Csv { out, columns } => out
+                .write_record(columns.iter().map(|col| column_value(c, col)))
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Ends the array (JSON) and flushes.
+    pub fn finish(self) -> Result<(), String> {
+        match self {
+            DataWriter::Json {
+                mut out, written, ..
+            } => {
+                let end: &[u8] = if written == 0 { b"[]\n" } else { b"\n]\n" };
+                out.write_all(end).and_then(|()| out.flush())
+            }
+            DataWriter::Csv { mut out, .. } => out.flush(),
+        }
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// The JSON Schema of an export, as `konto schema` prints it: an array of
@@ -296,76 +402,126 @@ fn from_columns(
     })
 }
 
-/// Reads a CSV import. Problems are collected for every row, not just the
-/// first, so one run lists everything to fix.
-pub fn read_csv(
-    input: impl Read,
+/// One record of an import file as read: the record, or what is wrong
+/// with it (its line or record number in the problem). This is what every
+/// reader of an import format yields, one record at a time, and what
+/// `Store::import` consumes: a reader for another format is an iterator of
+/// these.
+pub type ReadRecord = Result<Incoming, ImportProblem>;
+
+/// The records of a CSV import, one at a time. A problem with the header
+/// is the only item.
+pub fn csv_records<'a>(
+    input: impl Read + Send + 'a,
     default_cloud: Cloud,
-) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+) -> Box<dyn Iterator<Item = ReadRecord> + Send + 'a> {
+    csv_records_delimited(input, default_cloud, b',')
+}
+
+/// `csv_records` of a file with `delimiter` between fields (see `sniff`).
+pub fn csv_records_delimited<'a>(
+    input: impl Read + Send + 'a,
+    default_cloud: Cloud,
+    delimiter: u8,
+) -> Box<dyn Iterator<Item = ReadRecord> + Send + 'a> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .delimiter(delimiter)
+        .from_reader(input);
     let header_problem = |reason: String| {
-        vec![ImportProblem {
+        Box::new(std::iter::once(Err(ImportProblem {
             location: Location::Line(1),
             customer: String::new(),
             field: None,
             reason,
-        }]
+        })))
     };
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| header_problem(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let headers: Vec<String> = match reader.headers() {
+        Ok(headers) => headers.iter().map(|h| h.trim().to_string()).collect(),
+        Err(e) => return header_problem(e.to_string()),
+    };
     if !headers.iter().any(|h| h == "company.name") {
-        return Err(header_problem(t!("import.no_name_column").to_string()));
+        return header_problem(t!("import.no_name_column").to_string());
     }
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    for row in reader.records() {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(ImportProblem {
-                    location: Location::Line(line),
-                    customer: String::new(),
-                    field: None,
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-        };
+    Box::new(reader.into_records().map(move |row| {
+        let row = row.map_err(|e| ImportProblem {
+            location: Location::Line(e.position().map_or(0, |p| p.line())),
+            customer: String::new(),
+            field: None,
+            reason: e.to_string(),
+        })?;
         let line = row.position().map_or(0, |p| p.line());
         let values: BTreeMap<String, String> = headers
             .iter()
             .cloned()
             .zip(row.iter().map(str::to_string))
             .collect();
-        rows.push((Location::Line(line), values));
-    }
-    collect(rows, problems, default_cloud)
+        from_columns(Location::Line(line), &values, default_cloud)
+    }))
 }
 
-/// Builds the records of an import file's rows, gathering every problem
-/// (so one run lists all there is to fix).
-fn collect(
-    rows: Vec<(Location, BTreeMap<String, String>)>,
-    mut problems: Vec<ImportProblem>,
+/// The records of a JSON import (an array of customers as `konto export`
+/// writes them), one at a time: a record that is not valid JSON is that
+/// record's problem; an array whose structure breaks ends with a problem.
+pub fn json_records<'a>(
+    input: impl std::io::BufRead + Send + 'a,
     default_cloud: Cloud,
+) -> impl Iterator<Item = ReadRecord> + Send + 'a {
+    let mut array = crate::json_array::JsonArray::new(input);
+    std::iter::from_fn(move || {
+        let problem = |location, reason| {
+            Some(Err(ImportProblem {
+                location,
+                customer: String::new(),
+                field: None,
+                reason,
+            }))
+        };
+        let (n, element) = match array.next_element() {
+            Ok(Some(found)) => found,
+            Ok(None) => return None,
+            Err(e) => {
+                let reason = t!("import.not_json_array", reason = e.reason);
+                return problem(Location::Record(e.element), reason);
+            }
+        };
+        let location = Location::Record(n);
+        let value: serde_json::Value = match serde_json::from_slice(element) {
+            Ok(value) => value,
+            Err(e) => return problem(location, t!("import.bad_json", reason = e)),
+        };
+        let mut flat = BTreeMap::new();
+        flatten("", &value, &mut flat);
+        Some(from_columns(location, &flat, default_cloud))
+    })
+}
+
+/// Every record of an import file, or every problem in it (so one run
+/// lists all there is to fix).
+pub fn collect_records(
+    records: impl Iterator<Item = ReadRecord>,
 ) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
-    let mut records = Vec::with_capacity(rows.len());
-    for (location, values) in rows {
-        match from_columns(location, &values, default_cloud) {
-            Ok(record) => records.push(record),
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for record in records {
+        match record {
+            Ok(record) => found.push(record),
             Err(p) => problems.push(p),
         }
     }
     if problems.is_empty() {
-        Ok(records)
+        Ok(found)
     } else {
         Err(problems)
     }
+}
+
+/// Reads a whole CSV import (`csv_records`, collected).
+pub fn read_csv(
+    input: impl Read + Send,
+    default_cloud: Cloud,
+) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
+    collect_records(csv_records(input, default_cloud))
 }
 
 /// Flattens a JSON object into `a.b.c → value` pairs.
@@ -393,35 +549,39 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, S
     }
 }
 
-/// Reads a JSON import: an array of customers as `konto export` writes them.
+/// Reads a whole JSON import (`json_records`, collected).
 pub fn read_json(
-    input: impl Read,
+    input: impl Read + Send,
     default_cloud: Cloud,
 ) -> Result<Vec<Incoming>, Vec<ImportProblem>> {
-    let values: Vec<serde_json::Value> = serde_json::from_reader(input).map_err(|e| {
-        vec![ImportProblem {
-            location: Location::Record(0),
-            customer: String::new(),
-            field: None,
-            reason: t!("import.not_json_array", reason = e),
-        }]
-    })?;
-    let rows = values
-        .iter()
-        .enumerate()
-        .map(|(i, value)| {
-            let mut flat = BTreeMap::new();
-            flatten("", value, &mut flat);
-            (Location::Record(i + 1), flat)
-        })
-        .collect();
-    collect(rows, Vec::new(), default_cloud)
+    collect_records(json_records(std::io::BufReader::new(input), default_cloud))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::demo::sample_customer;
+
+    #[test]
+    fn json_written_one_record_at_a_time_is_serde_jsons_pretty_array() {
+        let mut second = sample_customer();
+        second.id = "c-2".into();
+        second.company.name = "Zwei \"GmbH\"\n".into();
+        for customers in [
+            vec![],
+            vec![sample_customer()],
+            vec![sample_customer(), second],
+        ] {
+            let mut written = Vec::new();
+            write_json(&customers, &mut written).unwrap();
+            let mut whole = serde_json::to_vec_pretty(&customers).unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn every_catalogue_field_and_permission_is_a_column() {

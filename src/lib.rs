@@ -22,6 +22,7 @@ pub mod draft;
 pub mod exchange;
 pub mod generate;
 pub mod i18n;
+pub mod json_array;
 pub mod keymap;
 pub mod layout;
 pub mod listing;

@@ -33,6 +33,48 @@ pub fn map_on_cores<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R +
     })
 }
 
+/// Items made this many at a time on `read_ahead`'s thread.
+const AHEAD_BATCH: usize = 1_024;
+
+/// The items of `items`, made on a thread of its own a few batches ahead
+/// of the caller (an import's file is parsed while the records before are
+/// checked). A panic there is raised again here, at the end, so a reader's
+/// bug cannot pass for the end of the file.
+pub fn read_ahead<T: Send + 'static>(
+    items: impl Iterator<Item = T> + Send + 'static,
+) -> impl Iterator<Item = T> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<T>>(4);
+    let locale = crate::i18n::locale();
+    let maker = std::thread::spawn(move || {
+        crate::i18n::set_locale(locale);
+        let mut items = items;
+        loop {
+            let batch: Vec<T> = items.by_ref().take(AHEAD_BATCH).collect();
+            if batch.is_empty() || sender.send(batch).is_err() {
+                return;
+            }
+        }
+    });
+    let mut maker = Some(maker);
+    let mut batch = Vec::new().into_iter();
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(item) = batch.next() {
+                return Some(item);
+            }
+            match receiver.recv() {
+                Ok(next) => batch = next.into_iter(),
+                Err(_) => {
+                    if let Some(Err(panic)) = maker.take().map(std::thread::JoinHandle::join) {
+                        std::panic::resume_unwind(panic);
+                    }
+                    return None;
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +89,17 @@ mod tests {
         assert_eq!(doubled, (1..=10_001).map(|n| n * 2).collect::<Vec<u64>>());
         assert_eq!(items, (1..=10_001).collect::<Vec<u64>>());
         assert!(map_on_cores(&mut Vec::<u8>::new(), |n| *n).is_empty());
+    }
+
+    #[test]
+    fn read_ahead_hands_on_every_item_in_order_and_a_panic_at_the_end() {
+        let items: Vec<u32> = read_ahead(0..5_000).collect();
+        assert_eq!(items, (0..5_000).collect::<Vec<u32>>());
+        let failing = (0..3_000).map(|n| if n == 2_500 { panic!("bad input") } else { n });
+        let mut ahead = read_ahead(failing);
+        assert_eq!(ahead.by_ref().take(2_048).count(), 2_048);
+        let rest = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ahead.count()));
+        assert!(rest.is_err(), "the end of the items, not the panic");
     }
 
     #[test]

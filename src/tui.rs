@@ -166,19 +166,44 @@ pub fn run(
     let kept = kept_head
         .then(|| crate::store::read_head(dir, cloud))
         .flatten();
+    // The whole list kept with the head: read in one go, it is the list
+    // (if the store, once locked, still has this copy: see `run_with`).
+    let list = kept
+        .is_some()
+        .then(|| crate::store::read_list(dir, cloud))
+        .flatten();
     let early = match kept {
-        Some(head) => {
-            app::update(&mut state, head_action(cloud, head));
+        Some(mut head) => {
+            let mark = list.map(|(mark, listing)| {
+                head.total = listing.len();
+                app::update(&mut state, head_action(cloud, head.clone(), Some(listing)));
+                mark
+            });
+            if mark.is_none() {
+                app::update(&mut state, head_action(cloud, head, None));
+            }
             let (mut terminal, guard) = init_terminal(crate::logging::log_dir(dir), mouse)?;
             fit_to(&terminal, &mut state)?;
             terminal.draw(|frame| ui::draw(frame, &state))?;
-            Some((terminal, guard))
+            Some(Early {
+                terminal,
+                guard,
+                list_mark: mark,
+            })
         }
         None => None,
     };
     let store = open().map_err(RunError::Store)?;
     run_with(&store, state, early, draft_slot, operator, mouse)?;
     Ok(store)
+}
+
+/// What a start did before the store was open: the terminal, and the mark
+/// of the whole list if it was read from the kept copy.
+struct Early {
+    terminal: DefaultTerminal,
+    guard: TerminalGuard,
+    list_mark: Option<u128>,
 }
 
 /// Tells the state the terminal's size.
@@ -194,12 +219,12 @@ fn fit_to(terminal: &DefaultTerminal, state: &mut State) -> io::Result<()> {
     Ok(())
 }
 
-/// The kept head as the list's first page.
-fn head_action(cloud: Cloud, head: Head) -> Action {
-    let loading = (head.rows.len() < head.total).then_some(head.total);
+/// The kept head as the list's first page, or the kept whole list.
+fn head_action(cloud: Cloud, head: Head, whole: Option<Listing>) -> Action {
+    let loading = (head.rows.len() < head.total && whole.is_none()).then_some(head.total);
     Action::Loaded {
         cloud,
-        listing: Listing::of_rows(cloud, &head.rows),
+        listing: whole.unwrap_or_else(|| Listing::of_rows(cloud, &head.rows)),
         records: head.first.into_iter().collect(),
         loading,
     }
@@ -208,7 +233,7 @@ fn head_action(cloud: Cloud, head: Head) -> Action {
 fn run_with(
     store: &Store,
     mut state: State,
-    early: Option<(DefaultTerminal, TerminalGuard)>,
+    early: Option<Early>,
     draft_slot: Arc<Mutex<Option<Draft>>>,
     operator: &str,
     mouse: bool,
@@ -225,14 +250,25 @@ fn run_with(
     if let Some(role) = store.database_role() {
         state.access.role = role;
     }
-    let (loaded, loader) = open_list(store, cloud)?;
-    app::update(&mut state, loaded);
+    // The whole list read at the start is the store's if the copy read is
+    // still there now that the store is locked (a write deletes it first).
+    let list_mark = early.as_ref().and_then(|e| e.list_mark);
+    let list_is_current = list_mark.is_some()
+        && store.writes() == 0
+        && crate::store::kept_list_mark(store.dir(), cloud) == list_mark;
+    let loader = if list_is_current {
+        None
+    } else {
+        let (loaded, loader) = open_list(store, cloud)?;
+        app::update(&mut state, loaded);
+        loader
+    };
     state.policy = store.policy().clone();
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }
     let (terminal, guard) = match early {
-        Some(early) => early,
+        Some(early) => (early.terminal, early.guard),
         None => init_terminal(crate::logging::log_dir(store.dir()), mouse)?,
     };
     tracing::info!(
@@ -255,7 +291,11 @@ fn run_with(
         step_rows: app::FILTER_STEP_ROWS,
         head_kept_at: head_was_kept.then_some(0),
         feed,
+        checking: None,
+        checked: None,
+        list_kept: list_is_current,
     };
+    #[cfg(feature = "testing")]
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
         // For the panic-report test: a bug after the terminal is set up.
         runtime.draw()?;
@@ -290,6 +330,14 @@ struct Runtime<'a> {
     prepared: bool,
     /// Others' changes, on a shared store.
     feed: Option<Feed>,
+    /// The cloud whose records are checked against today's rules, and
+    /// those still to check (see `attention_step`).
+    checking: Option<(Cloud, CustomerIter<'a>)>,
+    /// The cloud whose list was last checked (or is being): a list loaded
+    /// anew is checked again.
+    checked: Option<Cloud>,
+    /// Whether the whole list is kept for the next start (or need not be).
+    list_kept: bool,
 }
 
 /// The longest a change made elsewhere waits before this app polls for
@@ -357,6 +405,12 @@ pub fn poll_changes(
         }),
     )
 }
+
+type CustomerIter<'a> = Box<dyn Iterator<Item = Result<Customer, StoreError>> + 'a>;
+
+/// How long one step of the attention check may take: a key typed during
+/// it waits at most this (plus a page of a PostgreSQL store's records).
+const CHECK_STEP_TIME: Duration = Duration::from_millis(4);
 
 impl Runtime<'_> {
     /// Draws, does what is due between keys, reads the next event and
@@ -441,6 +495,7 @@ impl Runtime<'_> {
             self.store.keep_current_head(self.state.cloud);
             self.head_kept_at = Some(self.store.writes());
         }
+        self.keep_list();
         let busy = self.loader.is_some() || !self.phones_shown;
         if busy && !event::poll(Duration::from_millis(2)).unwrap_or(true) {
             return Some(false);
@@ -448,6 +503,9 @@ impl Runtime<'_> {
         if self.loader.is_none() && !self.prepared {
             self.prepared = true;
             self.store.prepare_for_writes();
+        }
+        if self.loader.is_none() {
+            return self.attention_step();
         }
         None
     }
@@ -474,6 +532,58 @@ impl Runtime<'_> {
             drawn = true;
         }
         Ok(Some(drawn))
+    }
+
+    /// Checks the next records of the listed cloud against today's rules
+    /// and marks the rows of those that break one (a rule added after they
+    /// were saved); Some(whether to draw) while there are records to check.
+    /// Once per list loaded, in the quiet moments between keys.
+    fn attention_step(&mut self) -> Option<bool> {
+        let cloud = self.state.cloud;
+        if self.checked != Some(cloud) {
+            self.checked = Some(cloud);
+            self.checking = Some((cloud, self.store.each_customer(cloud)));
+        }
+        let (checking_cloud, records) = self.checking.as_mut()?;
+        if *checking_cloud != cloud {
+            self.checking = None;
+            return None;
+        }
+        let started = Instant::now();
+        let mut found = Vec::new();
+        let mut exhausted = true;
+        for record in records.by_ref() {
+            // A record that cannot be read is reported where it is opened.
+            if let Ok(c) = record
+                && crate::validate::check_record(&c, &self.state.policy).is_err()
+            {
+                found.push((c.company.name, c.id));
+            }
+            if started.elapsed() >= CHECK_STEP_TIME {
+                exhausted = false;
+                break;
+            }
+        }
+        if exhausted {
+            self.checking = None;
+        }
+        let draw = !found.is_empty();
+        app::update(&mut self.state, Action::NeedAttention(found));
+        Some(draw)
+    }
+
+    /// Keeps the whole list for the next start, once: when it is loaded
+    /// from the store and nothing was written since (so it is the store's).
+    fn keep_list(&mut self) {
+        if self.list_kept || self.loader.is_some() {
+            return;
+        }
+        self.list_kept = true;
+        if self.store.writes() == 0
+            && let Some(sled) = self.store.local()
+        {
+            sled.keep_list(self.state.cloud, &self.state.list.listing);
+        }
     }
 
     /// One step of a running filter; whether to draw after it.
@@ -535,6 +645,8 @@ impl Runtime<'_> {
                 Ok((loaded, rows)) => {
                     self.loader = rows;
                     app::update(&mut self.state, loaded);
+                    // A list loaded anew is checked anew.
+                    self.checked = None;
                 }
                 Err(e) => {
                     app::update(&mut self.state, Action::LoadFailed(e.to_string()));
@@ -550,6 +662,7 @@ impl Runtime<'_> {
                 if self.head_kept_at != Some(self.store.writes()) {
                     self.store.keep_current_head(self.state.cloud);
                 }
+                self.keep_list();
             }
             Flow::Suspend => {
                 suspend(self.mouse)?;

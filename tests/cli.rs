@@ -244,6 +244,10 @@ fn a_bad_row_in_the_middle_of_ten_thousand_leaves_the_store_untouched() {
         "{err}"
     );
     assert!(err.contains("nothing was imported"), "{err}");
+    assert!(
+        !dir.path().join("staging").exists(),
+        "the staged runs of the refused import are gone"
+    );
     assert_eq!(versions(dir.path()).len(), 5, "nothing was written");
 
     // Fixed, the same file creates 10,000 customers.
@@ -252,6 +256,36 @@ fn a_bad_row_in_the_middle_of_ten_thousand_leaves_the_store_untouched() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "10000 new, 0 updated, 0 unchanged");
     assert_eq!(versions(dir.path()).len(), 10_005);
+}
+
+#[test]
+fn a_json_record_that_is_not_json_is_its_own_problem_and_the_rest_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    let file = dir.path().join("broken.json");
+    let records = r#"[
+        {"company": {"name": "Eins GmbH", "domain": "eins.onmicrosoft.com"}},
+        {"company": {"name": "Zwei GmbH", "domain": tru}},
+        {"company": {"name": "Drei GmbH", "domain": "drei.onmicrosoft.com"}, "billing": {"email": "no mail"}}
+    ]"#;
+    std::fs::write(&file, records).unwrap();
+    let out = konto(dir.path(), &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("record 2: is not valid JSON: expected ident"),
+        "{err}"
+    );
+    assert!(err.contains("record 3 (Drei GmbH, "), "{err}");
+    assert!(err.contains("): Email "), "{err}");
+    assert_eq!(versions(dir.path()).len(), 5, "nothing was written");
+    // A file whose array breaks off says where, after the records before.
+    std::fs::write(&file, &records[..records.len() - 60]).unwrap();
+    let err = stderr(&konto(dir.path(), &["import", file.to_str().unwrap()]));
+    assert!(
+        err.contains("record 3: not a JSON array of customers: the file ends inside it"),
+        "{err}"
+    );
 }
 
 #[test]

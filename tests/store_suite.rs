@@ -467,6 +467,22 @@ fn a_large_import_is_written_by_a_rebuild_that_loses_and_breaks_nothing(place: &
     });
     let expected: Vec<String> = expected.into_iter().map(|c| c.id).collect();
     assert_eq!(common::listed_ids(&store), expected);
+    // What an export reads, one at a time: the same order, whole records.
+    let mut by_name = Vec::new();
+    store
+        .each_by_name(Cloud::Commercial, &mut |c| {
+            by_name.push(c);
+            Ok(())
+        })
+        .unwrap();
+    let ids: Vec<String> = by_name.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids, expected);
+    for c in by_name.iter().step_by(97) {
+        assert_eq!(
+            Some(c),
+            store.get(Cloud::Commercial, &c.id).unwrap().as_ref()
+        );
+    }
 
     // Everyone renamed (a domain is fixed, so the rename is what moves in
     // the indexes), in one import that is again large enough to be a

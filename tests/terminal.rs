@@ -392,6 +392,14 @@ fn the_next_start_draws_from_the_kept_head_renewed_after_every_change() {
     again.wait_for("Aare Consulting GmbH");
     again.send("q");
     assert_eq!(again.wait_exit(), 0);
+    // A start that wrote nothing (the first one seeded the demo customers)
+    // keeps the whole list as loaded, for the next start to read in one go.
+    let whole = konto::store::read_list(dir.path(), konto::domain::Cloud::Commercial)
+        .expect("the whole list is kept once loaded");
+    let store = konto::store::Store::open(dir.path(), konto::store::DEFAULT_CACHE_BYTES).unwrap();
+    let count = store.count(konto::domain::Cloud::Commercial).unwrap();
+    drop(store);
+    assert_eq!(whole.1.len(), count);
     // A change from the command line forgets it.
     let out = Command::new(BIN)
         .args(["--data-dir", dir.path().to_str().unwrap()])
@@ -416,6 +424,10 @@ fn the_next_start_draws_from_the_kept_head_renewed_after_every_change() {
         .status()
         .unwrap();
     assert!(status.success());
+    assert!(
+        !dir.path().join("list.commercial").exists(),
+        "a change forgets the whole list kept"
+    );
     // …and keeps it anew from the store, with the change.
     let kept = konto::store::read_head(dir.path(), konto::domain::Cloud::Commercial)
         .expect("the command line keeps the head after a change");

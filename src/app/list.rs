@@ -54,8 +54,9 @@ pub struct ListState {
     pub matching: Option<Matching>,
     /// Full records: the ones `needed_records` names (the selected
     /// customer, a draft's, the form's, a submitted bulk form's), and others
-    /// read earlier until more than 256 of them pile up (`put_records`). The runtime reads what is missing from the
-    /// store (`wanted_records`) before each frame; a list made from full
+    /// read earlier until more than 256 of them pile up (`put_records`).
+    /// Before each frame the runtime reads the missing ones from the store
+    /// (`wanted_records`, `tui::provide_records`); a list made from full
     /// records (`State::new`, tests) starts with all of them.
     pub records: HashMap<String, Customer>,
     /// While rows still stream in: how many the cloud has, and the ids
@@ -228,6 +229,20 @@ impl State {
         self.select_kept();
     }
 
+    /// Marks the rows of customers (name, id) whose records need attention;
+    /// a filter asking for them (`is:attention`) runs again to show them.
+    pub fn mark_attention(&mut self, found: &[(String, String)]) {
+        for (name, id) in found {
+            if let Some(index) = self.list.listing.find(name, id) {
+                self.list.listing.set_attention(index, true);
+            }
+        }
+        if !found.is_empty() && Query::new(self.filter.value()).asks_attention() {
+            let keep = self.selected_index();
+            self.refilter(keep);
+        }
+    }
+
     /// Sorts by `sort`, keeping the selected customer selected.
     pub fn set_sort(&mut self, sort: SortBy) {
         let keep = self.selected_index();
@@ -252,6 +267,16 @@ impl State {
     /// The selected customer's full record, once the runtime has read it.
     pub fn selected_customer(&self) -> Option<&Customer> {
         self.list.records.get(self.selected_row()?.id())
+    }
+
+    /// What a stored record breaks of today's rules: a rule added after it
+    /// was saved (new country data, a stricter check). It still lists and
+    /// opens; the detail says what to fix and the form asks for it at the
+    /// next save.
+    pub fn needs_attention(&self, customer: &Customer) -> Vec<crate::validate::FieldError> {
+        crate::validate::check_record(customer, &self.policy)
+            .err()
+            .unwrap_or_default()
     }
 
     /// The customer of the open single form and the version it started

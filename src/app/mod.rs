@@ -178,6 +178,9 @@ pub enum Action {
     },
     /// Full records the screen needs (see `State::wanted_records`).
     Records(Vec<Customer>),
+    /// Customers (name, id) whose records break a rule added after they
+    /// were saved, as the runtime finds them checking every record.
+    NeedAttention(Vec<(String, String)>),
     /// No key is waiting: go on with the filter, this many rows more.
     FilterStep {
         rows: usize,
@@ -429,6 +432,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
         } => results::loaded(state, cloud, listing, records, loading),
         Action::RowsLoaded { rows, done } => state.add_rows(rows, done),
         Action::Records(records) => return results::records(state, records),
+        Action::NeedAttention(found) => state.mark_attention(&found),
         Action::FilterStep { rows } => state.filter_step(rows),
         Action::LoadFailed(message) => {
             // Rows that stopped streaming will not come.

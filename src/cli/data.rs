@@ -6,12 +6,13 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use super::progress::Progress;
 use super::{DataFormat, ViewFormat, exit, fail, store_error_code};
 use crate::domain::{Access, Cloud, Customer, FIELDS, Permission, sort_key};
-use crate::exchange::{self, ImportProblem};
+use crate::exchange::{self, DataWriter, ImportProblem, ReadRecord, sheet, sniff};
 use crate::listing::{Listing, RowRef};
 use crate::query::Query;
-use crate::store::{ImportRefused, Store, StoreError};
+use crate::store::{ImportOptions, ImportPhase, ImportRefused, Store, StoreError};
 use crate::t;
 use crate::text::{fit, safe, width};
 
@@ -26,7 +27,8 @@ const READ_EACH_MAX: usize = 100_000;
 fn selected(store: &Store, cloud: Cloud, filter: Option<&str>) -> Result<Vec<Customer>, ExitCode> {
     let query = Query::new(filter.unwrap_or(""));
     let store_failed = |e: StoreError| fail(store_error_code(&e), e);
-    if !query.is_empty() {
+    // Which customers need attention only their records tell.
+    if !query.is_empty() && !query.asks_attention() {
         let mut ids = Vec::new();
         each_matching_row(store, cloud, &query, |row| {
             ids.push(row.id().to_string());
@@ -97,11 +99,72 @@ fn each_matching_row(
     }
 }
 
-fn write_data(customers: &[Customer], format: DataFormat, out: impl Write) -> Result<(), String> {
-    match format {
-        DataFormat::Json => exchange::write_json(customers, out),
-        DataFormat::Csv => exchange::write_csv(customers, out),
+/// How an export writes CSV (`--delimiter`, `--bom`).
+#[derive(Clone, Copy, Debug)]
+pub struct CsvOut {
+    pub delimiter: u8,
+    pub bom: bool,
+}
+
+impl CsvOut {
+    /// Commas, no byte order mark: what `konto list --format csv` writes.
+    pub const PLAIN: CsvOut = CsvOut {
+        delimiter: b',',
+        bom: false,
+    };
+}
+
+/// Writes the cloud's customers matching `filter` in name order: all of
+/// them straight from the store one at a time (a million without holding
+/// them), a filtered few as selected. A workbook is built whole (the xlsx
+/// writer holds its sheet), after checking it fits the format.
+fn write_data<W: Write + Send>(
+    store: &Store,
+    cloud: Cloud,
+    filter: Option<&str>,
+    format: DataFormat,
+    csv: CsvOut,
+    mut out: W,
+) -> Result<usize, ExitCode> {
+    let written = |e: String| fail(exit::STORE, e);
+    let mut writer = match format {
+        DataFormat::Json => DataWriter::json(out),
+        DataFormat::Csv => sniff::csv_writer(out, csv.delimiter, csv.bom).map_err(written)?,
+        DataFormat::Xlsx => {
+            let customers = selected(store, cloud, filter)?;
+            sheet::check_fits(customers.len()).map_err(|e| fail(exit::USAGE, e))?;
+            sheet::write_xlsx(&customers, &mut out)
+                .and_then(|()| out.flush().map_err(|e| e.to_string()))
+                .map_err(written)?;
+            return Ok(customers.len());
+        }
+    };
+    let mut count = 0;
+    if filter.is_none_or(|f| Query::new(f).is_empty()) {
+        let mut each = |c: Customer| {
+            count += 1;
+            writer.write(&c).map_err(|reason| StoreError::Unreadable {
+                path: "output".into(),
+                reason,
+            })
+        };
+        store
+            .each_by_name(cloud, &mut each)
+            .map_err(|e| fail(store_error_code(&e), e))?;
+    } else {
+        for c in selected(store, cloud, filter)? {
+            writer.write(&c).map_err(written)?;
+            count += 1;
+        }
     }
+    writer.finish().map_err(written)?;
+    Ok(count)
+}
+
+/// `Stdout`, not its lock: the workbook writer wants `Send`. Its own line
+/// buffering passes a full buffer on in one write.
+fn buffered_stdout() -> BufWriter<std::io::Stdout> {
+    BufWriter::with_capacity(1 << 16, std::io::stdout())
 }
 
 pub fn export(
@@ -110,23 +173,25 @@ pub fn export(
     format: DataFormat,
     filter: Option<&str>,
     out: Option<&Path>,
+    csv: CsvOut,
 ) -> Result<(), ExitCode> {
-    let customers = selected(store, cloud, filter)?;
-    let result = match out {
-        Some(path) => File::create(path)
-            .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|f| write_data(&customers, format, BufWriter::new(f))),
-        None => write_data(&customers, format, std::io::stdout().lock()),
+    if format == DataFormat::Xlsx && out.is_none() && std::io::stdout().is_terminal() {
+        return Err(fail(exit::USAGE, t!("cli.xlsx_to_terminal")));
+    }
+    let count = match out {
+        Some(path) => {
+            let file = File::create(path)
+                .map_err(|e| fail(exit::STORE, format!("{}: {e}", path.display())))?;
+            write_data(store, cloud, filter, format, csv, BufWriter::new(file))?
+        }
+        // Buffered: stdout is flushed at every line otherwise (a syscall
+        // per line of a million records' JSON).
+        None => write_data(store, cloud, filter, format, csv, buffered_stdout())?,
     };
-    result.map_err(|e| fail(exit::STORE, e))?;
     if let Some(path) = out {
         eprintln!(
             "{}",
-            t!(
-                "cli.exported",
-                count = customers.len(),
-                path = path.display()
-            )
+            t!("cli.exported", count = count, path = path.display())
         );
     }
     Ok(())
@@ -145,98 +210,137 @@ fn problems_in(problems: &[ImportProblem], file: &Path) -> String {
     }
 }
 
+/// Why an import was refused, said on stderr, as an exit code.
+fn refused(refusal: ImportRefused, file: &Path, access: Access) -> ExitCode {
+    match refusal {
+        ImportRefused::Invalid(problems) => {
+            print_problems(&problems);
+            fail(exit::INVALID, problems_in(&problems, file))
+        }
+        ImportRefused::Conflicts(problems) => {
+            print_problems(&problems);
+            fail(exit::CONFLICT, t!("cli.conflicts", count = problems.len()))
+        }
+        // A sales agent may import account info, but not purchase permissions.
+        ImportRefused::Permissions => {
+            let why = access.may_change_permissions().err().unwrap_or_default();
+            fail(exit::USAGE, t!("cli.not_allowed", reason = why))
+        }
+        ImportRefused::Store(e) => fail(store_error_code(&e), e),
+    }
+}
+
+/// What an import file is: its format (default: from its extension) and,
+/// for CSV, what the operator said of its separator and encoding.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportFormat {
+    pub format: Option<DataFormat>,
+    pub told: sniff::Told,
+}
+
+impl ImportFormat {
+    fn of(&self, file: &Path) -> DataFormat {
+        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        self.format
+            .unwrap_or(match extension.to_ascii_lowercase().as_str() {
+                "csv" | "tsv" | "txt" => DataFormat::Csv,
+                "xlsx" | "xlsm" | "ods" => DataFormat::Xlsx,
+                _ => DataFormat::Json,
+            })
+    }
+}
+
+/// The records of an import file, parsed on a thread of their own. A
+/// workbook is read whole (calamine reads the sheet at once); a CSV file's
+/// separator and encoding are detected (or taken as told) and said.
+fn records_of(
+    file: &Path,
+    format: ImportFormat,
+    cloud: Cloud,
+) -> Result<Box<dyn Iterator<Item = ReadRecord>>, ExitCode> {
+    let kind = format.of(file);
+    if kind == DataFormat::Xlsx {
+        return Ok(match sheet::read_sheet(file, cloud) {
+            Ok(records) => Box::new(records.into_iter().map(Ok)),
+            Err(problems) => Box::new(problems.into_iter().map(Err)),
+        });
+    }
+    let input =
+        File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
+    let input = std::io::BufReader::with_capacity(1 << 16, input);
+    let records: Box<dyn Iterator<Item = ReadRecord> + Send> = match kind {
+        DataFormat::Csv => {
+            let (dialect, input) = sniff::open(input, format.told).map_err(|p| {
+                print_problems(std::slice::from_ref(&p));
+                fail(exit::INVALID, problems_in(&[p], file))
+            })?;
+            eprintln!(
+                "{}",
+                t!(
+                    "cli.csv_dialect",
+                    file = file.display(),
+                    delimiter = sniff::delimiter_name(dialect.delimiter),
+                    encoding = dialect.encoding
+                )
+            );
+            exchange::csv_records_delimited(input, cloud, dialect.delimiter)
+        }
+        DataFormat::Json | DataFormat::Xlsx => Box::new(exchange::json_records(input, cloud)),
+    };
+    Ok(Box::new(crate::parallel::read_ahead(records)))
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn import(
     store: &mut Store,
     cloud: Cloud,
     operator: &str,
     file: &Path,
-    format: Option<DataFormat>,
+    format: ImportFormat,
     dry_run: bool,
     force: bool,
     verbose: bool,
     access: Access,
 ) -> Result<(), ExitCode> {
-    let format = format.unwrap_or_else(|| {
-        let is_csv = file
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if is_csv {
-            DataFormat::Csv
-        } else {
-            DataFormat::Json
-        }
-    });
-    let input =
-        File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
-    let input = std::io::BufReader::new(input);
-    let incoming = match format {
-        DataFormat::Csv => exchange::read_csv(input, cloud),
-        DataFormat::Json => exchange::read_json(input, cloud),
+    let records = records_of(file, format, cloud)?;
+    let options = ImportOptions {
+        operator,
+        force,
+        dry_run,
+        permissions_allowed: access.may_change_permissions().is_ok(),
+        keep_changes: dry_run && verbose,
     };
-    let incoming = incoming.map_err(|problems| {
-        print_problems(&problems);
-        fail(exit::INVALID, problems_in(&problems, file))
-    })?;
-    let plan = match store.plan_import(incoming, force) {
-        Ok(plan) => plan,
-        Err(ImportRefused::Invalid(problems)) => {
-            print_problems(&problems);
-            return Err(fail(exit::INVALID, problems_in(&problems, file)));
-        }
-        Err(ImportRefused::Conflicts(problems)) => {
-            print_problems(&problems);
-            return Err(fail(
-                exit::CONFLICT,
-                t!("cli.conflicts", count = problems.len()),
-            ));
-        }
-        Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
-    };
-    // A sales agent may import account info, but not purchase permissions.
-    let touches_permissions = plan
-        .diffs()
-        .iter()
-        .any(|(_, changes)| changes.iter().any(|c| c.field.starts_with("permissions.")))
-        || plan
-            .new
-            .iter()
-            .any(|c| c.permissions.azure_reservations || c.permissions.azure_savings_plan);
-    if touches_permissions {
-        super::allowed(access.may_change_permissions())?;
-    }
+    let mut progress = Progress::new();
+    let result = store.import(records, &options, &mut |phase, n| progress.show(phase, n));
+    progress.clear();
+    let report = result.map_err(|refusal| refused(refusal, file, access))?;
     if dry_run {
-        println!("{}", t!("cli.dry_run", summary = plan.summary()));
-        if verbose {
-            for (who, changes) in plan.diffs() {
-                println!("{}", safe(&who));
-                for c in changes {
-                    println!(
-                        "    {}: {} → {}",
-                        crate::domain::label_for_key(&c.field),
-                        safe(&c.old),
-                        safe(&c.new)
-                    );
-                }
+        println!("{}", t!("cli.dry_run", summary = report.summary()));
+        for (who, changes) in &report.changes {
+            println!("{}", safe(who));
+            for c in changes {
+                println!(
+                    "    {}: {} → {}",
+                    crate::domain::label_for_key(&c.field),
+                    safe(&c.old),
+                    safe(&c.new)
+                );
             }
-            for c in &plan.new {
-                let company = safe(&c.company.name);
-                println!("{}", t!("cli.new_customer", company = company, id = c.id));
-            }
+        }
+        for (company, id) in &report.new_customers {
+            let company = safe(company);
+            println!("{}", t!("cli.new_customer", company = company, id = id));
         }
         return Ok(());
     }
-    store
-        .apply_import(operator, &plan)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    if plan.forced > 0 {
-        let summary = plan.summary();
+    if report.forced > 0 {
+        let summary = report.summary();
         println!(
             "{}",
-            t!("cli.forced", summary = summary, count = plan.forced)
+            t!("cli.forced", summary = summary, count = report.forced)
         );
     } else {
-        println!("{}", plan.summary());
+        println!("{}", report.summary());
     }
     Ok(())
 }
@@ -260,6 +364,29 @@ fn terminal_width() -> usize {
 /// all there): no record is decoded and a chunk of rows is held at a time,
 /// where reading every record took 1.1 GB and seconds at a million.
 fn print_table(store: &Store, cloud: Cloud, query: &Query) -> Result<(), String> {
+    table(|each| each_matching_row(store, cloud, query, each))
+}
+
+/// The table of customers already read (`is:attention` needs their
+/// records), in name order.
+fn print_rows(listing: &Listing) -> Result<(), String> {
+    table(|each| {
+        for &index in listing.by_name() {
+            if let Some(row) = listing.get(index as usize)
+                && !each(row)?
+            {
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Prints the header, then the rows `rows` hands to its callback (which
+/// answers whether to go on), fitted to the terminal.
+fn table(
+    rows: impl FnOnce(&mut dyn FnMut(RowRef) -> Result<bool, String>) -> Result<(), String>,
+) -> Result<(), String> {
     let total = terminal_width().max(40);
     // Country (2) and version (7) are narrow; name, domain and id share the
     // rest 2:1.5:1.5 and are cut with … so no line is wider than the terminal.
@@ -288,7 +415,7 @@ fn print_table(store: &Store, cloud: Cloud, query: &Query) -> Result<(), String>
     if !written(row(["COMPANY", "DOMAIN", "CC", "VERSION", "ID"]))? {
         return Ok(());
     }
-    each_matching_row(store, cloud, query, |r| {
+    rows(&mut |r| {
         let version = r.version().to_string();
         written(row([r.name(), r.domain(), r.country(), &version, r.id()]))
     })?;
@@ -301,11 +428,21 @@ pub fn list(
     filter: Option<&str>,
     format: ViewFormat,
 ) -> Result<(), ExitCode> {
-    let out = || std::io::stdout().lock();
+    let out = buffered_stdout;
+    let plain = CsvOut::PLAIN;
+    let query = Query::new(filter.unwrap_or(""));
     let result = match format {
-        ViewFormat::Table => print_table(store, cloud, &Query::new(filter.unwrap_or(""))),
-        ViewFormat::Json => exchange::write_json(&selected(store, cloud, filter)?, out()),
-        ViewFormat::Csv => exchange::write_csv(&selected(store, cloud, filter)?, out()),
+        ViewFormat::Table if query.asks_attention() => {
+            let customers = selected(store, cloud, filter)?;
+            print_rows(&Listing::of_customers(cloud, &customers))
+        }
+        ViewFormat::Table => print_table(store, cloud, &query),
+        ViewFormat::Json => {
+            return write_data(store, cloud, filter, DataFormat::Json, plain, out()).map(drop);
+        }
+        ViewFormat::Csv => {
+            return write_data(store, cloud, filter, DataFormat::Csv, plain, out()).map(drop);
+        }
     };
     result.map_err(|e| fail(exit::STORE, e))
 }
@@ -374,18 +511,33 @@ pub fn gen_customers(
     let demo = crate::demo::demo_customers().map_err(|e| fail(exit::STORE, e))?;
     let customers = crate::generate::generate(&demo, count, seed, cloud);
     let generated = started.elapsed();
-    let plan = match store.plan_import(exchange::Incoming::numbered(customers), false) {
-        Ok(plan) => plan,
-        Err(ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems)) => {
-            print_problems(&problems);
-            return Err(fail(exit::INVALID, t!("cli.gen_refused")));
-        }
-        Err(ImportRefused::Store(e)) => return Err(fail(store_error_code(&e), e)),
+    let records = exchange::Incoming::numbered(customers).into_iter().map(Ok);
+    let options = ImportOptions {
+        operator,
+        force: false,
+        dry_run: false,
+        permissions_allowed: true,
+        keep_changes: false,
     };
-    let planned = started.elapsed();
-    store
-        .apply_import(operator, &plan)
-        .map_err(|e| fail(store_error_code(&e), e))?;
+    let mut planned = generated;
+    let mut progress = Progress::new();
+    let report = store
+        .import(records, &options, &mut |phase, n| {
+            if phase == ImportPhase::Writing {
+                planned = started.elapsed();
+            }
+            progress.show(phase, n);
+        })
+        .map_err(|refusal| match refusal {
+            ImportRefused::Invalid(problems) | ImportRefused::Conflicts(problems) => {
+                print_problems(&problems);
+                fail(exit::INVALID, t!("cli.gen_refused"))
+            }
+            ImportRefused::Permissions => fail(exit::INVALID, t!("cli.gen_refused")),
+            ImportRefused::Store(e) => fail(store_error_code(&e), e),
+        });
+    progress.clear();
+    let report = report?;
     // Where a slow bulk write spends its time (KONTO_LOG=debug).
     tracing::debug!(
         generate_ms = generated.as_millis() as u64,
@@ -393,7 +545,7 @@ pub fn gen_customers(
         write_ms = (started.elapsed() - planned).as_millis() as u64,
         "gen"
     );
-    let count = plan.new.len();
+    let count = report.new;
     println!(
         "{}",
         t!("cli.generated", count = count, cloud = cloud.key())

@@ -4,6 +4,8 @@ mod data;
 mod db;
 mod edit;
 mod package;
+mod progress;
+mod test_hooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -295,6 +297,16 @@ fn theme_name(arg: ThemeArg) -> ThemeName {
 pub enum DataFormat {
     Json,
     Csv,
+    /// An Excel workbook (import also reads OpenDocument `.ods`).
+    Xlsx,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "windows-1252", alias = "cp1252")]
+    Windows1252,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -323,20 +335,34 @@ pub enum Cmd {
     Export {
         #[arg(long, value_enum, default_value_t = DataFormat::Json)]
         format: DataFormat,
-        /// Only customers whose company name, domain or email contain this.
-        #[arg(long)]
+        /// Only customers matching this query, written as in the app's `/`
+        /// filter: fuzzy words (name, contact, email, city, domain), `'exact`,
+        /// and field words such as `country:de` or `city:ulm`.
+        #[arg(long, value_name = "QUERY")]
         filter: Option<String>,
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// CSV: the character between fields (`;` for a German Excel, `tab`).
+        #[arg(long, value_name = "CHAR", value_parser = crate::exchange::sniff::parse_delimiter)]
+        delimiter: Option<u8>,
+        /// CSV: start with a byte order mark, so Excel reads the text as UTF-8.
+        #[arg(long)]
+        bom: bool,
     },
-    /// Create and update customers from a CSV or JSON file, all or nothing:
-    /// every record is checked first; any error writes nothing.
+    /// Create and update customers from a CSV, JSON, xlsx or ods file, all
+    /// or nothing: every record is checked first; any error writes nothing.
     Import {
         file: PathBuf,
         /// Default: from the file's extension.
         #[arg(long, value_enum)]
         format: Option<DataFormat>,
+        /// CSV: the character between fields (default: detected).
+        #[arg(long, value_name = "CHAR", value_parser = crate::exchange::sniff::parse_delimiter)]
+        delimiter: Option<u8>,
+        /// CSV: the text's encoding (default: detected).
+        #[arg(long, value_enum)]
+        encoding: Option<EncodingArg>,
         /// Show what would change and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -349,7 +375,8 @@ pub enum Cmd {
     },
     /// List customers (matching --filter).
     List {
-        #[arg(long)]
+        /// Only customers matching this query (as in the app's `/` filter).
+        #[arg(long, value_name = "QUERY")]
         filter: Option<String>,
         #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
         format: ViewFormat,
@@ -627,9 +654,9 @@ fn cache_bytes(cli: &Cli) -> u64 {
 /// Runs what the settings ask for: the app, `db`, or a headless command.
 fn dispatch(settings: Settings) -> Result<(), ExitCode> {
     set_private_umask();
-    // The crash test's loop takes the app's place (see `edit::COMMIT_LOOP`).
+    // The crash test's loop takes the app's place (see `test_hooks`).
     let commit_loop = match settings.cli.command {
-        None => edit::commit_loop_requested(),
+        None => test_hooks::commit_loop_requested(),
         Some(_) => None,
     };
     let app = settings.cli.command.is_none() && commit_loop.is_none();
@@ -726,21 +753,51 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
         Some(Cmd::Compact) => {
             return allowed(access.may_edit()).and_then(|()| data::compact(store));
         }
-        None => commit_loop.map_or(Ok(()), |count| edit::commit_loop(&store, &operator, count)),
+        None => commit_loop.map_or(Ok(()), |count| {
+            test_hooks::commit_loop(&store, &operator, count)
+        }),
         Some(Cmd::Export {
             format,
             filter,
             out,
-        }) => data::export(&store, cloud, *format, filter.as_deref(), out.as_deref()),
+            delimiter,
+            bom,
+        }) => {
+            let csv = data::CsvOut {
+                delimiter: delimiter.unwrap_or(b','),
+                bom: *bom,
+            };
+            data::export(
+                &store,
+                cloud,
+                *format,
+                filter.as_deref(),
+                out.as_deref(),
+                csv,
+            )
+        }
         Some(Cmd::Import {
             file,
             format,
+            delimiter,
+            encoding,
             dry_run,
             force,
             verbose,
         }) => allowed(access.may_edit()).and_then(|()| {
+            let told = crate::exchange::sniff::Told {
+                delimiter: *delimiter,
+                encoding: encoding.map(|e| match e {
+                    EncodingArg::Utf8 => crate::exchange::sniff::Encoding::Utf8,
+                    EncodingArg::Windows1252 => crate::exchange::sniff::Encoding::Windows1252,
+                }),
+            };
+            let format = data::ImportFormat {
+                format: *format,
+                told,
+            };
             data::import(
-                &mut store, cloud, &operator, file, *format, *dry_run, *force, *verbose, access,
+                &mut store, cloud, &operator, file, format, *dry_run, *force, *verbose, access,
             )
         }),
         Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), *format),
@@ -771,14 +828,6 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
     // After a change, the app's next start draws at once from this.
     store.renew_heads();
     result
-}
-
-pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
-    let demo = demo_customers().map_err(|e| fail(exit::STORE, t!("cli.demo_data", reason = e)))?;
-    store
-        .seed_if_new(&demo)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    Ok(())
 }
 
 fn run_app(

@@ -1,17 +1,22 @@
-//! Imports: plan everything first (validation, versions, duplicates), then
-//! write in batches of transactions; a failed batch rolls back the ones
-//! before it, so from the operator's view an import is all or nothing. A
-//! large import (and `konto gen`) is written by a rebuild instead (`bulk`).
+//! Imports, one record at a time: records are read, checked and planned
+//! in chunks (the stored records a chunk names are read together, its
+//! checks run on every core), and what they change is staged as it is
+//! planned, so memory does not grow with the file. Nothing is written
+//! until every record has passed: then the staged writes go in as one
+//! rebuild (`sled_store::staging`, a large import) or as batches of
+//! transactions, of which a failed one rolls back those before it, so from
+//! the operator's view an import is all or nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 
 use chrono::Utc;
 
 use super::backend::Write;
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use crate::domain::spec;
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, label_for_key};
-use crate::exchange::{ImportProblem, Incoming, Location};
+use crate::exchange::{ImportProblem, Incoming, Location, ReadRecord};
 use crate::t;
 use crate::validate::{FieldError, normalise_identity, normalise_record, take_fixed_fields};
 
@@ -19,7 +24,37 @@ use crate::validate::{FieldError, normalise_identity, normalise_record, take_fix
 /// sled's transaction buffers stay modest.
 const BATCH: usize = 2_000;
 
-/// What an import will do (or did).
+/// Records read and planned together.
+const CHUNK: usize = 4_096;
+
+/// What one record of an import comes to: a new customer, or a stored
+/// one's next version.
+#[derive(Debug)]
+pub struct Planned {
+    pub old: Option<Customer>,
+    pub new: Customer,
+}
+
+impl Planned {
+    /// Whether it sets or changes a purchase permission (which a sales
+    /// agent may not).
+    fn touches_permissions(&self) -> bool {
+        match &self.old {
+            Some(old) => old
+                .diff(&self.new)
+                .iter()
+                .any(|c| c.field.starts_with("permissions.")),
+            None => {
+                let p = &self.new.permissions;
+                p.azure_reservations || p.azure_savings_plan
+            }
+        }
+    }
+}
+
+/// What an import will do (or did), with every record it writes: for
+/// imports that are small or built by code (tests); `Store::import` keeps
+/// counts instead.
 #[derive(Debug, Default)]
 pub struct ImportPlan {
     pub new: Vec<Customer>,
@@ -40,14 +75,72 @@ impl ImportPlan {
             unchanged = self.unchanged
         )
     }
+}
 
-    /// Per-field changes of the updated records.
-    pub fn diffs(&self) -> Vec<(String, Vec<FieldChange>)> {
-        self.updated
-            .iter()
-            .map(|(old, new)| (format!("{} ({})", new.company.name, new.id), old.diff(new)))
-            .collect()
+/// How an import is run.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportOptions<'a> {
+    /// Recorded in the audit entries.
+    pub operator: &'a str,
+    /// Take records based on older versions than stored.
+    pub force: bool,
+    /// Check and count, write nothing.
+    pub dry_run: bool,
+    /// Whether the operator may set purchase permissions.
+    pub permissions_allowed: bool,
+    /// Keep every change for the report (`--verbose`; grows with the file).
+    pub keep_changes: bool,
+}
+
+/// What an import did (or, dry, would do).
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub forced: usize,
+    /// With `keep_changes`: the updated records' changes, by customer.
+    pub changes: Vec<(String, Vec<FieldChange>)>,
+    /// With `keep_changes`: the new customers' names and ids.
+    pub new_customers: Vec<(String, String)>,
+}
+
+impl ImportReport {
+    pub fn summary(&self) -> String {
+        t!(
+            "import.summary",
+            new = self.new,
+            updated = self.updated,
+            unchanged = self.unchanged
+        )
     }
+
+    fn note(&mut self, planned: &Planned, keep: bool) {
+        match &planned.old {
+            Some(old) => {
+                self.updated += 1;
+                if keep {
+                    let who = format!("{} ({})", planned.new.company.name, planned.new.id);
+                    self.changes.push((who, old.diff(&planned.new)));
+                }
+            }
+            None => {
+                self.new += 1;
+                if keep {
+                    let c = &planned.new;
+                    self.new_customers
+                        .push((c.company.name.clone(), c.id.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Where an import is: checking records (so many read), or writing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportPhase {
+    Checking,
+    Writing,
 }
 
 /// Why an import was refused; nothing was written.
@@ -56,38 +149,265 @@ pub enum ImportRefused {
     Invalid(Vec<ImportProblem>),
     /// Records based on older versions than stored (without `--force`).
     Conflicts(Vec<ImportProblem>),
+    /// It sets purchase permissions, which the operator may not.
+    Permissions,
     Store(StoreError),
+}
+
+impl From<StoreError> for ImportRefused {
+    fn from(e: StoreError) -> ImportRefused {
+        ImportRefused::Store(e)
+    }
 }
 
 fn who(c: &Customer) -> String {
     format!("{}, {}", c.company.name, c.id)
 }
 
+/// The writes of an import, gathered until every record has passed.
+enum Staged {
+    /// Few enough to keep: written as transactions (or copied in, on
+    /// PostgreSQL).
+    Kept(Vec<Planned>),
+    /// Staged in sorted runs on disk, for a rebuild.
+    Sled(super::sled_store::Staging),
+}
+
 impl Store {
-    /// Checks every record and works out what the import would change, in
-    /// three passes: who each record is (stored or new, unique in the
-    /// file), the field checks (on every core), then domains, versions and
-    /// what changes.
+    /// Imports `records` (from any reader: an iterator of numbered records
+    /// or their problems), one chunk at a time, all or nothing: every
+    /// problem of the file is reported (in file order) and nothing written,
+    /// or every record is. `progress` hears how far it got.
+    pub fn import(
+        &mut self,
+        records: impl Iterator<Item = ReadRecord>,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(ImportPhase, usize),
+    ) -> Result<ImportReport, ImportRefused> {
+        let mut planning = Planning::new(options.force);
+        let mut report = ImportReport::default();
+        let mut staged = Staged::Kept(Vec::new());
+        let mut permissions = false;
+        let mut records = records.peekable();
+        while records.peek().is_some() {
+            let chunk: Vec<ReadRecord> = records.by_ref().take(CHUNK).collect();
+            for planned in self.plan_chunk(&mut planning, chunk)? {
+                report.note(&planned, options.keep_changes);
+                permissions |= planned.touches_permissions();
+                // Once a record is refused nothing will be written: the
+                // rest is only checked.
+                if !options.dry_run && planning.is_clean() {
+                    staged = self.stage(options.operator, staged, planned)?;
+                }
+            }
+            progress(ImportPhase::Checking, planning.read);
+        }
+        report.unchanged = planning.unchanged;
+        report.forced = planning.forced;
+        planning.finish()?;
+        if permissions && !options.permissions_allowed {
+            return Err(ImportRefused::Permissions);
+        }
+        let read = planning.read;
+        // What it remembered of every record (~130 MB at a million) is
+        // not needed for the writing.
+        drop(planning);
+        if !options.dry_run {
+            progress(ImportPhase::Writing, read);
+            self.write_staged(options.operator, staged)?;
+        }
+        Ok(report)
+    }
+
+    /// Checks every record and works out what the import would change
+    /// (`import`'s checks, keeping every record planned).
     pub fn plan_import(
         &self,
         incoming: Vec<Incoming>,
         force: bool,
     ) -> Result<ImportPlan, ImportRefused> {
-        let mut planning = Planning::new(incoming.len(), force);
-        // The stored records the file names, in both clouds (an id of the
-        // other cloud is refused), read in a few batches rather than one
-        // read per record (a round trip each on PostgreSQL).
+        let mut planning = Planning::new(force);
+        let mut plan = ImportPlan::default();
+        let mut incoming = incoming.into_iter().map(Ok).peekable();
+        while incoming.peek().is_some() {
+            let chunk: Vec<ReadRecord> = incoming.by_ref().take(CHUNK).collect();
+            for planned in self.plan_chunk(&mut planning, chunk)? {
+                match planned.old {
+                    Some(old) => plan.updated.push((old, planned.new)),
+                    None => plan.new.push(planned.new),
+                }
+            }
+        }
+        plan.unchanged = planning.unchanged;
+        plan.forced = planning.forced;
+        planning.finish()?;
+        Ok(plan)
+    }
+
+    /// Writes a plan, as `import` writes what it planned.
+    pub fn apply_import(&mut self, operator: &str, plan: &ImportPlan) -> Result<(), StoreError> {
+        let planned = plan
+            .new
+            .iter()
+            .map(|c| (None, c))
+            .chain(plan.updated.iter().map(|(old, new)| (Some(old), new)));
+        let mut staged = Staged::Kept(Vec::new());
+        for (old, new) in planned {
+            let planned = Planned {
+                old: old.cloned(),
+                new: new.clone(),
+            };
+            staged = self.stage(operator, staged, planned)?;
+        }
+        self.write_staged(operator, staged)
+    }
+
+    /// The audit entry of an import's write.
+    fn import_entry(&self, operator: &str, planned: &Planned) -> AuditEntry {
+        let c = &planned.new;
+        AuditEntry {
+            time: c.updated,
+            // On PostgreSQL the login, whatever `--operator` says.
+            operator: self.author(operator).to_string(),
+            cloud: c.cloud,
+            id: c.id.clone(),
+            version: c.version,
+            action: AuditAction::Import,
+            // A created customer's entry does not repeat the record (its
+            // first version is the record as created); that halves what a
+            // large import writes.
+            changes: planned
+                .old
+                .as_ref()
+                .map(|old| old.diff(c))
+                .unwrap_or_default(),
+            reverts: None,
+            role: Some(self.role),
+        }
+    }
+
+    /// Adds one write to what is staged: kept while few, in sorted runs on
+    /// disk (sled) once there are enough for a rebuild.
+    fn stage(
+        &self,
+        operator: &str,
+        staged: Staged,
+        planned: Planned,
+    ) -> Result<Staged, StoreError> {
+        match staged {
+            Staged::Kept(mut kept) => {
+                kept.push(planned);
+                let Some(sled) = self.local() else {
+                    return Ok(Staged::Kept(kept));
+                };
+                if kept.len() < sled.bulk_from()? {
+                    return Ok(Staged::Kept(kept));
+                }
+                let mut staging = sled.staging()?;
+                for planned in kept {
+                    staging.add(&self.write_of(operator, &planned))?;
+                }
+                Ok(Staged::Sled(staging))
+            }
+            Staged::Sled(mut staging) => {
+                staging.add(&self.write_of(operator, &planned))?;
+                Ok(Staged::Sled(staging))
+            }
+        }
+    }
+
+    fn write_of<'p>(&self, operator: &str, planned: &'p Planned) -> Write<'p> {
+        Write {
+            old: planned.old.as_ref(),
+            new: &planned.new,
+            entry: self.import_entry(operator, planned),
+        }
+    }
+
+    /// Writes what an import staged: a rebuild, a bulk copy (PostgreSQL)
+    /// or batches of transactions. If a batch fails, the batches already
+    /// written are rolled back and the error returned.
+    fn write_staged(&mut self, operator: &str, staged: Staged) -> Result<(), StoreError> {
+        let kept = match staged {
+            Staged::Sled(staging) => {
+                return match &mut self.backend {
+                    Backend::Sled(sled) => sled.write_staged(staging),
+                    Backend::Postgres(_) => Err(self.fail("staged for sled, but not on sled")),
+                };
+            }
+            Staged::Kept(kept) => kept,
+        };
+        let writes: Vec<Write> = kept.iter().map(|p| self.write_of(operator, p)).collect();
+        if self.prefers_bulk(writes.len())? {
+            return self.write_bulk(&writes);
+        }
+        let mut done = 0;
+        for batch in writes.chunks(BATCH) {
+            let result = self.transact(&|tx| {
+                for w in batch {
+                    tx.put(w.old, w.new)?;
+                    tx.put_audit(&w.entry)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                self.roll_back(&writes[..done])?;
+                return Err(e);
+            }
+            done += batch.len();
+        }
+        self.make_durable()
+    }
+
+    /// Undoes written import batches: old records back, new ones and the
+    /// import's audit entries gone.
+    fn roll_back(&self, written: &[Write]) -> Result<(), StoreError> {
+        for batch in written.chunks(BATCH) {
+            self.transact(&|tx| {
+                for w in batch {
+                    tx.remove_audit(w.new.cloud, &w.new.id, w.new.version)?;
+                    match w.old {
+                        Some(old) => tx.put(Some(w.new), old)?,
+                        None => tx.remove(w.new)?,
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        self.make_durable()
+    }
+
+    /// Plans one chunk of records: who each is (stored or new, unique in
+    /// the file), the field checks (on every core), then domains, versions
+    /// and what changes.
+    fn plan_chunk(
+        &self,
+        planning: &mut Planning,
+        chunk: Vec<ReadRecord>,
+    ) -> Result<Vec<Planned>, ImportRefused> {
+        let mut incoming = Vec::with_capacity(chunk.len());
+        for record in chunk {
+            planning.read += 1;
+            match record {
+                Ok(record) => incoming.push((planning.read, record)),
+                Err(problem) => planning.problems.push((planning.read, problem)),
+            }
+        }
+        // The stored records the chunk names, in both clouds (an id of the
+        // other cloud is refused), read together rather than one read per
+        // record (a round trip each on PostgreSQL).
         let mut stored_by_cloud = self.stored_records(&incoming)?;
         let mut identified = Vec::with_capacity(incoming.len());
-        for (n, record) in incoming.into_iter().enumerate() {
+        for (n, record) in incoming {
             identified.extend(planning.identify(n, record, &mut stored_by_cloud));
         }
         let checked = self.check_all(&mut identified);
         let owners = self.owners_of_new_domains(&identified, &checked)?;
-        for (record, checked) in identified.into_iter().zip(checked) {
-            planning.decide(self, record, checked, &owners);
-        }
-        planning.finish()
+        Ok(identified
+            .into_iter()
+            .zip(checked)
+            .filter_map(|(record, checked)| planning.decide(self, record, checked, &owners))
+            .collect())
     }
 
     /// Labels of the fields changed after `version`, from the audit trail.
@@ -111,95 +431,26 @@ impl Store {
             fields.join(", ")
         }
     }
-
-    /// Writes a plan. Batches are transactions; if one fails, the batches
-    /// already written are rolled back and the error returned.
-    /// A large one (`bulk::BULK_MIN` records and a fifth of the store or
-    /// more) is written by rebuilding the database instead: all or nothing
-    /// by itself, and several times faster.
-    pub fn apply_import(&mut self, operator: &str, plan: &ImportPlan) -> Result<(), StoreError> {
-        let operator = self.author(operator).to_string();
-        let entry = |c: &Customer, changes: Vec<FieldChange>| AuditEntry {
-            time: c.updated,
-            operator: operator.clone(),
-            cloud: c.cloud,
-            id: c.id.clone(),
-            version: c.version,
-            action: AuditAction::Import,
-            changes,
-            reverts: None,
-            role: Some(self.role),
-        };
-        let writes: Vec<(Option<&Customer>, &Customer)> = plan
-            .new
-            .iter()
-            .map(|c| (None, c))
-            .chain(plan.updated.iter().map(|(old, new)| (Some(old), new)))
-            .collect();
-        // A created customer's entry does not repeat the record (its first
-        // version is the record as created); that halves what a large
-        // import writes.
-        let changes = |old: Option<&Customer>, new: &Customer| {
-            old.map(|old| old.diff(new)).unwrap_or_default()
-        };
-        if self.prefers_bulk(writes.len())? {
-            let bulk: Vec<Write> = writes
-                .iter()
-                .map(|&(old, new)| Write {
-                    old,
-                    new,
-                    entry: entry(new, changes(old, new)),
-                })
-                .collect();
-            return self.write_bulk(&bulk);
-        }
-        let mut done = 0;
-        for batch in writes.chunks(BATCH) {
-            let result = self.transact(&|tx| {
-                for &(old, new) in batch {
-                    tx.put(old, new)?;
-                    tx.put_audit(&entry(new, changes(old, new)))?;
-                }
-                Ok(())
-            });
-            if let Err(e) = result {
-                self.roll_back(&writes[..done])?;
-                return Err(e);
-            }
-            done += batch.len();
-        }
-        self.make_durable()
-    }
-
-    /// Undoes written import batches: old records back, new ones and the
-    /// import's audit entries gone.
-    fn roll_back(&self, written: &[(Option<&Customer>, &Customer)]) -> Result<(), StoreError> {
-        for batch in written.chunks(BATCH) {
-            self.transact(&|tx| {
-                for (old, new) in batch {
-                    tx.remove_audit(new.cloud, &new.id, new.version)?;
-                    match old {
-                        Some(old) => tx.put(Some(new), old)?,
-                        None => tx.remove(new)?,
-                    }
-                }
-                Ok(())
-            })?;
-        }
-        self.make_durable()
-    }
 }
 
-/// What planning an import has found so far.
+/// What planning an import has found so far. What it keeps per record is
+/// a fingerprint of its id and of a new customer's domain (for duplicates
+/// in the file), not the record.
 struct Planning {
+    /// Records read so far.
+    read: usize,
     /// (record number, problem): sorted by record at the end, as the
     /// checks run in passes.
     problems: Vec<(usize, ImportProblem)>,
     conflicts: Vec<ImportProblem>,
-    plan: ImportPlan,
-    seen_ids: HashSet<(Cloud, String)>,
+    unchanged: usize,
+    forced: usize,
+    seen_ids: HashSet<u128>,
     /// The domains of the file's new customers so far, and whose they are.
-    new_domains: HashMap<String, String>,
+    new_domains: HashMap<u128, Box<str>>,
+    /// Two independent hashers make a 128-bit fingerprint: two different
+    /// ids or domains share one with a chance of about 10^-26 at a million.
+    hashers: [RandomState; 2],
     now: chrono::DateTime<Utc>,
     force: bool,
 }
@@ -219,20 +470,30 @@ fn problem(
 }
 
 impl Planning {
-    fn new(records: usize, force: bool) -> Planning {
+    fn new(force: bool) -> Planning {
         Planning {
+            read: 0,
             problems: Vec::new(),
             conflicts: Vec::new(),
-            // Sized for an import of new customers, the common large one.
-            plan: ImportPlan {
-                new: Vec::with_capacity(records),
-                ..ImportPlan::default()
-            },
-            seen_ids: HashSet::with_capacity(records),
-            new_domains: HashMap::with_capacity(records),
+            unchanged: 0,
+            forced: 0,
+            seen_ids: HashSet::new(),
+            new_domains: HashMap::new(),
+            hashers: [RandomState::new(), RandomState::new()],
             now: Utc::now(),
             force,
         }
+    }
+
+    fn fingerprint(&self, parts: &[&[u8]]) -> u128 {
+        let [a, b] = &self.hashers;
+        let (a, b) = (a.hash_one(parts), b.hash_one(parts));
+        (u128::from(a) << 64) | u128::from(b)
+    }
+
+    /// Whether no record has been refused so far.
+    fn is_clean(&self) -> bool {
+        self.problems.is_empty() && self.conflicts.is_empty()
     }
 
     /// The first pass: whether record `n` is a stored customer (then with
@@ -290,7 +551,10 @@ impl Planning {
             Some(t!("import.bad_id").to_string())
         } else if let Some(cloud) = elsewhere {
             Some(t!("import.other_cloud", cloud = cloud.title()))
-        } else if !self.seen_ids.insert((customer.cloud, customer.id.clone())) {
+        } else if !self
+            .seen_ids
+            .insert(self.fingerprint(&[customer.cloud.key().as_bytes(), customer.id.as_bytes()]))
+        {
             Some(t!("import.duplicate_id").to_string())
         } else {
             None
@@ -318,7 +582,7 @@ impl Planning {
         record: Identified,
         checked: Checked,
         owners: &HashMap<(Cloud, String), String>,
-    ) {
+    ) -> Option<Planned> {
         let Identified {
             n,
             location,
@@ -338,17 +602,11 @@ impl Planning {
                     },
                 ));
             }
-            return;
+            return None;
         }
         match stored {
             None => self.add(n, &location, customer, owners),
-            Some(stored) => {
-                let found = self.change(store, *stored, customer, version_given);
-                if let Some(reason) = found {
-                    let conflict = problem(&location, None, reason.0, &reason.1);
-                    self.conflicts.push(conflict);
-                }
-            }
+            Some(stored) => self.change(store, &location, *stored, customer, version_given),
         }
     }
 
@@ -360,23 +618,24 @@ impl Planning {
         location: &Location,
         mut new: Customer,
         owners: &HashMap<(Cloud, String), String>,
-    ) {
+    ) -> Option<Planned> {
         let domain = new.company.domain.clone();
-        let taken = owners
-            .get(&(new.cloud, domain.clone()))
-            .or_else(|| self.new_domains.get(&domain))
-            .cloned();
+        let print = self.fingerprint(&[domain.as_bytes()]);
+        let taken = match owners.get(&(new.cloud, domain.clone())) {
+            Some(owner) => Some(owner.as_str()),
+            None => self.new_domains.get(&print).map(|id| &**id),
+        };
         if let Some(other) = taken {
             let reason = t!("import.domain_taken", domain = domain, other = other);
             let found = problem(location, Some("company.domain"), reason, &new);
             self.problems.push((n, found));
-            return;
+            return None;
         }
-        self.new_domains.insert(domain, new.id.clone());
+        self.new_domains.insert(print, new.id.as_str().into());
         new.version = 1;
         new.created = self.now;
         new.updated = self.now;
-        self.plan.new.push(new);
+        Some(Planned { old: None, new })
     }
 
     /// A stored customer's next version, if the record changes it; a
@@ -385,10 +644,11 @@ impl Planning {
     fn change(
         &mut self,
         store: &Store,
+        location: &Location,
         stored: Customer,
         mut next: Customer,
         version_given: bool,
-    ) -> Option<(String, Customer)> {
+    ) -> Option<Planned> {
         // History is the store's, not the file's.
         next.created = stored.created;
         if version_given && next.version < stored.version {
@@ -399,32 +659,39 @@ impl Planning {
                     stored = stored.version,
                     fields = store.changed_since(&stored, next.version)
                 );
-                return Some((reason, next));
+                let conflict = problem(location, None, reason, &next);
+                self.conflicts.push(conflict);
+                return None;
             }
-            self.plan.forced += 1;
+            self.forced += 1;
         }
         if stored.diff(&next).is_empty() {
-            self.plan.unchanged += 1;
+            self.unchanged += 1;
             return None;
         }
         next.version = stored.version + 1;
         next.updated = self.now;
-        self.plan.updated.push((stored, next));
-        None
+        Some(Planned {
+            old: Some(stored),
+            new: next,
+        })
     }
 
-    /// The plan, or every problem in file order (or the conflicts).
-    fn finish(mut self) -> Result<ImportPlan, ImportRefused> {
+    /// Every problem in file order (or the conflicts), if there are any.
+    fn finish(&mut self) -> Result<(), ImportRefused> {
         if !self.problems.is_empty() {
             self.problems.sort_by_key(|(n, _)| *n);
+            let problems = std::mem::take(&mut self.problems);
             return Err(ImportRefused::Invalid(
-                self.problems.into_iter().map(|(_, p)| p).collect(),
+                problems.into_iter().map(|(_, p)| p).collect(),
             ));
         }
         if !self.conflicts.is_empty() {
-            return Err(ImportRefused::Conflicts(self.conflicts));
+            return Err(ImportRefused::Conflicts(std::mem::take(
+                &mut self.conflicts,
+            )));
         }
-        Ok(self.plan)
+        Ok(())
     }
 }
 
@@ -467,11 +734,11 @@ impl Store {
     /// US government).
     fn stored_records(
         &self,
-        incoming: &[Incoming],
+        incoming: &[(usize, Incoming)],
     ) -> Result<[HashMap<String, Customer>; 2], ImportRefused> {
         let ids: Vec<&str> = incoming
             .iter()
-            .map(|i| i.customer.id.trim())
+            .map(|(_, i)| i.customer.id.trim())
             .filter(|id| !id.is_empty())
             .collect();
         let read = |cloud| self.get_many(cloud, &ids).map_err(ImportRefused::Store);

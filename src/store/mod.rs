@@ -21,10 +21,11 @@ use chrono::Utc;
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
 pub use feed::ChangedSince;
-pub use import::{ImportPlan, ImportRefused};
+pub use import::{ImportOptions, ImportPhase, ImportPlan, ImportRefused, ImportReport, Planned};
 pub use pg_store::{PgTarget, grant, init_database};
 pub use sled_store::{
-    BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock, read_head,
+    BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock,
+    kept_list_mark, read_head, read_list,
 };
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
@@ -236,6 +237,27 @@ impl Store {
         match &self.backend {
             Backend::Sled(s) => Box::new(s.each_customer(cloud)),
             Backend::Postgres(p) => Box::new(p.each_customer(cloud)),
+        }
+    }
+
+    /// Hands every customer of a cloud to `each` in name order (the list's,
+    /// `sort_key`), one at a time: on sled in memory that does not grow
+    /// with the records.
+    pub fn each_by_name(
+        &self,
+        cloud: Cloud,
+        each: &mut dyn FnMut(Customer) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(s) => s.each_by_name(cloud, each),
+            Backend::Postgres(_) => {
+                let mut customers = self.customers(cloud)?;
+                customers.sort_by_cached_key(|c| {
+                    let (name, id) = crate::domain::sort_key(c);
+                    (name, id.to_string())
+                });
+                customers.into_iter().try_for_each(each)
+            }
         }
     }
 
@@ -459,7 +481,7 @@ impl Store {
     /// Writes a record as it is, unchecked and unaudited, as another tool
     /// writing the store could: only for tests of what konto does with data
     /// its own validators would refuse.
-    #[doc(hidden)]
+    #[cfg(feature = "testing")]
     pub fn put_unchecked(&self, c: &Customer) -> Result<(), StoreError> {
         self.transact(&|tx| {
             let old = tx.get(c.cloud, &c.id)?;
@@ -538,7 +560,8 @@ impl Store {
     /// what disagrees (empty when sound). On sled: every index entry points
     /// at a record with that key and every record is indexed. On PostgreSQL
     /// (which keeps its own indexes): each cloud's kept count is its number
-    /// of rows.
+    /// of rows. Only tests ask (the `testing` feature).
+    #[cfg(feature = "testing")]
     pub fn verify_indexes(&self) -> Result<Vec<String>, StoreError> {
         match &self.backend {
             Backend::Sled(s) => s.verify_indexes(),

@@ -346,6 +346,7 @@ impl PgStore {
 
     /// Each cloud whose kept count (`konto.counts`) is not its number of
     /// rows, as a line saying both.
+    #[cfg(feature = "testing")]
     pub(super) fn verify_counts(&self) -> Result<Vec<String>, StoreError> {
         let rows = self
             .client()?

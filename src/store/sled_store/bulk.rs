@@ -9,11 +9,11 @@
 //! so a bulk write is all or nothing like a transaction, and a crash at
 //! any point leaves the store as it was before or after it.
 
-use std::collections::HashSet;
 use std::path::Path;
 
-use super::keys::{self, TreeKind};
-use super::{SledStore, StoreError, error};
+use super::keys::TreeKind;
+use super::staging::Staging;
+use super::{SledStore, StoreError, error, keys};
 use crate::domain::Cloud;
 use crate::store::backend::Write;
 
@@ -24,12 +24,8 @@ pub const BULK_MIN: usize = 1_000;
 /// already stored, or copying them would cost more than it saves.
 const BULK_SHARE: usize = 5;
 
-/// What a tree gets added, by key (sorted), each pointing at its write.
-struct Additions {
-    keys: Vec<(Vec<u8>, usize)>,
-    /// Keys the writes take away (index entries of a changed name or domain).
-    removed: HashSet<Vec<u8>>,
-}
+/// The most writes an import keeps in memory (see `bulk_from`).
+const KEPT_MAX: usize = 50_000;
 
 impl SledStore {
     /// Whether `writes` records are better written by a rebuild.
@@ -41,19 +37,46 @@ impl SledStore {
         Ok(writes >= BULK_MIN && writes.saturating_mul(BULK_SHARE) >= stored)
     }
 
+    /// How many writes are worth a rebuild (`prefers_bulk`), at most
+    /// `KEPT_MAX`: beyond that an import stages its writes on disk for a
+    /// rebuild whatever the store's size, as memory must not grow with
+    /// the file.
+    pub(in crate::store) fn bulk_from(&self) -> Result<usize, StoreError> {
+        let stored: usize = Cloud::ALL
+            .into_iter()
+            .map(|c| self.count(c))
+            .sum::<Result<_, _>>()?;
+        Ok(stored.div_ceil(BULK_SHARE).clamp(BULK_MIN, KEPT_MAX))
+    }
+
+    /// A place to stage a bulk write's records one at a time.
+    pub(in crate::store) fn staging(&self) -> Result<Staging, StoreError> {
+        Staging::new(&self.dir)
+    }
+
     /// Writes every record of `writes` (each with its audit entry) by
     /// rebuilding the database with them merged in.
     pub(in crate::store) fn write_bulk(&mut self, writes: &[Write]) -> Result<(), StoreError> {
+        let mut staging = self.staging()?;
+        for w in writes {
+            staging.add(w)?;
+        }
+        self.write_staged(staging)
+    }
+
+    /// Writes what `staging` holds by rebuilding the database with it
+    /// merged in, tree by tree in key order.
+    pub(in crate::store) fn write_staged(
+        &mut self,
+        mut staging: Staging,
+    ) -> Result<(), StoreError> {
+        staging.spill()?;
         self.begin_write();
         let mut counts = Vec::new();
-        for cloud in Cloud::ALL {
-            let added = writes
-                .iter()
-                .filter(|w| w.old.is_none() && w.new.cloud == cloud)
-                .count();
+        for (cloud, added) in Cloud::ALL.into_iter().zip(staging.added) {
             counts.push((keys::count_key(cloud), (self.count(cloud)? + added) as u64));
         }
-        let counts = &counts;
+        let (counts, staging) = (&counts, &staging);
         let fill = |dir: &Path, old: &sled::Db, fresh: &sled::Db| {
             // A thread per tree: sled's inserts are CPU-bound, the trees
             // independent, and a thread that waits for sled's log lets
@@ -63,7 +86,7 @@ impl SledStore {
                     .tree_names()
                     .into_iter()
                     .map(|name| {
-                        scope.spawn(move || copy_tree(dir, old, fresh, &name, writes, counts))
+                        scope.spawn(move || copy_tree(dir, old, fresh, &name, staging, counts))
                     })
                     .collect();
                 copies.into_iter().try_for_each(|copy| {
@@ -76,14 +99,14 @@ impl SledStore {
     }
 }
 
-/// Copies tree `name` of `old` into `fresh`, with what `writes` add to it
-/// merged in key order.
+/// Copies tree `name` of `old` into `fresh`, with what `staging` holds for
+/// it merged in key order.
 fn copy_tree(
     dir: &Path,
     old: &sled::Db,
     fresh: &sled::Db,
     name: &[u8],
-    writes: &[Write],
+    staging: &Staging,
     counts: &[(Vec<u8>, u64)],
 ) -> Result<(), StoreError> {
     let fail = |e: sled::Error| error::unreadable(dir, e);
@@ -109,56 +132,28 @@ fn copy_tree(
         // sled's default tree.
         None => return copy_all(),
     };
-    let additions = additions(kind, writes);
-    let value = |i: usize| -> Result<Vec<u8>, StoreError> {
-        let w = &writes[i];
-        match kind {
-            TreeKind::Index(index) => keys::index_value(index, w.new),
-            TreeKind::Audit => keys::encode_audit(&w.entry),
-            TreeKind::Customers(_) | TreeKind::Meta => keys::encode(w.new),
-        }
-    };
-    let mut adding = additions.keys.iter().peekable();
+    let mut adding = staging.merged(kind)?;
+    let mut next = adding.next_entry()?;
     for item in from.iter() {
         let (key, stored) = item.map_err(fail)?;
         let mut replaced = false;
-        while let Some((new_key, i)) = adding.next_if(|(k, _)| k.as_slice() <= &key[..]) {
+        while let Some((new_key, value)) = next.take_if(|(k, _)| k.as_slice() <= &key[..]) {
+            // A removal of a stored key replaces it with nothing.
             replaced |= new_key.as_slice() == &key[..];
-            to.insert(new_key.as_slice(), value(*i)?).map_err(fail)?;
+            if let Some(value) = value {
+                to.insert(new_key, value).map_err(fail)?;
+            }
+            next = adding.next_entry()?;
         }
-        if !replaced && !additions.removed.contains(&key[..]) {
+        if !replaced {
             to.insert(key, stored).map_err(fail)?;
         }
     }
-    for (new_key, i) in adding {
-        to.insert(new_key.as_slice(), value(*i)?).map_err(fail)?;
+    while let Some((new_key, value)) = next {
+        if let Some(value) = value {
+            to.insert(new_key, value).map_err(fail)?;
+        }
+        next = adding.next_entry()?;
     }
     Ok(())
-}
-
-/// What `writes` add to a tree of `kind` (the meta tree gets its counts in
-/// `copy_tree`).
-fn additions(kind: TreeKind, writes: &[Write]) -> Additions {
-    let mut removed = HashSet::new();
-    let mut keys: Vec<(Vec<u8>, usize)> = Vec::new();
-    for (i, w) in writes.iter().enumerate() {
-        let key = match kind {
-            TreeKind::Customers(cloud) if cloud == w.new.cloud => w.new.id.as_bytes().to_vec(),
-            TreeKind::Customers(_) | TreeKind::Meta => continue,
-            TreeKind::Audit => keys::audit_key(w.new.cloud, &w.new.id, w.new.version),
-            TreeKind::Index(index) => {
-                let key = keys::index_key(index, w.new);
-                if let Some(old) = w.old {
-                    let old_key = keys::index_key(index, old);
-                    if old_key != key {
-                        removed.insert(old_key);
-                    }
-                }
-                key
-            }
-        };
-        keys.push((key, i));
-    }
-    keys.sort_unstable();
-    Additions { keys, removed }
 }

@@ -5,15 +5,21 @@
 //! store's own. Every write to the store deletes it first, so it only
 //! exists while nothing has changed since: the app keeps it anew when idle
 //! after loading and after its writes, the command line after a change.
+//!
+//! Beside it the app keeps the whole list (`list.<cloud>`, see `read_list`)
+//! once it has loaded it from the store with nothing written: the next
+//! start reads a million rows from it in one go instead of streaming them
+//! from sled, and it is deleted with the head by every write.
 
 use std::fs;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::{SledStore, StoreError, error};
 use crate::domain::{Cloud, Customer};
-use crate::listing::Row;
+use crate::listing::{Listing, Row};
 
 /// Rows a head keeps: a page of the tallest terminals.
 pub const HEAD_ROWS: usize = 300;
@@ -38,11 +44,38 @@ pub fn read_head(dir: &Path, cloud: Cloud) -> Option<Head> {
     postcard::from_bytes(&bytes).ok()
 }
 
-/// Deletes every kept head: the store is about to change.
+/// Deletes every kept head and list: the store is about to change.
 pub(super) fn forget_heads(dir: &Path) {
     for cloud in Cloud::ALL {
         let _ = fs::remove_file(path(dir, cloud));
+        let _ = fs::remove_file(list_path(dir, cloud));
     }
+}
+
+/// The whole list kept beside the head (`Listing::write_snapshot`), after
+/// a mark that tells this copy from any other: a start reads the list
+/// before it has the store's lock, and checks once it has it that the
+/// same copy is still there (any write in between deletes it).
+fn list_path(dir: &Path, cloud: Cloud) -> PathBuf {
+    dir.join(format!("list.{}", cloud.key()))
+}
+
+/// The whole list kept for `cloud` and its mark, if there is a sound one.
+pub fn read_list(dir: &Path, cloud: Cloud) -> Option<(u128, Listing)> {
+    let mut input = std::io::BufReader::new(fs::File::open(list_path(dir, cloud)).ok()?);
+    let mut mark = [0u8; 16];
+    input.read_exact(&mut mark).ok()?;
+    let listing = Listing::read_snapshot(cloud, &mut input).ok()?;
+    Some((u128::from_le_bytes(mark), listing))
+}
+
+/// The mark of the list kept for `cloud`, if one is.
+pub fn kept_list_mark(dir: &Path, cloud: Cloud) -> Option<u128> {
+    let mut mark = [0u8; 16];
+    fs::File::open(list_path(dir, cloud))
+        .and_then(|mut f| f.read_exact(&mut mark))
+        .ok()?;
+    Some(u128::from_le_bytes(mark))
 }
 
 impl SledStore {
@@ -87,6 +120,25 @@ impl SledStore {
             rows,
             first,
         })
+    }
+
+    /// Keeps `listing`, which must be the cloud's whole list as stored now,
+    /// for the next start. (Only a speed-up: a failure is logged.)
+    pub fn keep_list(&self, cloud: Cloud, listing: &Listing) {
+        let target = list_path(&self.dir, cloud);
+        let part = target.with_extension(format!("{}.part", cloud.key()));
+        let written = fs::File::create(&part).and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            out.write_all(&uuid::Uuid::new_v4().as_u128().to_le_bytes())?;
+            listing.write_snapshot(&mut out)?;
+            out.into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+            fs::rename(&part, &target)
+        });
+        if let Err(e) = written {
+            let _ = fs::remove_file(&part);
+            tracing::warn!(error = %e, "the list was not kept");
+        }
     }
 
     /// Keeps `head` for the next start (written whole, then renamed in).

@@ -109,14 +109,20 @@ pub fn encode_row(row: &Row) -> Result<Vec<u8>, StoreError> {
     .map_err(encoding)
 }
 
+/// The id a name index key ends in (after the last `\0`: ids hold no
+/// control characters).
+pub fn id_of_row_key(key: &[u8]) -> Result<&[u8], StoreError> {
+    match key.iter().rposition(|&b| b == 0) {
+        Some(at) => Ok(&key[at + 1..]),
+        None => Err(damaged(key, "no id in the key")),
+    }
+}
+
 /// A row of the name index, borrowed from its key (the id follows the last
 /// `\0`: ids hold no control characters) and value.
 pub fn decode_row<'a>(key: &'a [u8], bytes: &'a [u8]) -> Result<RowText<'a>, StoreError> {
     let s: StoredRow = postcard::from_bytes(bytes).map_err(|e| damaged(key, e))?;
-    let id = match key.iter().rposition(|&b| b == 0) {
-        Some(at) => text_of(key, &key[at + 1..])?,
-        None => return Err(damaged(key, "no id in the key")),
-    };
+    let id = text_of(key, id_of_row_key(key)?)?;
     Ok(RowText {
         id,
         name: s.name,

@@ -7,16 +7,21 @@
 //!   tree (one entry per committed version), secondary indexes (company name
 //!   with each customer's list row, domain) and a `meta` tree (schema
 //!   version, seeded flag, customer counts);
-//! - `list-head.<cloud>`: the head of the list kept for a quick next start
-//!   (`head.rs`), local to this store;
+//! - `list-head.<cloud>` and `list.<cloud>`: the head of the list and the
+//!   whole list, kept for a quick next start (`head.rs`), local to this
+//!   store, deleted by every write;
+//! - `staging/` (a bulk write's sorted runs, `staging.rs`) and `by-name.tmp`
+//!   (an export's scratch file, `by_name.rs`): only while one runs;
 //! - `backups/`: daily JSON exports (see `../backup.rs`).
 //!
 //! Every change is one multi-tree transaction (record + audit entry +
 //! indexes) and made durable (flushed and fsynced) before a commit returns.
 
 mod bulk;
+mod by_name;
 mod head;
 mod keys;
+mod staging;
 mod upgrade;
 
 use std::fs::{self, File, OpenOptions};
@@ -29,7 +34,8 @@ use sled::transaction::{
 };
 
 pub use bulk::BULK_MIN;
-pub use head::{HEAD_ROWS, Head, read_head};
+pub use head::{HEAD_ROWS, Head, kept_list_mark, read_head, read_list};
+pub(super) use staging::Staging;
 
 use super::backend::{TxError, TxResult, Txn};
 use super::{StoreError, error};
@@ -261,6 +267,9 @@ impl StoreLock {
         let StoreLock { dir, lock } = self;
         let dir = dir.as_path();
         finish_compaction(dir).map_err(|e| error::unreadable(dir, e))?;
+        // Runs of a bulk write a crash interrupted: never written, not needed.
+        let _ = fs::remove_dir_all(staging::staging_dir(dir));
+        let _ = fs::remove_file(dir.join(by_name::SCRATCH));
         // sled opens a store whose data file is damaged at the start as an
         // empty one, silently; remember whether there was data to tell.
         let had_data = fs::metadata(dir.join("sled").join("db")).is_ok_and(|m| m.len() > 0);
@@ -501,6 +510,7 @@ impl SledStore {
 
     /// Checks that every index entry points at a record that has that key and
     /// that every record is indexed; returns what disagrees (empty when sound).
+    #[cfg(feature = "testing")]
     pub fn verify_indexes(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         let t = &self.trees;
