@@ -342,11 +342,11 @@ struct Runtime<'a> {
 
 /// The longest a change made elsewhere waits before this app polls for
 /// it, without a notification.
-const POLL_EVERY: Duration = Duration::from_secs(1);
+pub const POLL_EVERY: Duration = Duration::from_secs(1);
 
 /// How long the runtime waits for a key before it looks at the feed's
 /// notifications again (a notified change waits half of it on average).
-const FEED_TICK: Duration = Duration::from_millis(50);
+pub const FEED_TICK: Duration = Duration::from_millis(50);
 
 /// Polling a shared store's change feed: the last number seen, and the
 /// notifications that make the next poll due at once.

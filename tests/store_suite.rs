@@ -388,9 +388,23 @@ fn commit_many_writes_each_as_its_own_version_or_nothing(place: &Place) {
     let mut fresh = store.get(Cloud::Commercial, "c-2").unwrap().unwrap();
     fresh.billing.address.city = "Bonn".into();
     let err = store
-        .commit_many("op", AuditAction::Update, &[fresh, a])
+        .commit_many("op", AuditAction::Update, &[fresh.clone(), a.clone()])
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }));
+    // Two stale records: both are named.
+    b.billing.address.city = "Bonn".into();
+    let err = store
+        .commit_many("op", AuditAction::Update, &[a, fresh, b])
+        .unwrap_err();
+    let StoreError::Conflicts(each) = &err else {
+        panic!("expected both conflicts, got {err:?}");
+    };
+    assert_eq!(each.len(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("customer c-1") && text.contains("customer c-2"),
+        "{text}"
+    );
     assert_eq!(
         store
             .get(Cloud::Commercial, "c-2")

@@ -20,7 +20,7 @@ fn db_init_sets_up_once_and_refuses_a_newer_schema() {
     let out = konto(dir.path(), &url, &["list"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("konto db init"), "{}", stderr(&out));
-    assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("set up (migration 3)"));
+    assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("set up (migration 4)"));
     assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("up to date already"));
     assert_eq!(
         ok(&konto(dir.path(), &url, &["list", "--format", "json"])).trim(),

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::pg::{konto_on as konto, ok, server};
 use konto::app::{self, Command, Mode, State};
@@ -141,7 +141,37 @@ fn a_bulk_import_elsewhere_reloads_the_list() {
         &url,
         &["gen", "--count", "1200", "--seed", "3"],
     ));
+    common::keys(&mut team.state, "jj<Space>");
+    let selected = team.state.selected_id().unwrap();
     assert_eq!(team.poll(), Command::Load(Cloud::Commercial));
+    // The runtime's load: the whole list again; the selection and the
+    // marks stay on their customers.
+    let listed = team.theirs.customers(Cloud::Commercial).unwrap();
+    app::update(
+        &mut team.state,
+        app::Action::loaded(Cloud::Commercial, listed),
+    );
+    assert_eq!(team.state.list.total(), 1205);
+    assert_eq!(team.state.selected_id(), Some(selected));
+    assert_eq!(team.state.marked.len(), 1);
+}
+
+/// Numbers this app has not seen were pruned (the feed keeps a week):
+/// it reloads the list instead of missing them.
+fn a_reader_behind_the_pruned_feed_reloads() {
+    let mut team = SideBySide::new();
+    team.change("c-1", |c| c.billing.address.city = "Ulm".into());
+    let mut owner = postgres::Client::connect(&team.url, postgres::NoTls).unwrap();
+    owner.execute("DELETE FROM konto.changes", &[]).unwrap();
+    team.change("c-2", |c| c.billing.address.city = "Bonn".into());
+    assert_eq!(team.poll(), Command::Load(Cloud::Commercial));
+    // From then on, as before.
+    team.change("c-3", |c| c.billing.address.city = "Jena".into());
+    assert_eq!(team.poll(), Command::None);
+    assert_eq!(
+        team.state.record("c-3").unwrap().billing.address.city,
+        "Jena"
+    );
 }
 
 /// A writer that started first commits first in the feed: the second waits
@@ -245,13 +275,9 @@ fn two_konto_processes_see_each_others_saves_without_a_key() {
         app.wait_for("30/30 customers");
     }
     editor.save_company_name("AAA Live Zusammenarbeit GmbH");
-    let saved = Instant::now();
-    assert!(
-        watcher.shows_within("AAA Live Zusammenarbeit GmbH", Duration::from_secs(2)),
-        "not shown within 2 s: {}",
-        watcher.contents()
-    );
-    eprintln!("shown after {:?}", saved.elapsed());
+    // No key is pressed in the watcher: only its feed can show the save
+    // (how soon is measured in benches/team_feed.rs, not here).
+    watcher.wait_for("AAA Live Zusammenarbeit GmbH");
     editor.send("q");
     assert_eq!(editor.wait_exit(), 0);
 }
@@ -271,6 +297,10 @@ fn main() {
             (
                 "a_bulk_import_elsewhere_reloads_the_list",
                 a_bulk_import_elsewhere_reloads_the_list,
+            ),
+            (
+                "a_reader_behind_the_pruned_feed_reloads",
+                a_reader_behind_the_pruned_feed_reloads,
             ),
             (
                 "commits_reach_the_feed_in_the_order_they_commit",

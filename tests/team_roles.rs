@@ -60,6 +60,18 @@ fn a_helpdesk_login_is_refused_by_postgresql_itself() {
     );
 }
 
+fn granting_a_login_that_does_not_exist_says_to_create_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = server().unwrap().initialised_database();
+    let out = konto(dir.path(), &url, &["db", "grant", "nosuchlogin", "sales"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("there is no login nosuchlogin: create it first"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 fn a_sales_login_changes_an_address_but_not_a_purchase_permission() {
     let dir = tempfile::tempdir().unwrap();
     let (url, sam, id) = team_with(dir.path(), "sam", "sales");
@@ -161,10 +173,14 @@ fn the_app_shows_the_logins_role_and_dims_what_it_may_not_do() {
 }
 
 fn main() {
-    let tests: [(&str, fn()); 4] = [
+    let tests: [(&str, fn()); 5] = [
         (
             "a_helpdesk_login_is_refused_by_postgresql_itself",
             a_helpdesk_login_is_refused_by_postgresql_itself,
+        ),
+        (
+            "granting_a_login_that_does_not_exist_says_to_create_it",
+            granting_a_login_that_does_not_exist_says_to_create_it,
         ),
         (
             "a_sales_login_changes_an_address_but_not_a_purchase_permission",

@@ -62,6 +62,9 @@ pub struct ListState {
     /// While rows still stream in: how many the cloud has, and the ids
     /// changed here meanwhile (their streamed rows are older).
     pub loading: Option<Loading>,
+    /// A reload asked for by changes elsewhere: the customer that was
+    /// selected, to select again once its row is listed.
+    pub reselect: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -81,6 +84,7 @@ impl Clone for ListState {
             matching: None,
             records: self.records.clone(),
             loading: self.loading.clone(),
+            reselect: self.reselect.clone(),
         }
     }
 }
@@ -222,6 +226,7 @@ impl State {
         }
         self.list.sort(self.sort);
         self.refilter(keep);
+        self.select_kept();
     }
 
     /// Marks the rows of customers (name, id) whose records need attention;
@@ -437,6 +442,27 @@ impl State {
         self.list.visible = Some(job.finish_with_fields(&rank));
         self.list.shown = query;
         self.select_index(keep);
+        self.select_kept();
+    }
+
+    /// After a reload for changes elsewhere: selects the customer that was
+    /// selected before, once its row is listed (the list may still stream
+    /// in or be filtered); given up when it is not listed at all.
+    pub(super) fn select_kept(&mut self) {
+        let Some(id) = self.list.reselect.as_deref() else {
+            return;
+        };
+        let listing = &self.list.listing;
+        let found = self
+            .visible()
+            .iter()
+            .position(|&i| listing.get(i as usize).is_some_and(|r| r.id() == id));
+        if let Some(position) = found {
+            self.select(position);
+            self.list.reselect = None;
+        } else if self.list.loading.is_none() && self.list.matching.is_none() {
+            self.list.reselect = None;
+        }
     }
 
     /// Selects the row with listing index `index` if listed, else the first.

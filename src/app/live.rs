@@ -16,6 +16,7 @@ pub(super) fn changed_elsewhere(
     reload: bool,
 ) -> Command {
     if reload {
+        state.list.reselect = state.selected_id();
         return Command::Load(state.cloud);
     }
     let taken = state.take_changes(customers);

@@ -14,14 +14,19 @@ pub(super) fn loaded(
     records: Vec<Customer>,
     loading: Option<usize>,
 ) {
+    // Marks are of a cloud's customers: a reload of the same cloud (for
+    // changes elsewhere) keeps them.
+    if cloud != state.cloud || state.list.reselect.is_none() {
+        state.marked.clear();
+    }
     state.cloud = cloud;
-    state.marked.clear();
     state.list.loading = loading.map(|total| Loading {
         total,
         ..Loading::default()
     });
     state.set_list(listing, records);
     state.select(0);
+    state.select_kept();
     state.info(t!(
         "status.loaded",
         cloud = cloud.title(),

@@ -35,7 +35,8 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = CloudArg::Commercial)]
     pub cloud: CloudArg,
 
-    /// Name recorded in the audit trail (default: $USER).
+    /// Name recorded in the audit trail (default: $USER); on a PostgreSQL
+    /// store the database login is recorded instead.
     #[arg(long, global = true, env = "KONTO_OPERATOR")]
     pub operator: Option<String>,
 
@@ -51,6 +52,8 @@ pub struct Cli {
 
     /// What you may do: admin (everything), sales (account info, not
     /// purchase permissions), helpdesk (read only). Recorded in the audit.
+    /// On a PostgreSQL store the database's role of your login is used
+    /// instead (see `konto db grant`).
     #[arg(long, global = true, env = "KONTO_ROLE", value_enum, default_value_t = RoleArg::Admin)]
     pub role: RoleArg,
 
@@ -543,7 +546,7 @@ pub(crate) fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 
 pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     match e {
-        StoreError::Conflict { .. } => exit::CONFLICT,
+        StoreError::Conflict { .. } | StoreError::Conflicts(_) => exit::CONFLICT,
         StoreError::LocalOnly { .. } | StoreError::Denied { .. } => exit::USAGE,
         StoreError::Invalid(_)
         | StoreError::Duplicate(_)

@@ -31,7 +31,7 @@ pub use sled_store::{
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
 use crate::listing::RowText;
 use crate::validate::{Policy, normalise_record, take_fixed_fields};
-use backend::{TxResult, Txn};
+use backend::{TxError, TxResult, Txn};
 
 /// The result of a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -393,14 +393,22 @@ impl Store {
         let operator = self.author(operator);
         let saved = self.transact(&|tx| {
             let mut saved = Vec::new();
+            // Every stale record is named, not just the first (the
+            // transaction is rolled back all the same).
+            let mut stale = Vec::new();
             for proposed in proposals {
-                if let Committed::Saved(next) =
-                    self.write_next_version(tx, proposed, operator, action, None, now)?
-                {
-                    saved.push(next);
+                match self.write_next_version(tx, proposed, operator, action, None, now) {
+                    Ok(Committed::Saved(next)) => saved.push(next),
+                    Ok(Committed::Unchanged(_)) => {}
+                    Err(TxError::Abort(e @ StoreError::Conflict { .. })) => stale.push(e),
+                    Err(e) => return Err(e),
                 }
             }
-            Ok(saved)
+            match stale.len() {
+                0 => Ok(saved),
+                1 => Err(stale.remove(0).into()),
+                _ => Err(StoreError::Conflicts(stale).into()),
+            }
         })?;
         if !saved.is_empty() {
             self.make_durable()?;

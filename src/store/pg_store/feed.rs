@@ -40,6 +40,15 @@ impl PgStore {
         after: u64,
     ) -> Result<(u64, Vec<Changed>), StoreError> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
+        if self.pruned_after(after)? {
+            // Numbers this reader has not seen are gone: reload.
+            let newest = i64::try_from(self.change_cursor()?).unwrap_or(after);
+            let reload = Changed {
+                cloud: None,
+                id: None,
+            };
+            return Ok((u64::try_from(newest).unwrap_or(0), vec![reload]));
+        }
         let rows = self
             .client()?
             .query(
@@ -59,6 +68,21 @@ impl PgStore {
             })
             .collect();
         Ok((u64::try_from(upto).unwrap_or(0), changed))
+    }
+
+    /// Whether numbers after `after` were written and then pruned before
+    /// this reader saw them (the oldest kept one is further on).
+    fn pruned_after(&self, after: i64) -> Result<bool, StoreError> {
+        let row = self
+            .client()?
+            .query_one(
+                "SELECT (SELECT seq FROM konto.change_counter), \
+                        (SELECT min(seq) FROM konto.changes)",
+                &[],
+            )
+            .map_err(|e| self.fail(&e))?;
+        let (newest, oldest): (i64, Option<i64>) = (row.get(0), row.get(1));
+        Ok(newest > after && oldest.is_none_or(|oldest| oldest > after + 1))
     }
 
     /// A thread with a connection of its own that LISTENs for

@@ -78,18 +78,26 @@ pub fn set_up(client: &mut Client, target: &PgTarget) -> Result<(), StoreError> 
 /// konto group.
 pub fn grant(target: &PgTarget, user: &str, role: Role) -> Result<(), StoreError> {
     let mut client = target.connect()?;
-    let user = quoted(user);
+    let login = quoted(user);
     let others: Vec<&str> = ALL.into_iter().filter(|r| *r != role).map(group).collect();
     let sql = format!(
-        "REVOKE {} FROM {user}; GRANT {} TO {user};",
+        "REVOKE {} FROM {login}; GRANT {} TO {login};",
         others.join(", "),
         group(role)
     );
     let mut tx = client
         .transaction()
         .map_err(|e| super::failed(target, &e))?;
-    tx.batch_execute(&sql)
-        .map_err(|e| super::failed(target, &e))?;
+    tx.batch_execute(&sql).map_err(|e| {
+        if e.code() == Some(&SqlState::UNDEFINED_OBJECT) {
+            StoreError::Unreachable {
+                store: target.label().to_string(),
+                reason: crate::t!("pg.no_such_login", user = crate::text::safe(user)),
+            }
+        } else {
+            super::failed(target, &e)
+        }
+    })?;
     tx.commit().map_err(|e| super::failed(target, &e))
 }
 

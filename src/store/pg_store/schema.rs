@@ -94,7 +94,44 @@ CREATE TRIGGER customers_truncated AFTER TRUNCATE ON konto.customers
     ),
     (2, ROLES_MIGRATION),
     (3, CHANGES_MIGRATION),
+    (4, PRUNE_CHANGES_MIGRATION),
 ];
+
+/// The feed keeps a week: its trigger prunes older rows every 1,000th
+/// number (a reader whose next number was pruned reloads its list). The
+/// function is migration 3's again with the pruning: migration 3 reached
+/// main before the pruning, and a shipped migration is never edited.
+const PRUNE_CHANGES_MIGRATION: &str = "
+CREATE OR REPLACE FUNCTION konto.record_changes() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, konto AS $$
+DECLARE
+    n bigint;
+    next bigint;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        n := 1001;
+    ELSE
+        SELECT count(*) INTO n FROM changed;
+    END IF;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    UPDATE konto.change_counter SET seq = seq + 1 RETURNING seq INTO next;
+    IF n > 1000 THEN
+        INSERT INTO konto.changes (seq) VALUES (next);
+    ELSE
+        INSERT INTO konto.changes (seq, cloud, id, version)
+            SELECT next, cloud, id, version FROM changed;
+    END IF;
+    -- Kept for a week, pruned every 1,000th number: an app away longer
+    -- finds its next number gone and reloads its list.
+    IF next % 1000 = 0 THEN
+        DELETE FROM konto.changes WHERE time < now() - interval '7 days';
+    END IF;
+    PERFORM pg_notify('konto_changes', next::text);
+    RETURN NULL;
+END $$;
+";
 
 /// The change feed: every statement that writes customers (konto's
 /// commits, imports and COPYs, and anyone's psql) records which customers
