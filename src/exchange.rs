@@ -2,8 +2,12 @@
 //! the field catalogue, so every field is exported under a stable name
 //! (`billing.address.city`) and read back by the same name.
 
+pub mod sheet;
+pub mod sniff;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -17,6 +21,13 @@ pub enum Location {
     Line(u64),
     /// 1-based index of a record in a JSON array.
     Record(usize),
+    /// 1-based row of a spreadsheet's sheet, with the sheet's header to
+    /// name a field's column (`sheet::column_of`).
+    Cell {
+        sheet: Arc<str>,
+        row: u32,
+        header: Arc<[String]>,
+    },
 }
 
 impl std::fmt::Display for Location {
@@ -24,6 +35,11 @@ impl std::fmt::Display for Location {
         match self {
             Location::Line(n) => f.write_str(&t!("import.line", n = n)),
             Location::Record(n) => f.write_str(&t!("import.record", n = n)),
+            Location::Cell { sheet, row, .. } => f.write_str(&t!(
+                "import.cell",
+                sheet = crate::text::safe(sheet),
+                row = row
+            )),
         }
     }
 }
@@ -71,7 +87,13 @@ impl std::fmt::Display for ImportProblem {
             write!(f, " ({})", crate::text::safe(&self.customer))?;
         }
         match &self.field {
-            Some(field) => write!(f, ": {field} {}", self.reason),
+            Some(field) => match self.location.column_of(field) {
+                Some(column) => {
+                    let column = t!("import.column", column = column);
+                    write!(f, ": {field} ({column}) {}", self.reason)
+                }
+                None => write!(f, ": {field} {}", self.reason),
+            },
             None => write!(f, ": {}", self.reason),
         }
     }
@@ -145,7 +167,15 @@ impl<W: Write> DataWriter<W> {
 
     /// A CSV writer, the header written.
     pub fn csv(out: W) -> Result<DataWriter<W>, String> {
-        let mut out = csv::Writer::from_writer(out);
+        DataWriter::csv_delimited(out, b',')
+    }
+
+    /// A CSV writer with `delimiter` between fields (`sniff::csv_writer`
+    /// adds a byte order mark), the header written.
+    pub fn csv_delimited(out: W, delimiter: u8) -> Result<DataWriter<W>, String> {
+        let mut out = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(out);
         let columns = columns();
         out.write_record(&columns).map_err(|e| e.to_string())?;
         Ok(DataWriter::Csv {
@@ -385,7 +415,19 @@ pub fn csv_records<'a>(
     input: impl Read + Send + 'a,
     default_cloud: Cloud,
 ) -> Box<dyn Iterator<Item = ReadRecord> + Send + 'a> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    csv_records_delimited(input, default_cloud, b',')
+}
+
+/// `csv_records` of a file with `delimiter` between fields (see `sniff`).
+pub fn csv_records_delimited<'a>(
+    input: impl Read + Send + 'a,
+    default_cloud: Cloud,
+    delimiter: u8,
+) -> Box<dyn Iterator<Item = ReadRecord> + Send + 'a> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .delimiter(delimiter)
+        .from_reader(input);
     let header_problem = |reason: String| {
         Box::new(std::iter::once(Err(ImportProblem {
             location: Location::Line(1),

@@ -239,6 +239,14 @@ pub fn format_time(time: DateTime<Utc>, offset: FixedOffset, lang: Lang) -> Stri
     }
 }
 
+/// The hour and minute of a moment in this thread's zone (`14:03`).
+pub fn clock(time: DateTime<Utc>) -> String {
+    let zone = locale().zone;
+    time.with_timezone(&zone.offset_at(time))
+        .format("%H:%M")
+        .to_string()
+}
+
 /// A moment in this thread's language and zone.
 pub fn time(time: DateTime<Utc>) -> String {
     let Locale { lang, zone } = locale();

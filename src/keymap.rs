@@ -37,8 +37,15 @@ pub enum Intent {
     Revert,
     /// After a conflict: take the stored record and drop my edits.
     Reload,
-    /// After a conflict: my edits on top of the stored record.
+    /// After a conflict: the merge as chosen (my edits on top of the
+    /// stored record where only I changed a field, or where I chose mine).
     Reapply,
+    /// In the merge view: my value for the selected field both changed.
+    TakeMine,
+    /// In the merge view: their value for the selected field.
+    TakeTheirs,
+    /// In the merge view: the merge, then the form on the selected field.
+    EditField,
     /// Mark or unmark the selected customer for a bulk change.
     Mark,
     /// Mark every listed customer (or unmark them if all are marked).
@@ -256,7 +263,12 @@ const HISTORY: &[Binding] = &[
 
 #[rustfmt::skip]
 const CONFLICT: &[Binding] = &[
-    bind(&[ch('a')], Intent::Reapply, "a", "keys.reapply", true),
+    bind(&[key(Up), ch('k')], Intent::Up, "↑↓", "keys.move", true),
+    bind(&[key(Down), ch('j')], Intent::Down, "↓", "keys.down", false),
+    bind(&[ch('m')], Intent::TakeMine, "m", "keys.take_mine", true),
+    bind(&[ch('t')], Intent::TakeTheirs, "t", "keys.take_theirs", true),
+    bind(&[ch('e')], Intent::EditField, "e", "keys.edit_field", true),
+    bind(&[key(Enter), ch('a')], Intent::Reapply, "Enter", "keys.reapply", true),
     bind(&[ch('r')], Intent::Reload, "r", "keys.reload", true),
     bind(&[key(Esc)], Intent::Cancel, "Esc", "keys.back_to_form", true),
     bind(&[ctrl('c')], Intent::Quit, "Ctrl-C", "keys.quit", false),
@@ -501,6 +513,9 @@ pub fn intent_name(intent: Intent) -> &'static str {
         Intent::Revert => "revert",
         Intent::Reload => "reload",
         Intent::Reapply => "reapply",
+        Intent::TakeMine => "take_mine",
+        Intent::TakeTheirs => "take_theirs",
+        Intent::EditField => "edit_field",
         Intent::Mark => "mark",
         Intent::MarkAll => "mark_all",
         Intent::Help => "help",

@@ -247,6 +247,14 @@ fn run_with(
     // A head read at the start is the store's as long as nothing was written.
     let head_was_kept = early.is_some() && store.writes() == 0;
     state.store_path = store.label();
+    // Before the list is read: what is committed while it loads comes in
+    // through the feed (again, if the list had it: then it changes nothing).
+    let feed = Feed::start(store);
+    // On a team store the database says what this login may do, whatever
+    // `--role` claimed; the key bar and help dim what it may not.
+    if let Some(role) = store.database_role() {
+        state.access.role = role;
+    }
     // The whole list read at the start is the store's if the copy read is
     // still there now that the store is locked (a write deletes it first).
     let list_mark = early.as_ref().and_then(|e| e.list_mark);
@@ -287,8 +295,12 @@ fn run_with(
         drawn_at: Instant::now(),
         step_rows: app::FILTER_STEP_ROWS,
         head_kept_at: head_was_kept.then_some(0),
+        feed,
+        checking: None,
+        checked: None,
         list_kept: list_is_current,
     };
+    #[cfg(feature = "testing")]
     if std::env::var_os("KONTO_TEST_PANIC").is_some() {
         // For the panic-report test: a bug after the terminal is set up.
         runtime.draw()?;
@@ -321,9 +333,89 @@ struct Runtime<'a> {
     head_kept_at: Option<u64>,
     /// Whether the store was made ready for the operator's first save.
     prepared: bool,
+    /// Others' changes, on a shared store.
+    feed: Option<Feed>,
+    /// The cloud whose records are checked against today's rules, and
+    /// those still to check (see `attention_step`).
+    checking: Option<(Cloud, CustomerIter<'a>)>,
+    /// The cloud whose list was last checked (or is being): a list loaded
+    /// anew is checked again.
+    checked: Option<Cloud>,
     /// Whether the whole list is kept for the next start (or need not be).
     list_kept: bool,
 }
+
+/// The longest a change made elsewhere waits before this app polls for
+/// it, without a notification.
+pub const POLL_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the runtime waits for a key before it looks at the feed's
+/// notifications again (a notified change waits half of it on average).
+pub const FEED_TICK: Duration = Duration::from_millis(50);
+
+/// Polling a shared store's change feed: the last number seen, and the
+/// notifications that make the next poll due at once.
+struct Feed {
+    cursor: u64,
+    wake: Option<Receiver<()>>,
+    polled_at: Instant,
+}
+
+impl Feed {
+    /// The feed from its newest number now; None on a local store (one
+    /// process alone writes it) or when the number cannot be read.
+    fn start(store: &Store) -> Option<Feed> {
+        let cursor = store.change_cursor().ok()??;
+        Some(Feed {
+            cursor,
+            wake: store.watch_changes(),
+            polled_at: Instant::now(),
+        })
+    }
+
+    /// Whether to poll now: notified, or not polled for `POLL_EVERY`.
+    fn due(&self) -> bool {
+        let notified = self
+            .wake
+            .as_ref()
+            .is_some_and(|wake| wake.try_iter().count() > 0);
+        notified || self.polled_at.elapsed() >= POLL_EVERY
+    }
+}
+
+/// What changed in the state's cloud after number `cursor`, as the state
+/// machine's action (None: nothing), with the history of the open form's
+/// customer when it changed; `cursor` moves on only past what was read,
+/// so a poll that fails is made again from the same place.
+pub fn poll_changes(
+    store: &Store,
+    state: &State,
+    cursor: &mut u64,
+) -> Result<Option<Action>, StoreError> {
+    let changed = store.changes_since(state.cloud, *cursor)?;
+    let history = match state.editing() {
+        Some((id, version)) if changed.customers.iter().any(|c| c.id == id) => store
+            .history(state.cloud, id)?
+            .into_iter()
+            .filter(|e| e.version > version)
+            .collect(),
+        _ => Vec::new(),
+    };
+    *cursor = changed.upto;
+    Ok(
+        (changed.reload || !changed.customers.is_empty()).then_some(Action::ChangedElsewhere {
+            customers: changed.customers,
+            history,
+            reload: changed.reload,
+        }),
+    )
+}
+
+type CustomerIter<'a> = Box<dyn Iterator<Item = Result<Customer, StoreError>> + 'a>;
+
+/// How long one step of the attention check may take: a key typed during
+/// it waits at most this (plus a page of a PostgreSQL store's records).
+const CHECK_STEP_TIME: Duration = Duration::from_millis(4);
 
 impl Runtime<'_> {
     /// Draws, does what is due between keys, reads the next event and
@@ -339,6 +431,10 @@ impl Runtime<'_> {
                 redraw = drawn;
                 continue;
             }
+            if let Some(drawn) = self.poll_feed_if_due()? {
+                redraw = drawn;
+                continue;
+            }
             redraw = match self.next_event()? {
                 None => false,
                 Some(command) => match self.perform(command)? {
@@ -350,7 +446,11 @@ impl Runtime<'_> {
     }
 
     fn draw(&mut self) -> io::Result<()> {
-        provide_records(&mut self.state, self.store);
+        // While the store is away, only the poller knocks (a read per
+        // frame could wait seconds each on a dead network).
+        if !self.state.reconnecting {
+            provide_records(&mut self.state, self.store);
+        }
         // The draft a signal would keep, before the frame that shows it:
         // what the operator has seen typed is never lost (a hang-up right
         // after the frame found the slot one key behind).
@@ -409,7 +509,72 @@ impl Runtime<'_> {
             self.prepared = true;
             self.store.prepare_for_writes();
         }
+        if self.loader.is_none() {
+            return self.attention_step();
+        }
         None
+    }
+
+    /// Polls the change feed when it is due: Some(whether to draw) when it
+    /// polled.
+    fn poll_feed_if_due(&mut self) -> io::Result<Option<bool>> {
+        let Some(feed) = self.feed.as_mut().filter(|f| f.due()) else {
+            return Ok(None);
+        };
+        feed.polled_at = Instant::now();
+        let polled = poll_changes(self.store, &self.state, &mut feed.cursor);
+        // Reachable or not is what the header shows; any answer of the
+        // server (even a refusal) means it is there.
+        let reachable = !matches!(polled, Err(StoreError::Unreachable { .. }));
+        let mut drawn = false;
+        if reachable == self.state.reconnecting {
+            app::update(&mut self.state, Action::StoreReachable(reachable));
+            drawn = true;
+        }
+        if let Ok(Some(action)) = polled {
+            let command = app::update(&mut self.state, action);
+            self.perform(command)?;
+            drawn = true;
+        }
+        Ok(Some(drawn))
+    }
+
+    /// Checks the next records of the listed cloud against today's rules
+    /// and marks the rows of those that break one (a rule added after they
+    /// were saved); Some(whether to draw) while there are records to check.
+    /// Once per list loaded, in the quiet moments between keys.
+    fn attention_step(&mut self) -> Option<bool> {
+        let cloud = self.state.cloud;
+        if self.checked != Some(cloud) {
+            self.checked = Some(cloud);
+            self.checking = Some((cloud, self.store.each_customer(cloud)));
+        }
+        let (checking_cloud, records) = self.checking.as_mut()?;
+        if *checking_cloud != cloud {
+            self.checking = None;
+            return None;
+        }
+        let started = Instant::now();
+        let mut found = Vec::new();
+        let mut exhausted = true;
+        for record in records.by_ref() {
+            // A record that cannot be read is reported where it is opened.
+            if let Ok(c) = record
+                && crate::validate::check_record(&c, &self.state.policy).is_err()
+            {
+                found.push((c.company.name, c.id));
+            }
+            if started.elapsed() >= CHECK_STEP_TIME {
+                exhausted = false;
+                break;
+            }
+        }
+        if exhausted {
+            self.checking = None;
+        }
+        let draw = !found.is_empty();
+        app::update(&mut self.state, Action::NeedAttention(found));
+        Some(draw)
     }
 
     /// Keeps the whole list for the next start, once: when it is loaded
@@ -445,6 +610,10 @@ impl Runtime<'_> {
     /// The next terminal event as the state machine's command; None for an
     /// event konto does not use (nothing to draw then).
     fn next_event(&mut self) -> Result<Option<Command>, Box<dyn std::error::Error>> {
+        // With a feed to poll, a key is waited for a tick at a time.
+        if self.feed.is_some() && !event::poll(FEED_TICK).unwrap_or(true) {
+            return Ok(None);
+        }
         let event = match event::read() {
             Ok(event) => event,
             Err(e) => {
@@ -481,6 +650,8 @@ impl Runtime<'_> {
                 Ok((loaded, rows)) => {
                     self.loader = rows;
                     app::update(&mut self.state, loaded);
+                    // A list loaded anew is checked anew.
+                    self.checked = None;
                 }
                 Err(e) => {
                     app::update(&mut self.state, Action::LoadFailed(e.to_string()));
@@ -653,7 +824,9 @@ fn provide_records(state: &mut State, store: &Store) {
     app::update(state, Action::Records(records));
 }
 
-fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
+/// Commits `record` and reports how it went as the state machine's action
+/// (a conflict with the record stored now, for the merge view).
+pub fn commit(store: &Store, operator: &str, action: AuditAction, record: &Customer) -> Action {
     match store.commit(operator, action, record) {
         Err(StoreError::Conflict { fields, .. }) => match store.get(record.cloud, &record.id) {
             Ok(Some(theirs)) => Action::Conflict {

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use konto::app::{Action, Command, Mode, Pane, Pending, StatusKind, update};
 use konto::domain::{AuditAction, AuditEntry, FieldId, Permission, Role};
+use konto::keymap::Intent;
 
 /// The tests' key notation presses what it names.
 #[test]
@@ -636,6 +637,53 @@ fn a_conflict_offers_reapply_or_reload() {
         2,
         "the list shows theirs"
     );
+}
+
+#[test]
+fn a_field_both_changed_is_chosen_in_the_merge_view_and_mine_is_kept_until_then() {
+    let mut s = state();
+    keys(&mut s, "u");
+    focus(&mut s, FieldId::City);
+    keys(&mut s, "<C-u>Bonn");
+    focus(&mut s, FieldId::LastName);
+    keys(&mut s, "<C-u>Berg<C-s><Enter>");
+    // They changed the city too (to Ulm): both changed it, differently.
+    someone_else_saved_a_new_city(&mut s);
+    assert_eq!(s.mode(), Mode::Conflict);
+    let merged = |s: &konto::app::State| {
+        let f = form(s);
+        (
+            f.original.version,
+            f.value(FieldId::City).to_string(),
+            f.value(FieldId::LastName).to_string(),
+        )
+    };
+    // Theirs for the city; my last name merges by itself.
+    let mut theirs = s.clone();
+    keys(&mut theirs, "t<Enter>");
+    assert_eq!(merged(&theirs), (2, "Ulm".into(), "Berg".into()));
+    // Unchosen, a field both changed keeps what I typed.
+    let mut mine = s.clone();
+    keys(&mut mine, "<Enter>");
+    assert_eq!(merged(&mine), (2, "Bonn".into(), "Berg".into()));
+    // `e`: the merge, and the form on the city to edit it.
+    keys(&mut s, "tme");
+    assert_eq!(s.mode(), Mode::Form);
+    assert_eq!(merged(&s), (2, "Bonn".into(), "Berg".into()));
+    assert_eq!(form(&s).focused_id(), Some(FieldId::City));
+}
+
+#[test]
+fn with_no_field_both_changed_the_merge_keys_are_dimmed() {
+    let mut s = state();
+    keys(&mut s, "u");
+    focus(&mut s, FieldId::LastName);
+    keys(&mut s, "<C-u>Berg<C-s><Enter>");
+    someone_else_saved_a_new_city(&mut s);
+    for intent in [Intent::TakeMine, Intent::TakeTheirs, Intent::EditField] {
+        assert!(konto::app::available(intent, &s).is_err(), "{intent:?}");
+    }
+    assert!(konto::app::available(Intent::Reapply, &s).is_ok());
 }
 
 #[test]

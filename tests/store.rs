@@ -2,7 +2,6 @@
 
 mod common;
 
-use konto::demo::sample_customer;
 use konto::domain::{AuditAction, Cloud, Customer};
 use konto::store::{DEFAULT_CACHE_BYTES, Store, StoreError};
 
@@ -362,15 +361,7 @@ fn a_kept_head_of_the_list_is_forgotten_by_the_next_write() {
 fn records_stored_under_older_rules_open_list_and_ask_for_the_fix_at_the_next_save() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded(dir.path());
-    let mut old = sample_customer();
-    old.id = "c-old".into();
-    old.company.name = "Olivares Logística SL".into();
-    let a = &mut old.billing.address;
-    (a.country, a.state, a.postal_code, a.city) =
-        ("ES".into(), String::new(), "28020".into(), "Madrid".into());
-    old.billing.culture = "es-ES".into();
-    old.billing.language = "es".into();
-    old.billing.phone = String::new();
+    let old = common::saved_before_provinces();
     assert!(konto::validate::check_record(&old, &Default::default()).is_err());
     store.put_unchecked(&old).unwrap();
     drop(store);

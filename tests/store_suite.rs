@@ -57,6 +57,15 @@ impl Place {
         self.dir.path()
     }
 
+    /// Who the audit names for a commit by `operator`: on PostgreSQL the
+    /// database's login (the test server's `konto`), whatever was asked.
+    fn author<'a>(&self, operator: &'a str) -> &'a str {
+        match self.kind {
+            Kind::Sled => operator,
+            Kind::Postgres => "konto",
+        }
+    }
+
     fn open(&self) -> Store {
         match &self.url {
             None => Store::open(self.dir(), DEFAULT_CACHE_BYTES).expect("store opens"),
@@ -101,7 +110,7 @@ fn commit_raises_the_version_by_one_and_survives_a_reopen(place: &Place) {
     assert_eq!(c.version, before.version + 1);
     let history = store.history(Cloud::Commercial, "c-1").unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].operator, "anna");
+    assert_eq!(history[0].operator, place.author("anna"));
     assert_eq!(history[0].version, 2);
     assert_eq!(history[0].changes[0].field, "billing.address.city");
     assert_eq!(history[0].changes[0].new, "Friedrichshafen");
@@ -238,7 +247,7 @@ fn revert_undoes_one_change_as_a_new_audited_version(place: &Place) {
     let last = history.last().unwrap();
     assert_eq!(last.action, AuditAction::Revert);
     assert_eq!(last.reverts, Some(2));
-    assert_eq!(last.operator, "b");
+    assert_eq!(last.operator, place.author("b"));
     assert_eq!(last.changes[0].old, "Friedrichshafen");
     assert_eq!(last.changes[0].new, "Stuttgart");
 }
@@ -379,9 +388,23 @@ fn commit_many_writes_each_as_its_own_version_or_nothing(place: &Place) {
     let mut fresh = store.get(Cloud::Commercial, "c-2").unwrap().unwrap();
     fresh.billing.address.city = "Bonn".into();
     let err = store
-        .commit_many("op", AuditAction::Update, &[fresh, a])
+        .commit_many("op", AuditAction::Update, &[fresh.clone(), a.clone()])
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }));
+    // Two stale records: both are named.
+    b.billing.address.city = "Bonn".into();
+    let err = store
+        .commit_many("op", AuditAction::Update, &[a, fresh, b])
+        .unwrap_err();
+    let StoreError::Conflicts(each) = &err else {
+        panic!("expected both conflicts, got {err:?}");
+    };
+    assert_eq!(each.len(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains("customer c-1") && text.contains("customer c-2"),
+        "{text}"
+    );
     assert_eq!(
         store
             .get(Cloud::Commercial, "c-2")

@@ -8,21 +8,11 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::pg::{Test, server};
-use common::{stderr, stdout};
+use common::pg::konto_on as konto;
+use common::pg::{ok, server};
+use common::stderr;
 
 const BIN: &str = env!("CARGO_BIN_EXE_konto");
-
-/// konto on the database `url`, with `dir` as its local data directory.
-fn konto(dir: &Path, url: &str, args: &[&str]) -> Output {
-    let with_store: Vec<&str> = args.iter().copied().chain(["--store", url]).collect();
-    common::konto_in(dir, "en", &with_store)
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "{}", stderr(out));
-    stdout(out)
-}
 
 fn db_init_sets_up_once_and_refuses_a_newer_schema() {
     let dir = tempfile::tempdir().unwrap();
@@ -30,7 +20,7 @@ fn db_init_sets_up_once_and_refuses_a_newer_schema() {
     let out = konto(dir.path(), &url, &["list"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("konto db init"), "{}", stderr(&out));
-    assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("set up (migration 1)"));
+    assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("set up (migration 4)"));
     assert!(ok(&konto(dir.path(), &url, &["db", "init"])).contains("up to date already"));
     assert_eq!(
         ok(&konto(dir.path(), &url, &["list", "--format", "json"])).trim(),
@@ -273,14 +263,7 @@ fn an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal() {
     app.wait_for("customers │ postgres://konto@");
     app.wait_for("30/30 customers");
     app.wait_for("q quit");
-    app.send("u");
-    app.wait_for("Update account");
-    app.send("\x15"); // Ctrl-U: clear the field
-    app.send("Teamwork Prüffirma GmbH");
-    app.send("\x13"); // Ctrl-S
-    app.wait_for("Review changes");
-    app.send("\r");
-    app.wait_for("Saved Teamwork Prüffirma GmbH (version 2)");
+    app.save_company_name("Teamwork Prüffirma GmbH");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
     let export: Vec<serde_json::Value> =
@@ -426,13 +409,5 @@ fn main() {
             a_missing_server_or_database_is_one_clear_line_without_the_password,
         ),
     ];
-    let tests = tests
-        .into_iter()
-        .map(|(name, run)| Test {
-            name: name.to_string(),
-            needs_server: true,
-            run: Box::new(run),
-        })
-        .collect();
-    common::pg::run("team", tests)
+    common::pg::run_all("team", &tests)
 }

@@ -340,10 +340,22 @@ fn the_conflict_popup_shows_theirs_and_yours() {
         text.contains("version 1, the store has version 2."),
         "{text}"
     );
-    assert!(text.contains("Last name  Weiß"), "{text}");
-    assert!(text.contains("Berg"), "{text}");
-    assert!(text.contains("City       Ulm"), "{text}");
-    assert!(text.contains("a re-apply yours on theirs"));
+    // Base, theirs, yours and the result of each field either side changed.
+    let row = |label: &str| {
+        text.lines()
+            .find(|l| l.contains(label))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    assert!(
+        row("Last name  W").contains("Weiß Weiß Berg yours · auto"),
+        "{text}"
+    );
+    assert!(
+        row("City  ").contains("Stuttgart Ulm Stuttgart theirs · auto"),
+        "{text}"
+    );
+    assert!(text.contains("Enter merge"), "{text}");
 }
 
 #[test]

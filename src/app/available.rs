@@ -32,6 +32,7 @@ pub fn available(intent: Intent, state: &State) -> Result<(), Status> {
             has_customer(state)
         }
         Intent::Copy | Intent::History => has_customer(state),
+        Intent::TakeMine | Intent::TakeTheirs | Intent::EditField => both_changed(state),
         Intent::Revert => revertable(state),
         Intent::Pick => pickable(state),
         // Always usable where they are bound.
@@ -58,6 +59,17 @@ pub fn available(intent: Intent, state: &State) -> Result<(), Status> {
         | Intent::Help
         | Intent::Suspend
         | Intent::Sort => Ok(()),
+    }
+}
+
+/// The merge view has a field both sides changed, to choose for.
+fn both_changed(state: &State) -> Result<(), Status> {
+    match &state.screen {
+        Screen::Form(screen) => match &screen.overlay {
+            Some(super::FormOverlay::Conflict(c)) if !c.choices.is_empty() => Ok(()),
+            _ => Err(info(t!("status.nothing_to_choose"))),
+        },
+        _ => Err(info(t!("status.nothing_to_choose"))),
     }
 }
 

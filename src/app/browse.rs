@@ -81,8 +81,7 @@ fn on_list(state: &mut State, intent: Intent, filtering: bool) -> Step {
         | Intent::Cancel
         | form_intents!()
         | Intent::Revert
-        | Intent::Reload
-        | Intent::Reapply
+        | conflict_intents!()
         | global_intents!() => {}
     }
     (stay(), Command::None)

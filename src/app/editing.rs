@@ -45,8 +45,7 @@ fn on_form(state: &mut State, mut form: Form, intent: Intent) -> Step {
         | Intent::Yes
         | Intent::No
         | Intent::Revert
-        | Intent::Reload
-        | Intent::Reapply
+        | conflict_intents!()
         | global_intents!() => {}
     }
     (Screen::form(form), Command::None)
@@ -243,8 +242,7 @@ fn on_pick(mut form: Form, mut picker: Picker, intent: Intent) -> Step {
         | list_intents!()
         | form_intents!()
         | Intent::Revert
-        | Intent::Reload
-        | Intent::Reapply
+        | conflict_intents!()
         | global_intents!() => {}
     }
     (
@@ -319,21 +317,35 @@ fn on_review(state: &mut State, form: Form, intent: Intent, pending: Pending) ->
     }
 }
 
-/// Reload takes the stored record and drops the edit; re-apply puts the
-/// edit on top of it. Either way the list shows what is stored.
-fn on_conflict(state: &mut State, form: Form, intent: Intent, conflict: Conflict) -> Step {
+/// The merge view: ↑↓ pick a field both changed, `m`/`t` take mine or
+/// theirs for it; Enter puts the merge on a form of the stored version
+/// (`e`: and focuses the field, to edit it); `r` takes the stored record
+/// and drops the edit. Either way the list shows what is stored.
+fn on_conflict(state: &mut State, form: Form, intent: Intent, mut conflict: Conflict) -> Step {
     match intent {
-        Intent::Reload | Intent::Reapply => {
-            let reapply = intent == Intent::Reapply;
-            let form = form.rebased(&conflict.theirs, reapply);
+        Intent::Up => conflict.move_by(-1),
+        Intent::Down => conflict.move_by(1),
+        Intent::TakeMine | Intent::TakeTheirs => conflict.choose(intent == Intent::TakeTheirs),
+        Intent::Reapply | Intent::EditField | Intent::Reload => {
+            let mut next = if intent == Intent::Reload {
+                form.rebased(&conflict.theirs, false)
+            } else {
+                form.merged(&conflict)
+            };
+            if let Some(id) = conflict
+                .selected_field()
+                .filter(|_| intent == Intent::EditField)
+            {
+                next.focus_field(id);
+            }
             let version = conflict.theirs.version;
             state.replace_customer(conflict.theirs);
-            state.info(if reapply {
-                t!("status.reapplied", version = version)
-            } else {
+            state.info(if intent == Intent::Reload {
                 t!("status.reloaded", version = version)
+            } else {
+                t!("status.reapplied", version = version)
             });
-            return (Screen::form(form), Command::None);
+            return (Screen::form(next), Command::None);
         }
         Intent::Cancel => return (Screen::form(form), Command::None),
         Intent::Quit => {
@@ -342,9 +354,7 @@ fn on_conflict(state: &mut State, form: Form, intent: Intent, conflict: Conflict
         }
         // Not bound in the conflict (Help and Suspend are answered before
         // any screen).
-        Intent::Up
-        | Intent::Down
-        | Intent::Yes
+        Intent::Yes
         | Intent::No
         | list_intents!()
         | form_intents!()

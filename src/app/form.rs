@@ -40,6 +40,9 @@ pub struct Form {
     pub errors: BTreeMap<FieldId, String>,
     pub kind: FormKind,
     policy: Policy,
+    /// Who changed the customer since the form opened, when, and what
+    /// (the banner over the form); None while it is the stored version.
+    pub changed_elsewhere: Option<String>,
 }
 
 /// What only one kind of form has.
@@ -85,12 +88,84 @@ pub enum FormLine {
     Message(usize),
 }
 
-/// A submit found the record changed since the form opened.
+/// A submit found the record changed since the form opened: a merge of
+/// base (the form's version), theirs (stored now) and mine (typed).
 #[derive(Clone, Debug)]
 pub struct Conflict {
     pub theirs: Customer,
     /// Keys of the fields changed since the form's version.
     pub fields: Vec<String>,
+    /// The fields both sides changed, to different values, with the
+    /// operator's choice (true: theirs). Mine until chosen otherwise:
+    /// konto never drops what was typed by itself.
+    pub choices: Vec<(FieldId, bool)>,
+    /// Index into `choices`.
+    pub selected: usize,
+}
+
+/// How one field merges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Merge {
+    /// Neither side changed it.
+    Unchanged,
+    /// Only they changed it: theirs.
+    Theirs,
+    /// Only I changed it: mine.
+    Mine,
+    /// Both changed it to the same value.
+    Same,
+    /// Both changed it differently: the choice (true: theirs).
+    Chosen(bool),
+}
+
+impl Conflict {
+    pub fn new(form: &Form, theirs: Customer, fields: Vec<String>) -> Conflict {
+        let choices = FIELDS
+            .iter()
+            .filter(|f| f.editable && form.is_changed(f.id))
+            .filter(|f| {
+                let stored = theirs.field(f.id);
+                stored != form.original.field(f.id) && stored != form.value(f.id)
+            })
+            .map(|f| (f.id, false))
+            .collect();
+        Conflict {
+            theirs,
+            fields,
+            choices,
+            selected: 0,
+        }
+    }
+
+    /// How field `id` merges.
+    pub fn merge_of(&self, form: &Form, id: FieldId) -> Merge {
+        if let Some((_, theirs)) = self.choices.iter().find(|(f, _)| *f == id) {
+            return Merge::Chosen(*theirs);
+        }
+        let theirs_changed = self.theirs.field(id) != form.original.field(id);
+        match (theirs_changed, form.is_changed(id)) {
+            (false, false) => Merge::Unchanged,
+            (true, false) => Merge::Theirs,
+            (false, true) => Merge::Mine,
+            (true, true) => Merge::Same,
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.choices.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// Takes theirs (true) or mine for the selected field.
+    pub fn choose(&mut self, take_theirs: bool) {
+        if let Some((_, choice)) = self.choices.get_mut(self.selected) {
+            *choice = take_theirs;
+        }
+    }
+
+    pub fn selected_field(&self) -> Option<FieldId> {
+        self.choices.get(self.selected).map(|(id, _)| *id)
+    }
 }
 
 impl Form {
@@ -111,6 +186,7 @@ impl Form {
                 warnings_confirmed: false,
             },
             policy: policy.clone(),
+            changed_elsewhere: None,
         };
         form.focus = form.next_editable(0, 1).unwrap_or(0);
         form
@@ -368,6 +444,22 @@ impl Form {
             }
         }
         form.focus = self.focus;
+        form
+    }
+
+    /// A new form on the stored record of `conflict` with the merge as
+    /// chosen: theirs where only they changed a field, mine where only I
+    /// did, and each field both changed as chosen.
+    pub fn merged(&self, conflict: &Conflict) -> Form {
+        let mut form = self.rebased(&conflict.theirs, true);
+        let focus = form.focus;
+        for (id, take_theirs) in &conflict.choices {
+            if *take_theirs {
+                form.focus_field(*id);
+                form.set_focused(conflict.theirs.field(*id));
+            }
+        }
+        form.focus = focus;
         form
     }
 

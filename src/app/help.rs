@@ -72,8 +72,7 @@ pub(super) fn on_intent(help: &mut HelpView, intent: Intent) -> (bool, Command) 
         | Intent::Yes
         | Intent::No
         | Intent::Revert
-        | Intent::Reload
-        | Intent::Reapply
+        | conflict_intents!()
         | global_intents!() => {}
     }
     (true, Command::None)

@@ -42,8 +42,7 @@ fn on_history(mut view: HistoryView, intent: Intent) -> Step {
         | Intent::No
         | list_intents!()
         | form_intents!()
-        | Intent::Reload
-        | Intent::Reapply
+        | conflict_intents!()
         | global_intents!() => {}
     }
     (Screen::History(view), Command::None)

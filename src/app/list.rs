@@ -54,13 +54,17 @@ pub struct ListState {
     pub matching: Option<Matching>,
     /// Full records: the ones `needed_records` names (the selected
     /// customer, a draft's, the form's, a submitted bulk form's), and others
-    /// read earlier until more than 256 of them pile up (`put_records`). The runtime reads what is missing from the
-    /// store (`wanted_records`) before each frame; a list made from full
+    /// read earlier until more than 256 of them pile up (`put_records`).
+    /// Before each frame the runtime reads the missing ones from the store
+    /// (`wanted_records`, `tui::provide_records`); a list made from full
     /// records (`State::new`, tests) starts with all of them.
     pub records: HashMap<String, Customer>,
     /// While rows still stream in: how many the cloud has, and the ids
     /// changed here meanwhile (their streamed rows are older).
     pub loading: Option<Loading>,
+    /// A reload asked for by changes elsewhere: the customer that was
+    /// selected, to select again once its row is listed.
+    pub reselect: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -80,6 +84,7 @@ impl Clone for ListState {
             matching: None,
             records: self.records.clone(),
             loading: self.loading.clone(),
+            reselect: self.reselect.clone(),
         }
     }
 }
@@ -221,6 +226,31 @@ impl State {
         }
         self.list.sort(self.sort);
         self.refilter(keep);
+        self.select_kept();
+    }
+
+    /// Marks the rows of customers (name, id) whose records need attention;
+    /// a filter asking for them (`is:attention`) runs again to show them.
+    pub fn mark_attention(&mut self, found: &[(String, String)]) {
+        for (name, id) in found {
+            // Read before a save here fixed it (a page of a PostgreSQL
+            // store's records is read ahead): the record held is newer.
+            if self
+                .list
+                .records
+                .get(id)
+                .is_some_and(|c| self.needs_attention(c).is_empty())
+            {
+                continue;
+            }
+            if let Some(index) = self.list.listing.find(name, id) {
+                self.list.listing.set_attention(index, true);
+            }
+        }
+        if !found.is_empty() && Query::new(self.filter.value()).asks_attention() {
+            let keep = self.selected_index();
+            self.refilter(keep);
+        }
     }
 
     /// Sorts by `sort`, keeping the selected customer selected.
@@ -247,6 +277,28 @@ impl State {
     /// The selected customer's full record, once the runtime has read it.
     pub fn selected_customer(&self) -> Option<&Customer> {
         self.list.records.get(self.selected_row()?.id())
+    }
+
+    /// What a stored record breaks of today's rules: a rule added after it
+    /// was saved (new country data, a stricter check). It still lists and
+    /// opens; the detail says what to fix and the form asks for it at the
+    /// next save.
+    pub fn needs_attention(&self, customer: &Customer) -> Vec<crate::validate::FieldError> {
+        crate::validate::check_record(customer, &self.policy)
+            .err()
+            .unwrap_or_default()
+    }
+
+    /// The customer of the open single form and the version it started
+    /// from.
+    pub fn editing(&self) -> Option<(&str, u64)> {
+        match &self.screen {
+            Screen::Form(screen) if !screen.form.is_bulk() => {
+                let base = &screen.form.original;
+                Some((base.id.as_str(), base.version))
+            }
+            _ => None,
+        }
     }
 
     pub fn record(&self, id: &str) -> Option<&Customer> {
@@ -390,6 +442,27 @@ impl State {
         self.list.visible = Some(job.finish_with_fields(&rank));
         self.list.shown = query;
         self.select_index(keep);
+        self.select_kept();
+    }
+
+    /// After a reload for changes elsewhere: selects the customer that was
+    /// selected before, once its row is listed (the list may still stream
+    /// in or be filtered); given up when it is not listed at all.
+    pub(super) fn select_kept(&mut self) {
+        let Some(id) = self.list.reselect.as_deref() else {
+            return;
+        };
+        let listing = &self.list.listing;
+        let found = self
+            .visible()
+            .iter()
+            .position(|&i| listing.get(i as usize).is_some_and(|r| r.id() == id));
+        if let Some(position) = found {
+            self.select(position);
+            self.list.reselect = None;
+        } else if self.list.loading.is_none() && self.list.matching.is_none() {
+            self.list.reselect = None;
+        }
     }
 
     /// Selects the row with listing index `index` if listed, else the first.
@@ -419,6 +492,47 @@ impl State {
         }
         self.list.sort(self.sort);
         self.refilter(Some(index as u32));
+    }
+
+    /// Customers changed elsewhere (another operator, another konto), as
+    /// stored now: each replaces its row where it is newer than what the
+    /// list has (so one seen twice, or this app's own commit coming back,
+    /// changes nothing); the filter matches them again and the selection
+    /// stays on the customer it was on. Returns the ones taken.
+    pub(super) fn take_changes(&mut self, customers: Vec<Customer>) -> Vec<Customer> {
+        let keep = self.selected_index();
+        let ids: std::collections::HashSet<&str> = customers
+            .iter()
+            .filter(|c| c.cloud == self.cloud && !self.list.records.contains_key(&c.id))
+            .map(|c| c.id.as_str())
+            .collect();
+        let listed = self.list.listing.names_and_versions(&ids);
+        let mut taken = Vec::new();
+        for customer in customers.into_iter().filter(|c| c.cloud == self.cloud) {
+            let known = match self.list.records.get(&customer.id) {
+                Some(c) => Some((c.company.name.clone(), c.version)),
+                None => listed.get(&customer.id).cloned(),
+            };
+            if known.as_ref().is_some_and(|(_, v)| *v >= customer.version) {
+                continue;
+            }
+            let old_name = known.map(|(name, _)| name);
+            self.list
+                .listing
+                .upsert(old_name.as_deref(), &Row::of(&customer));
+            if let Some(loading) = self.list.loading.as_mut() {
+                loading.changed.insert(customer.id.clone());
+            }
+            self.list
+                .records
+                .insert(customer.id.clone(), customer.clone());
+            taken.push(customer);
+        }
+        if !taken.is_empty() {
+            self.list.sort(self.sort);
+            self.refilter(keep);
+        }
+        taken
     }
 
     /// The ids of every row shown (for `*`, which is not `available` for

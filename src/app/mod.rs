@@ -38,6 +38,13 @@ macro_rules! form_intents {
     };
 }
 
+/// The intents of the conflict's merge view.
+macro_rules! conflict_intents {
+    () => {
+        Intent::Reload | Intent::Reapply | Intent::TakeMine | Intent::TakeTheirs | Intent::EditField
+    };
+}
+
 /// The intents answered before any layer sees them.
 macro_rules! global_intents {
     () => {
@@ -52,6 +59,7 @@ mod form;
 mod help;
 mod history;
 mod list;
+mod live;
 mod picker;
 mod results;
 mod screen;
@@ -59,7 +67,7 @@ mod screen;
 pub use available::available;
 pub use browse::permission_question;
 pub use editing::{BulkSample, Change, bulk_review, changes};
-pub use form::{Conflict, Form, FormField, FormKind, FormLine};
+pub use form::{Conflict, Form, FormField, FormKind, FormLine, Merge};
 pub use help::{HelpLine, HelpView};
 pub use history::HistoryView;
 pub use list::{BULK_MAX, FILTER_STEP_ROWS, ListState, Loading, next_step_rows};
@@ -170,6 +178,9 @@ pub enum Action {
     },
     /// Full records the screen needs (see `State::wanted_records`).
     Records(Vec<Customer>),
+    /// Customers (name, id) whose records break a rule added after they
+    /// were saved, as the runtime finds them checking every record.
+    NeedAttention(Vec<(String, String)>),
     /// No key is waiting: go on with the filter, this many rows more.
     FilterStep {
         rows: usize,
@@ -190,6 +201,17 @@ pub enum Action {
         id: String,
         entries: Vec<AuditEntry>,
     },
+    /// Customers changed elsewhere, as stored now (the runtime's poll of
+    /// the store's change feed); `reload`: more changed than it lists.
+    ChangedElsewhere {
+        customers: Vec<Customer>,
+        /// The audit entries of the open form's customer after the form's
+        /// version, when it is among them (for the form's banner).
+        history: Vec<AuditEntry>,
+        reload: bool,
+    },
+    /// Whether the store answered the runtime's last poll.
+    StoreReachable(bool),
 }
 
 impl Action {
@@ -278,6 +300,9 @@ pub struct State {
     pub sort: SortBy,
     /// The language and time zone texts and dates are written in.
     pub locale: crate::i18n::Locale,
+    /// The shared store cannot be reached: the header says so while the
+    /// runtime tries again; what is loaded can still be browsed.
+    pub reconnecting: bool,
 }
 
 impl State {
@@ -302,6 +327,7 @@ impl State {
             keymap: keymap::Keymap::default(),
             sort: SortBy::Name,
             locale: crate::i18n::Locale::default(),
+            reconnecting: false,
         };
         state.set_list(
             crate::listing::Listing::of_customers(cloud, &customers),
@@ -406,6 +432,7 @@ pub fn update(state: &mut State, action: Action) -> Command {
         } => results::loaded(state, cloud, listing, records, loading),
         Action::RowsLoaded { rows, done } => state.add_rows(rows, done),
         Action::Records(records) => return results::records(state, records),
+        Action::NeedAttention(found) => state.mark_attention(&found),
         Action::FilterStep { rows } => state.filter_step(rows),
         Action::LoadFailed(message) => {
             // Rows that stopped streaming will not come.
@@ -418,6 +445,12 @@ pub fn update(state: &mut State, action: Action) -> Command {
         Action::HistoryLoaded { id, entries } => results::history_loaded(state, id, entries),
         Action::Unchanged(customer) => results::unchanged(state, customer),
         Action::CommitFailed(message) => results::commit_failed(state, &message),
+        Action::ChangedElsewhere {
+            customers,
+            history,
+            reload,
+        } => return live::changed_elsewhere(state, customers, &history, reload),
+        Action::StoreReachable(reachable) => live::reachable(state, reachable),
     }
     Command::None
 }
@@ -479,8 +512,7 @@ fn reply(intent: Intent) -> Reply {
         | list_intents!()
         | form_intents!()
         | Intent::Revert
-        | Intent::Reload
-        | Intent::Reapply
+        | conflict_intents!()
         | global_intents!() => Reply::Unanswered(Command::None),
     }
 }

@@ -14,14 +14,19 @@ pub(super) fn loaded(
     records: Vec<Customer>,
     loading: Option<usize>,
 ) {
+    // Marks are of a cloud's customers: a reload of the same cloud (for
+    // changes elsewhere) keeps them.
+    if cloud != state.cloud || state.list.reselect.is_none() {
+        state.marked.clear();
+    }
     state.cloud = cloud;
-    state.marked.clear();
     state.list.loading = loading.map(|total| Loading {
         total,
         ..Loading::default()
     });
     state.set_list(listing, records);
     state.select(0);
+    state.select_kept();
     state.info(t!(
         "status.loaded",
         cloud = cloud.title(),
@@ -88,7 +93,8 @@ pub(super) fn bulk_saved(state: &mut State, saved: Vec<Customer>) {
 pub(super) fn conflict(state: &mut State, theirs: Customer, fields: Vec<String>) {
     match &mut state.screen {
         Screen::Form(screen) => {
-            screen.overlay = Some(FormOverlay::Conflict(Box::new(Conflict { theirs, fields })));
+            let conflict = Conflict::new(&screen.form, theirs, fields);
+            screen.overlay = Some(FormOverlay::Conflict(Box::new(conflict)));
             state.error(t!("status.changed_while_editing"));
         }
         Screen::Browse(_) | Screen::History(_) => {

@@ -9,8 +9,7 @@ use std::process::ExitCode;
 use super::progress::Progress;
 use super::{DataFormat, ViewFormat, exit, fail, store_error_code};
 use crate::domain::{Access, Cloud, Customer, FIELDS, Permission, sort_key};
-use crate::exchange::ReadRecord;
-use crate::exchange::{self, ImportProblem};
+use crate::exchange::{self, DataWriter, ImportProblem, ReadRecord, sheet, sniff};
 use crate::listing::{Listing, RowRef};
 use crate::query::Query;
 use crate::store::{ImportOptions, ImportPhase, ImportRefused, Store, StoreError};
@@ -28,7 +27,8 @@ const READ_EACH_MAX: usize = 100_000;
 fn selected(store: &Store, cloud: Cloud, filter: Option<&str>) -> Result<Vec<Customer>, ExitCode> {
     let query = Query::new(filter.unwrap_or(""));
     let store_failed = |e: StoreError| fail(store_error_code(&e), e);
-    if !query.is_empty() {
+    // Which customers need attention only their records tell.
+    if !query.is_empty() && !query.asks_attention() {
         let mut ids = Vec::new();
         each_matching_row(store, cloud, &query, |row| {
             ids.push(row.id().to_string());
@@ -99,20 +99,45 @@ fn each_matching_row(
     }
 }
 
+/// How an export writes CSV (`--delimiter`, `--bom`).
+#[derive(Clone, Copy, Debug)]
+pub struct CsvOut {
+    pub delimiter: u8,
+    pub bom: bool,
+}
+
+impl CsvOut {
+    /// Commas, no byte order mark: what `konto list --format csv` writes.
+    pub const PLAIN: CsvOut = CsvOut {
+        delimiter: b',',
+        bom: false,
+    };
+}
+
 /// Writes the cloud's customers matching `filter` in name order: all of
 /// them straight from the store one at a time (a million without holding
-/// them), a filtered few as selected.
-fn write_data<W: Write>(
+/// them), a filtered few as selected. A workbook is built whole (the xlsx
+/// writer holds its sheet), after checking it fits the format.
+fn write_data<W: Write + Send>(
     store: &Store,
     cloud: Cloud,
     filter: Option<&str>,
     format: DataFormat,
-    out: W,
+    csv: CsvOut,
+    mut out: W,
 ) -> Result<usize, ExitCode> {
     let written = |e: String| fail(exit::STORE, e);
     let mut writer = match format {
-        DataFormat::Json => exchange::DataWriter::json(out),
-        DataFormat::Csv => exchange::DataWriter::csv(out).map_err(written)?,
+        DataFormat::Json => DataWriter::json(out),
+        DataFormat::Csv => sniff::csv_writer(out, csv.delimiter, csv.bom).map_err(written)?,
+        DataFormat::Xlsx => {
+            let customers = selected(store, cloud, filter)?;
+            sheet::check_fits(customers.len()).map_err(|e| fail(exit::USAGE, e))?;
+            sheet::write_xlsx(&customers, &mut out)
+                .and_then(|()| out.flush().map_err(|e| e.to_string()))
+                .map_err(written)?;
+            return Ok(customers.len());
+        }
     };
     let mut count = 0;
     if filter.is_none_or(|f| Query::new(f).is_empty()) {
@@ -136,8 +161,10 @@ fn write_data<W: Write>(
     Ok(count)
 }
 
-fn buffered_stdout() -> BufWriter<std::io::StdoutLock<'static>> {
-    BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+/// `Stdout`, not its lock: the workbook writer wants `Send`. Its own line
+/// buffering passes a full buffer on in one write.
+fn buffered_stdout() -> BufWriter<std::io::Stdout> {
+    BufWriter::with_capacity(1 << 16, std::io::stdout())
 }
 
 pub fn export(
@@ -146,16 +173,20 @@ pub fn export(
     format: DataFormat,
     filter: Option<&str>,
     out: Option<&Path>,
+    csv: CsvOut,
 ) -> Result<(), ExitCode> {
+    if format == DataFormat::Xlsx && out.is_none() && std::io::stdout().is_terminal() {
+        return Err(fail(exit::USAGE, t!("cli.xlsx_to_terminal")));
+    }
     let count = match out {
         Some(path) => {
             let file = File::create(path)
                 .map_err(|e| fail(exit::STORE, format!("{}: {e}", path.display())))?;
-            write_data(store, cloud, filter, format, BufWriter::new(file))?
+            write_data(store, cloud, filter, format, csv, BufWriter::new(file))?
         }
         // Buffered: stdout is flushed at every line otherwise (a syscall
         // per line of a million records' JSON).
-        None => write_data(store, cloud, filter, format, buffered_stdout())?,
+        None => write_data(store, cloud, filter, format, csv, buffered_stdout())?,
     };
     if let Some(path) = out {
         eprintln!(
@@ -191,38 +222,72 @@ fn refused(refusal: ImportRefused, file: &Path, access: Access) -> ExitCode {
             fail(exit::CONFLICT, t!("cli.conflicts", count = problems.len()))
         }
         // A sales agent may import account info, but not purchase permissions.
-        // (Only refused when the role may not: `allowed` says why.)
-        ImportRefused::Permissions => super::allowed(access.may_change_permissions())
-            .err()
-            .unwrap_or(ExitCode::from(exit::USAGE)),
+        ImportRefused::Permissions => {
+            let why = access.may_change_permissions().err().unwrap_or_default();
+            fail(exit::USAGE, t!("cli.not_allowed", reason = why))
+        }
         ImportRefused::Store(e) => fail(store_error_code(&e), e),
     }
 }
 
-/// The records of an import file, parsed on a thread of their own.
+/// What an import file is: its format (default: from its extension) and,
+/// for CSV, what the operator said of its separator and encoding.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportFormat {
+    pub format: Option<DataFormat>,
+    pub told: sniff::Told,
+}
+
+impl ImportFormat {
+    fn of(&self, file: &Path) -> DataFormat {
+        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        self.format
+            .unwrap_or(match extension.to_ascii_lowercase().as_str() {
+                "csv" | "tsv" | "txt" => DataFormat::Csv,
+                "xlsx" | "xlsm" | "ods" => DataFormat::Xlsx,
+                _ => DataFormat::Json,
+            })
+    }
+}
+
+/// The records of an import file, parsed on a thread of their own. A
+/// workbook is read whole (calamine reads the sheet at once); a CSV file's
+/// separator and encoding are detected (or taken as told) and said.
 fn records_of(
     file: &Path,
-    format: Option<DataFormat>,
+    format: ImportFormat,
     cloud: Cloud,
-) -> Result<impl Iterator<Item = ReadRecord>, ExitCode> {
-    let format = format.unwrap_or_else(|| {
-        let is_csv = file
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if is_csv {
-            DataFormat::Csv
-        } else {
-            DataFormat::Json
-        }
-    });
+) -> Result<Box<dyn Iterator<Item = ReadRecord>>, ExitCode> {
+    let kind = format.of(file);
+    if kind == DataFormat::Xlsx {
+        return Ok(match sheet::read_sheet(file, cloud) {
+            Ok(records) => Box::new(records.into_iter().map(Ok)),
+            Err(problems) => Box::new(problems.into_iter().map(Err)),
+        });
+    }
     let input =
         File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
     let input = std::io::BufReader::with_capacity(1 << 16, input);
-    let records: Box<dyn Iterator<Item = ReadRecord> + Send> = match format {
-        DataFormat::Csv => exchange::csv_records(input, cloud),
-        DataFormat::Json => Box::new(exchange::json_records(input, cloud)),
+    let records: Box<dyn Iterator<Item = ReadRecord> + Send> = match kind {
+        DataFormat::Csv => {
+            let (dialect, input) = sniff::open(input, format.told).map_err(|p| {
+                print_problems(std::slice::from_ref(&p));
+                fail(exit::INVALID, problems_in(&[p], file))
+            })?;
+            eprintln!(
+                "{}",
+                t!(
+                    "cli.csv_dialect",
+                    file = file.display(),
+                    delimiter = sniff::delimiter_name(dialect.delimiter),
+                    encoding = dialect.encoding
+                )
+            );
+            exchange::csv_records_delimited(input, cloud, dialect.delimiter)
+        }
+        DataFormat::Json | DataFormat::Xlsx => Box::new(exchange::json_records(input, cloud)),
     };
-    Ok(crate::parallel::read_ahead(records))
+    Ok(Box::new(crate::parallel::read_ahead(records)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -231,7 +296,7 @@ pub fn import(
     cloud: Cloud,
     operator: &str,
     file: &Path,
-    format: Option<DataFormat>,
+    format: ImportFormat,
     dry_run: bool,
     force: bool,
     verbose: bool,
@@ -299,6 +364,29 @@ fn terminal_width() -> usize {
 /// all there): no record is decoded and a chunk of rows is held at a time,
 /// where reading every record took 1.1 GB and seconds at a million.
 fn print_table(store: &Store, cloud: Cloud, query: &Query) -> Result<(), String> {
+    table(|each| each_matching_row(store, cloud, query, each))
+}
+
+/// The table of customers already read (`is:attention` needs their
+/// records), in name order.
+fn print_rows(listing: &Listing) -> Result<(), String> {
+    table(|each| {
+        for &index in listing.by_name() {
+            if let Some(row) = listing.get(index as usize)
+                && !each(row)?
+            {
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Prints the header, then the rows `rows` hands to its callback (which
+/// answers whether to go on), fitted to the terminal.
+fn table(
+    rows: impl FnOnce(&mut dyn FnMut(RowRef) -> Result<bool, String>) -> Result<(), String>,
+) -> Result<(), String> {
     let total = terminal_width().max(40);
     // Country (2) and version (7) are narrow; name, domain and id share the
     // rest 2:1.5:1.5 and are cut with … so no line is wider than the terminal.
@@ -327,7 +415,7 @@ fn print_table(store: &Store, cloud: Cloud, query: &Query) -> Result<(), String>
     if !written(row(["COMPANY", "DOMAIN", "CC", "VERSION", "ID"]))? {
         return Ok(());
     }
-    each_matching_row(store, cloud, query, |r| {
+    rows(&mut |r| {
         let version = r.version().to_string();
         written(row([r.name(), r.domain(), r.country(), &version, r.id()]))
     })?;
@@ -341,13 +429,19 @@ pub fn list(
     format: ViewFormat,
 ) -> Result<(), ExitCode> {
     let out = buffered_stdout;
+    let plain = CsvOut::PLAIN;
+    let query = Query::new(filter.unwrap_or(""));
     let result = match format {
-        ViewFormat::Table => print_table(store, cloud, &Query::new(filter.unwrap_or(""))),
+        ViewFormat::Table if query.asks_attention() => {
+            let customers = selected(store, cloud, filter)?;
+            print_rows(&Listing::of_customers(cloud, &customers))
+        }
+        ViewFormat::Table => print_table(store, cloud, &query),
         ViewFormat::Json => {
-            return write_data(store, cloud, filter, DataFormat::Json, out()).map(drop);
+            return write_data(store, cloud, filter, DataFormat::Json, plain, out()).map(drop);
         }
         ViewFormat::Csv => {
-            return write_data(store, cloud, filter, DataFormat::Csv, out()).map(drop);
+            return write_data(store, cloud, filter, DataFormat::Csv, plain, out()).map(drop);
         }
     };
     result.map_err(|e| fail(exit::STORE, e))

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{StoreChoice, exit, fail, store_error_code};
-use crate::store::{Store, init_database};
+use crate::domain::Role;
+use crate::store::{Store, grant, init_database};
 use crate::t;
 
 use super::DbAction;
@@ -28,6 +29,22 @@ pub fn run(
                 _ => t!("cli.db_initialised", store = target.label(), n = done.now),
             };
             println!("{text}");
+            println!("{}", t!("cli.db_roles", store = target.label()));
+            Ok(())
+        }
+        DbAction::Grant { user, role } => {
+            let role = Role::from(*role);
+            grant(target, user, role).map_err(store_failed)?;
+            let (store, user) = (target.label(), crate::text::safe(user));
+            println!(
+                "{}",
+                t!(
+                    "cli.db_granted",
+                    store = store,
+                    user = user,
+                    role = role.key()
+                )
+            );
             Ok(())
         }
         DbAction::MigrateFrom { dir: from } => {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{OnOff, PermissionArg, allowed, exit, fail, seed, store_error_code};
+use super::{OnOff, PermissionArg, allowed, exit, fail, store_error_code};
 use crate::domain::{Access, AuditAction, Cloud, Customer, Permission};
 use crate::exchange::columns;
 use crate::store::{Committed, Store, StoreError};
@@ -186,68 +186,5 @@ pub fn restore(store: &Store, file: &std::path::Path) -> Result<(), ExitCode> {
         .map_err(|e| fail(store_error_code(&e), e))?;
     let dir = store.dir().display();
     println!("{}", t!("cli.restored", count = n, dir = dir));
-    Ok(())
-}
-
-/// The crash test's hook (tests/crash.rs): set, konto run without a command
-/// commits changes in a loop instead of opening the app, printing each
-/// acknowledged (durable) version as `ack ID VERSION CITY`. Its value is how
-/// many commits (anything else: until killed). An environment variable and
-/// not a subcommand, so neither `--help` nor clap's "similar subcommand" tip
-/// offers a command that only tests use.
-pub const COMMIT_LOOP: &str = "KONTO_TEST_COMMIT_LOOP";
-
-/// How many commits the crash test asked for, if it did (`COMMIT_LOOP`).
-pub fn commit_loop_requested() -> Option<u64> {
-    let value = std::env::var_os(COMMIT_LOOP)?;
-    Some(
-        value
-            .to_str()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(u64::MAX),
-    )
-}
-
-/// Commits a change after another and reports each one once it is durable;
-/// the crash test kills this process at random moments.
-pub fn commit_loop(store: &Store, operator: &str, count: u64) -> Result<(), ExitCode> {
-    use std::io::Write;
-    seed(store)?;
-    let customers = store
-        .customers(Cloud::Commercial)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    if customers.is_empty() {
-        return Err(fail(exit::INVALID, t!("cli.no_customers")));
-    }
-    let mut out = std::io::stdout().lock();
-    for i in 0..count {
-        let index = (i % customers.len() as u64) as usize;
-        let Some(mut record) = store
-            .get(Cloud::Commercial, &customers[index].id)
-            .map_err(|e| fail(store_error_code(&e), e))?
-        else {
-            continue;
-        };
-        // Unique per process, so a restarted loop never re-does a change.
-        record.billing.address.city = format!("Crashtown {}-{i}", std::process::id());
-        let action = crate::domain::AuditAction::Update;
-        match store.commit(operator, action, &record) {
-            Ok(crate::store::Committed::Saved(saved)) => {
-                let line = format!(
-                    "ack {} {} {}\n",
-                    saved.id, saved.version, saved.billing.address.city
-                );
-                if out
-                    .write_all(line.as_bytes())
-                    .and_then(|()| out.flush())
-                    .is_err()
-                {
-                    return Ok(());
-                }
-            }
-            Ok(crate::store::Committed::Unchanged(_)) => {}
-            Err(e) => return Err(fail(store_error_code(&e), e)),
-        }
-    }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod db;
 mod edit;
 mod package;
 mod progress;
+mod test_hooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,7 +35,8 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = CloudArg::Commercial)]
     pub cloud: CloudArg,
 
-    /// Name recorded in the audit trail (default: $USER).
+    /// Name recorded in the audit trail (default: $USER); on a PostgreSQL
+    /// store the database login is recorded instead.
     #[arg(long, global = true, env = "KONTO_OPERATOR")]
     pub operator: Option<String>,
 
@@ -50,6 +52,8 @@ pub struct Cli {
 
     /// What you may do: admin (everything), sales (account info, not
     /// purchase permissions), helpdesk (read only). Recorded in the audit.
+    /// On a PostgreSQL store the database's role of your login is used
+    /// instead (see `konto db grant`).
     #[arg(long, global = true, env = "KONTO_ROLE", value_enum, default_value_t = RoleArg::Admin)]
     pub role: RoleArg,
 
@@ -103,8 +107,17 @@ impl From<CloudArg> for Cloud {
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum DbAction {
     /// Create konto's tables in the database (or bring them up to date):
-    /// every migration it has not had, each recorded.
+    /// every migration it has not had, each recorded; then the group roles
+    /// konto_admin, konto_sales and konto_helpdesk (where missing) and
+    /// their grants.
     Init,
+    /// Make a login (a PostgreSQL user) an admin, sales or helpdesk agent
+    /// of konto, and none of the others.
+    Grant {
+        /// The login, as PostgreSQL names it.
+        user: String,
+        role: RoleArg,
+    },
     /// Copy a local (sled) store into the empty database: both clouds,
     /// every version and the whole history, all or nothing; the counts are
     /// printed and checked.
@@ -225,16 +238,32 @@ pub enum RoleArg {
     Helpdesk,
 }
 
-impl Cli {
-    pub fn access(&self) -> Access {
-        let role = match self.role {
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
             RoleArg::Admin => Role::Admin,
             RoleArg::Sales => Role::Sales,
             RoleArg::Helpdesk => Role::Helpdesk,
-        };
+        }
+    }
+}
+
+impl Cli {
+    /// What `--role` and `--read-only` ask for (on a PostgreSQL store the
+    /// database's role replaces the first: see `access_on`).
+    pub fn access(&self) -> Access {
         Access {
-            role,
+            role: self.role.into(),
             read_only: self.read_only,
+        }
+    }
+
+    /// What this run may do on `store`: the role the database enforces
+    /// where it has one, else `--role`.
+    pub fn access_on(&self, store: &Store) -> Access {
+        Access {
+            role: store.database_role().unwrap_or(self.role.into()),
+            ..self.access()
         }
     }
 }
@@ -268,6 +297,16 @@ fn theme_name(arg: ThemeArg) -> ThemeName {
 pub enum DataFormat {
     Json,
     Csv,
+    /// An Excel workbook (import also reads OpenDocument `.ods`).
+    Xlsx,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "windows-1252", alias = "cp1252")]
+    Windows1252,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -296,20 +335,34 @@ pub enum Cmd {
     Export {
         #[arg(long, value_enum, default_value_t = DataFormat::Json)]
         format: DataFormat,
-        /// Only customers whose company name, domain or email contain this.
-        #[arg(long)]
+        /// Only customers matching this query, written as in the app's `/`
+        /// filter: fuzzy words (name, contact, email, city, domain), `'exact`,
+        /// and field words such as `country:de` or `city:ulm`.
+        #[arg(long, value_name = "QUERY")]
         filter: Option<String>,
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// CSV: the character between fields (`;` for a German Excel, `tab`).
+        #[arg(long, value_name = "CHAR", value_parser = crate::exchange::sniff::parse_delimiter)]
+        delimiter: Option<u8>,
+        /// CSV: start with a byte order mark, so Excel reads the text as UTF-8.
+        #[arg(long)]
+        bom: bool,
     },
-    /// Create and update customers from a CSV or JSON file, all or nothing:
-    /// every record is checked first; any error writes nothing.
+    /// Create and update customers from a CSV, JSON, xlsx or ods file, all
+    /// or nothing: every record is checked first; any error writes nothing.
     Import {
         file: PathBuf,
         /// Default: from the file's extension.
         #[arg(long, value_enum)]
         format: Option<DataFormat>,
+        /// CSV: the character between fields (default: detected).
+        #[arg(long, value_name = "CHAR", value_parser = crate::exchange::sniff::parse_delimiter)]
+        delimiter: Option<u8>,
+        /// CSV: the text's encoding (default: detected).
+        #[arg(long, value_enum)]
+        encoding: Option<EncodingArg>,
         /// Show what would change and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -322,7 +375,8 @@ pub enum Cmd {
     },
     /// List customers (matching --filter).
     List {
-        #[arg(long)]
+        /// Only customers matching this query (as in the app's `/` filter).
+        #[arg(long, value_name = "QUERY")]
         filter: Option<String>,
         #[arg(long, value_enum, default_value_t = ViewFormat::Table)]
         format: ViewFormat,
@@ -492,8 +546,8 @@ pub(crate) fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
 
 pub(crate) fn store_error_code(e: &StoreError) -> u8 {
     match e {
-        StoreError::Conflict { .. } => exit::CONFLICT,
-        StoreError::LocalOnly { .. } => exit::USAGE,
+        StoreError::Conflict { .. } | StoreError::Conflicts(_) => exit::CONFLICT,
+        StoreError::LocalOnly { .. } | StoreError::Denied { .. } => exit::USAGE,
         StoreError::Invalid(_)
         | StoreError::Duplicate(_)
         | StoreError::NotFound(_)
@@ -600,9 +654,9 @@ fn cache_bytes(cli: &Cli) -> u64 {
 /// Runs what the settings ask for: the app, `db`, or a headless command.
 fn dispatch(settings: Settings) -> Result<(), ExitCode> {
     set_private_umask();
-    // The crash test's loop takes the app's place (see `edit::COMMIT_LOOP`).
+    // The crash test's loop takes the app's place (see `test_hooks`).
     let commit_loop = match settings.cli.command {
-        None => edit::commit_loop_requested(),
+        None => test_hooks::commit_loop_requested(),
         Some(_) => None,
     };
     let app = settings.cli.command.is_none() && commit_loop.is_none();
@@ -693,27 +747,57 @@ fn start_app(settings: Settings) -> Result<(), ExitCode> {
 fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<(), ExitCode> {
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(cli);
-    let access = cli.access();
+    let access = cli.access_on(&store);
     let result = match &cli.command {
         // It takes the store: rewritten and reopened.
         Some(Cmd::Compact) => {
             return allowed(access.may_edit()).and_then(|()| data::compact(store));
         }
-        None => commit_loop.map_or(Ok(()), |count| edit::commit_loop(&store, &operator, count)),
+        None => commit_loop.map_or(Ok(()), |count| {
+            test_hooks::commit_loop(&store, &operator, count)
+        }),
         Some(Cmd::Export {
             format,
             filter,
             out,
-        }) => data::export(&store, cloud, *format, filter.as_deref(), out.as_deref()),
+            delimiter,
+            bom,
+        }) => {
+            let csv = data::CsvOut {
+                delimiter: delimiter.unwrap_or(b','),
+                bom: *bom,
+            };
+            data::export(
+                &store,
+                cloud,
+                *format,
+                filter.as_deref(),
+                out.as_deref(),
+                csv,
+            )
+        }
         Some(Cmd::Import {
             file,
             format,
+            delimiter,
+            encoding,
             dry_run,
             force,
             verbose,
         }) => allowed(access.may_edit()).and_then(|()| {
+            let told = crate::exchange::sniff::Told {
+                delimiter: *delimiter,
+                encoding: encoding.map(|e| match e {
+                    EncodingArg::Utf8 => crate::exchange::sniff::Encoding::Utf8,
+                    EncodingArg::Windows1252 => crate::exchange::sniff::Encoding::Windows1252,
+                }),
+            };
+            let format = data::ImportFormat {
+                format: *format,
+                told,
+            };
             data::import(
-                &mut store, cloud, &operator, file, *format, *dry_run, *force, *verbose, access,
+                &mut store, cloud, &operator, file, format, *dry_run, *force, *verbose, access,
             )
         }),
         Some(Cmd::List { filter, format }) => data::list(&store, cloud, filter.as_deref(), *format),
@@ -744,14 +828,6 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
     // After a change, the app's next start draws at once from this.
     store.renew_heads();
     result
-}
-
-pub(crate) fn seed(store: &Store) -> Result<(), ExitCode> {
-    let demo = demo_customers().map_err(|e| fail(exit::STORE, t!("cli.demo_data", reason = e)))?;
-    store
-        .seed_if_new(&demo)
-        .map_err(|e| fail(store_error_code(&e), e))?;
-    Ok(())
 }
 
 fn run_app(

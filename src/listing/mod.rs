@@ -67,6 +67,10 @@ pub struct Listing {
     by_name: Vec<u32>,
     /// Bytes of `text` no row points at any more.
     garbage: usize,
+    /// Rows whose record breaks a rule added after it was saved, a bit a
+    /// row by index (`set_attention`): a row costs an eighth of a byte, and
+    /// the filter's `is:attention` one bit test.
+    attention: Vec<u64>,
 }
 
 /// One row of the list, borrowed from it.
@@ -75,6 +79,7 @@ pub struct RowRef<'a> {
     text: &'a str,
     slot: Slot,
     cloud: Cloud,
+    attention: bool,
 }
 
 impl<'a> RowRef<'a> {
@@ -115,6 +120,11 @@ impl<'a> RowRef<'a> {
     }
     pub fn version(&self) -> u64 {
         u64::from(self.slot.version)
+    }
+    /// Whether its record breaks a rule added after it was saved (as far
+    /// as the records were checked: `Listing::set_attention`).
+    pub fn needs_attention(&self) -> bool {
+        self.attention
     }
 
     /// The row's text, borrowed.
@@ -221,7 +231,54 @@ impl Listing {
             text: self.text.get(slot.start..end).unwrap_or(""),
             slot,
             cloud: self.cloud,
+            attention: self.flagged(index),
         })
+    }
+
+    /// The listed name and version of each of `ids` that is listed, by id:
+    /// one pass over the rows (for changes made elsewhere, whose old name
+    /// the list alone knows).
+    pub fn names_and_versions(
+        &self,
+        ids: &std::collections::HashSet<&str>,
+    ) -> std::collections::HashMap<String, (String, u64)> {
+        (0..self.len())
+            .filter_map(|index| self.get(index))
+            .filter(|row| ids.contains(row.id()))
+            .map(|row| {
+                (
+                    row.id().to_string(),
+                    (row.name().to_string(), row.version()),
+                )
+            })
+            .collect()
+    }
+
+    fn flagged(&self, index: usize) -> bool {
+        self.attention
+            .get(index / 64)
+            .is_some_and(|bits| bits & (1 << (index % 64)) != 0)
+    }
+
+    /// Marks row `index` as needing attention (its record breaks a rule
+    /// added after it was saved) or not.
+    pub fn set_attention(&mut self, index: usize, on: bool) {
+        let word = index / 64;
+        if on && self.attention.len() <= word {
+            self.attention.resize(word + 1, 0);
+        }
+        if let Some(bits) = self.attention.get_mut(word) {
+            if on {
+                *bits |= 1 << (index % 64);
+            } else {
+                *bits &= !(1 << (index % 64));
+            }
+        }
+    }
+
+    /// How many rows need attention.
+    pub fn attention_count(&self) -> usize {
+        self.attention.iter().map(|b| b.count_ones() as usize).sum()
     }
 
     /// Row indexes in name order.
@@ -334,7 +391,9 @@ impl Listing {
         self.garbage = 0;
     }
 
+    /// A row rewritten by a commit: what was saved passed today's rules.
     fn replace_slot(&mut self, index: usize, row: &Row) {
+        self.set_attention(index, false);
         let slot = self.store_text(&row.as_text());
         if let Some(old) = self.slots.get_mut(index) {
             self.garbage += usize::from(old.end);
@@ -381,6 +440,9 @@ impl Listing {
             slot.start += offset;
         }
         self.slots.append(&mut more.slots);
+        for index in (0..more.attention.len() * 64).filter(|&i| more.flagged(i)) {
+            self.set_attention(base as usize + index, true);
+        }
         self.by_name
             .extend(more.by_name.into_iter().map(|index| index + base));
     }

@@ -11,6 +11,8 @@
 //! `suffix$`, `!not`. `field:word` narrows a word to one field:
 //! `country:de`, `cloud:usgov`, `name:`, `domain:`, `email:`, `contact:`,
 //! `city:` (fuzzy within that field) and `id:` (a part of the id).
+//! `is:attention` keeps the customers whose record breaks a rule added
+//! after it was saved.
 //! Matches are ranked: the higher the score, the better.
 
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
@@ -206,7 +208,12 @@ pub struct Query {
     /// Each with whether its value is matched against folded text (see
     /// `Word::folded`).
     fields: Vec<(Field, Atom, bool)>,
+    /// `is:attention`: only rows that need attention.
+    attention: bool,
 }
+
+/// The word that keeps the rows needing attention.
+pub const ATTENTION_WORD: &str = "is:attention";
 
 /// Shortest plain word that is also tried as the start of a customer id
 /// (shorter ones would match thousands of random ids).
@@ -223,6 +230,10 @@ impl Query {
             ..Query::default()
         };
         for word in text.split_whitespace() {
+            if word.eq_ignore_ascii_case(ATTENTION_WORD) {
+                query.attention = true;
+                continue;
+            }
             let field = word.split_once(':').and_then(|(p, v)| {
                 Some((Field::parse(&p.to_lowercase())?, v)).filter(|(_, v)| !v.is_empty())
             });
@@ -268,7 +279,13 @@ impl Query {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty() && self.fields.is_empty()
+        self.words.is_empty() && self.fields.is_empty() && !self.attention
+    }
+
+    /// Whether it asks which customers need attention: known from full
+    /// records (the app marks rows as it checks them; the CLI reads them).
+    pub fn asks_attention(&self) -> bool {
+        self.attention
     }
 
     pub fn text(&self) -> &str {
@@ -288,6 +305,8 @@ impl Query {
             // "country:d" → "country:de" narrows, but "country:" (an
             // ordinary word while empty) → "country:d" does not.
             && !previous.text.ends_with(':')
+            // "is:attentio" was a fuzzy word, "is:attention" is not.
+            && self.attention == previous.attention
     }
 
     /// Whether the fields the last word of `previous` matched in a row are
@@ -331,6 +350,9 @@ impl Query {
         scratch: &mut Scratch,
         last_fields: u8,
     ) -> Option<(u32, u8)> {
+        if self.attention && !f.row.needs_attention() {
+            return None;
+        }
         let mut matched_fields = 0;
         let mut total: u32 = 0;
         for (field, atom, folded) in &self.fields {
@@ -471,7 +493,11 @@ impl Query {
         if self.is_empty() {
             return true;
         }
-        let listing = Listing::of_rows(c.cloud, &[Row::of(c)]);
+        let mut listing = Listing::of_rows(c.cloud, &[Row::of(c)]);
+        if self.attention {
+            let policy = crate::validate::Policy::default();
+            listing.set_attention(0, crate::validate::check_record(c, &policy).is_err());
+        }
         listing.get(0).is_some_and(|row| {
             self.score(&row.fields(), &mut new_matcher(), &mut Scratch::default())
                 .is_some()

@@ -125,6 +125,8 @@ impl Listing {
             slots,
             by_name,
             garbage,
+            // Not kept: the runtime checks the records again after a start.
+            attention: Vec::new(),
         })
     }
 }

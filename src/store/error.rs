@@ -81,6 +81,15 @@ pub enum StoreError {
     Busy(String),
     /// A database that must be empty (to migrate into) holds customers.
     NotEmpty(String),
+    /// Several records of one transaction (a bulk change) were based on
+    /// older versions: each `Conflict`; nothing was written.
+    Conflicts(Vec<StoreError>),
+    /// The database refused the write: the login's konto role does not
+    /// allow it (SQLSTATE 42501).
+    Denied {
+        store: String,
+        reason: String,
+    },
 }
 
 fn labels(keys: &[String]) -> String {
@@ -179,6 +188,17 @@ impl std::fmt::Display for StoreError {
             StoreError::Duplicate(reason) => t!("store.duplicate", reason = reason),
             StoreError::Busy(store) => t!("store.busy", store = store),
             StoreError::NotEmpty(store) => t!("store.not_empty", store = store),
+            StoreError::Denied { store, reason } => {
+                t!("store.denied", store = store, reason = reason)
+            }
+            StoreError::Conflicts(each) => {
+                let list: Vec<String> = each.iter().map(ToString::to_string).collect();
+                t!(
+                    "store.conflicts",
+                    count = each.len(),
+                    list = list.join("; ")
+                )
+            }
         };
         f.write_str(&text)
     }
@@ -208,6 +228,8 @@ impl StoreError {
             StoreError::Duplicate(_) => "duplicate",
             StoreError::Busy(_) => "busy",
             StoreError::NotEmpty(_) => "not empty",
+            StoreError::Denied { .. } => "denied",
+            StoreError::Conflicts(_) => "conflicts",
         }
     }
 }

@@ -267,7 +267,8 @@ impl Store {
         let c = &planned.new;
         AuditEntry {
             time: c.updated,
-            operator: operator.to_string(),
+            // On PostgreSQL the login, whatever `--operator` says.
+            operator: self.author(operator).to_string(),
             cloud: c.cloud,
             id: c.id.clone(),
             version: c.version,

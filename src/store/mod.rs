@@ -9,6 +9,7 @@
 mod backend;
 mod backup;
 mod error;
+mod feed;
 mod import;
 mod pg_store;
 mod sled_store;
@@ -19,8 +20,9 @@ use chrono::Utc;
 
 pub use backup::{Backup, newest_backup};
 pub use error::StoreError;
+pub use feed::ChangedSince;
 pub use import::{ImportOptions, ImportPhase, ImportPlan, ImportRefused, ImportReport, Planned};
-pub use pg_store::{PgTarget, init_database};
+pub use pg_store::{PgTarget, grant, init_database};
 pub use sled_store::{
     BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock,
     kept_list_mark, read_head, read_list,
@@ -29,7 +31,7 @@ pub use sled_store::{
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};
 use crate::listing::RowText;
 use crate::validate::{Policy, normalise_record, take_fixed_fields};
-use backend::{TxResult, Txn};
+use backend::{TxError, TxResult, Txn};
 
 /// The result of a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,12 +93,14 @@ impl Store {
 
     /// Connects to the PostgreSQL database `target`, which `konto db init`
     /// has set up; `dir` is the local data directory (backups, drafts).
+    /// The operator's role is the login's, as the database enforces it.
     pub fn connect(target: &PgTarget, dir: &Path) -> Result<Store, StoreError> {
+        let pg = pg_store::PgStore::connect(target)?;
         Ok(Store {
-            backend: Backend::Postgres(Box::new(pg_store::PgStore::connect(target)?)),
+            role: pg.role(),
+            backend: Backend::Postgres(Box::new(pg)),
             dir: dir.to_path_buf(),
             policy: Policy::default(),
-            role: Role::Admin,
         })
     }
 
@@ -107,10 +111,33 @@ impl Store {
         self
     }
 
-    /// The operator's role, recorded in the audit entries this store writes.
+    /// The operator's role, recorded in the audit entries this store
+    /// writes. A local store takes the one it is given; on PostgreSQL the
+    /// database says which it is (see `database_role`), and this is ignored.
     pub fn with_role(mut self, role: Role) -> Store {
-        self.role = role;
+        if self.local().is_some() {
+            self.role = role;
+        }
         self
+    }
+
+    /// The login's role as the database enforces it (None: a local store,
+    /// where the operator's `--role` is a guard-rail only).
+    pub fn database_role(&self) -> Option<Role> {
+        match &self.backend {
+            Backend::Sled(_) => None,
+            Backend::Postgres(p) => Some(p.role()),
+        }
+    }
+
+    /// Who the audit records as the author of a change: on PostgreSQL the
+    /// session's login (nobody writes as someone else), on a local store
+    /// the operator named.
+    fn author<'a>(&'a self, operator: &'a str) -> &'a str {
+        match &self.backend {
+            Backend::Sled(_) => operator,
+            Backend::Postgres(p) => p.login(),
+        }
     }
 
     pub fn policy(&self) -> &Policy {
@@ -336,6 +363,7 @@ impl Store {
     ) -> Result<Committed, StoreError> {
         let now = Utc::now();
         let started = std::time::Instant::now();
+        let operator = self.author(operator);
         let outcome = self.transact(&|tx| {
             self.write_next_version(tx, proposed, operator, action, reverts, now)
         })?;
@@ -362,16 +390,25 @@ impl Store {
         proposals: &[Customer],
     ) -> Result<Vec<Customer>, StoreError> {
         let now = Utc::now();
+        let operator = self.author(operator);
         let saved = self.transact(&|tx| {
             let mut saved = Vec::new();
+            // Every stale record is named, not just the first (the
+            // transaction is rolled back all the same).
+            let mut stale = Vec::new();
             for proposed in proposals {
-                if let Committed::Saved(next) =
-                    self.write_next_version(tx, proposed, operator, action, None, now)?
-                {
-                    saved.push(next);
+                match self.write_next_version(tx, proposed, operator, action, None, now) {
+                    Ok(Committed::Saved(next)) => saved.push(next),
+                    Ok(Committed::Unchanged(_)) => {}
+                    Err(TxError::Abort(e @ StoreError::Conflict { .. })) => stale.push(e),
+                    Err(e) => return Err(e),
                 }
             }
-            Ok(saved)
+            match stale.len() {
+                0 => Ok(saved),
+                1 => Err(stale.remove(0).into()),
+                _ => Err(StoreError::Conflicts(stale).into()),
+            }
         })?;
         if !saved.is_empty() {
             self.make_durable()?;
@@ -444,7 +481,7 @@ impl Store {
     /// Writes a record as it is, unchecked and unaudited, as another tool
     /// writing the store could: only for tests of what konto does with data
     /// its own validators would refuse.
-    #[doc(hidden)]
+    #[cfg(feature = "testing")]
     pub fn put_unchecked(&self, c: &Customer) -> Result<(), StoreError> {
         self.transact(&|tx| {
             let old = tx.get(c.cloud, &c.id)?;
@@ -523,7 +560,8 @@ impl Store {
     /// what disagrees (empty when sound). On sled: every index entry points
     /// at a record with that key and every record is indexed. On PostgreSQL
     /// (which keeps its own indexes): each cloud's kept count is its number
-    /// of rows.
+    /// of rows. Only tests ask (the `testing` feature).
+    #[cfg(feature = "testing")]
     pub fn verify_indexes(&self) -> Result<Vec<String>, StoreError> {
         match &self.backend {
             Backend::Sled(s) => s.verify_indexes(),

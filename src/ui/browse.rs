@@ -14,8 +14,8 @@ use crate::countries::countries;
 use crate::domain::{Customer, FIELDS, FieldId, Permission, Section};
 use crate::listing::RowRef;
 use crate::t;
-use crate::text::{fit, safe, width};
-use crate::validate::phone_for_display;
+use crate::text::{fit, safe, width, wrap};
+use crate::validate::{FieldError, phone_for_display};
 
 pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let marked = if state.marked.is_empty() {
@@ -48,8 +48,13 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         }
         (None, None) => String::new(),
     };
+    let offline = if state.reconnecting {
+        format!("· {} ", t!("screen.reconnecting"))
+    } else {
+        String::new()
+    };
     let counts = format!(
-        " {} {progress}{marked}{access}",
+        " {} {progress}{marked}{access}{offline}",
         t!(
             "screen.customers",
             shown = state.visible().len(),
@@ -91,6 +96,18 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         crate::app::SortBy::Name => String::new(),
         other => format!(" · {}", t!("list.sorted", order = other.title())),
     };
+    // Records stored before a rule they break: how many, and the word
+    // that lists them.
+    let attention = state.list.listing.attention_count();
+    let sorted = if attention == 0 {
+        sorted
+    } else {
+        let word = crate::listing::query::ATTENTION_WORD;
+        format!(
+            "{sorted} · {}",
+            t!("list.attention", count = attention, word = word)
+        )
+    };
     let customers = t!("list.title");
     let title = if filter.is_empty() {
         format!(" {customers}{sorted} ")
@@ -110,9 +127,11 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
         frame.render_widget(Paragraph::new(Span::styled(text, theme().dim)), inner);
         return;
     }
-    // A mark column appears while customers are marked for a bulk change.
+    // A mark column appears while customers are marked for a bulk change,
+    // an attention column while records need attention.
     let mark_columns = if state.marked.is_empty() { 0 } else { 2 };
-    let columns = usize::from(inner.width).saturating_sub(mark_columns);
+    let attention_columns = if attention == 0 { 0 } else { 2 };
+    let columns = usize::from(inner.width).saturating_sub(mark_columns + attention_columns);
     // Only the rows on screen are built, however long the list is.
     let page: Vec<(usize, RowRef)> = (state.list_offset..)
         .take(usize::from(inner.height))
@@ -145,7 +164,15 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
                 (_, true) => "● ",
                 (_, false) => "  ",
             };
-            let mut spans = vec![Span::styled(mark, theme().changed)];
+            let flag = match (attention_columns, row.needs_attention()) {
+                (0, _) => "",
+                (_, true) => "▲ ",
+                (_, false) => "  ",
+            };
+            let mut spans = vec![
+                Span::styled(mark, theme().changed),
+                Span::styled(flag, theme().error),
+            ];
             let marked = |text: &str, columns: usize, hits: &[u32], style: Style| {
                 fit_marked(text, columns, hits, style, style.patch(theme().matched))
             };
@@ -249,6 +276,7 @@ fn section_lines(
     section: Section,
     columns: usize,
     selected: Option<FieldId>,
+    problems: &[FieldError],
     selected_line: &mut usize,
 ) {
     lines.push(Line::from(Span::styled(section.title(), theme().section)));
@@ -258,6 +286,8 @@ fn section_lines(
         }
         let style = if Some(f.id) == selected {
             theme().selected
+        } else if problems.iter().any(|p| p.field == f.id) {
+            theme().error
         } else if f.editable {
             theme().value
         } else {
@@ -285,11 +315,15 @@ const ROOMY_DETAIL_LINES: u16 = 31;
 /// between them and version and update time move to the border, so everything
 /// fits in 25 lines (a 100x30 terminal). Also returns the line of the
 /// selected field (0 when none), to keep it in view.
+///
+/// A record stored before a rule it breaks (`State::needs_attention`)
+/// starts with what is wrong, and its fields at fault are drawn as errors.
 pub fn detail_lines(
     customer: &Customer,
     roomy: bool,
     columns: usize,
     selected: Option<FieldId>,
+    problems: &[FieldError],
 ) -> (Vec<Line<'static>>, usize) {
     let mut lines = Vec::new();
     let mut selected_line = 0;
@@ -298,6 +332,19 @@ pub fn detail_lines(
             lines.push(Line::from(""));
         }
     };
+    if !problems.is_empty() {
+        lines.push(Line::from(Span::styled(
+            t!("detail.attention"),
+            theme().error,
+        )));
+        // Wrapped, not cut: the message is what the operator acts on.
+        for p in problems {
+            for part in wrap(&safe(&p.to_string()), columns.saturating_sub(2).max(1)) {
+                lines.push(Line::from(Span::styled(format!("  {part}"), theme().error)));
+            }
+        }
+        gap(&mut lines);
+    }
     for section in [Section::Company, Section::BillingContact, Section::Address] {
         section_lines(
             &mut lines,
@@ -305,6 +352,7 @@ pub fn detail_lines(
             section,
             columns,
             selected,
+            problems,
             &mut selected_line,
         );
         gap(&mut lines);
@@ -328,6 +376,7 @@ pub fn detail_lines(
         Section::Record,
         columns,
         selected,
+        problems,
         &mut selected_line,
     );
     // In a short terminal version and update time are in the pane's bottom
@@ -380,7 +429,9 @@ pub fn detail(frame: &mut Frame, area: Rect, state: &State) {
             theme().label,
         ))
     };
-    let (lines, selected_line) = detail_lines(customer, roomy, usize::from(inner.width), selected);
+    let problems = state.needs_attention(customer);
+    let columns = usize::from(inner.width);
+    let (lines, selected_line) = detail_lines(customer, roomy, columns, selected, &problems);
     let scroll = (selected_line + 2).saturating_sub(usize::from(inner.height));
     let paragraph = Paragraph::new(lines)
         .block(block)

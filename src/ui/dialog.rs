@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{bar_keys, field_label, theme};
 use crate::app::{
-    BrowseOverlay, Form, FormKind, FormOverlay, FormScreen, HelpView, HistoryView, Pending, Picker,
-    Screen, State, bulk_review, changes, permission_question,
+    BrowseOverlay, Conflict, Form, FormKind, FormOverlay, FormScreen, HelpView, HistoryView, Merge,
+    Pending, Picker, Screen, State, bulk_review, changes, permission_question,
 };
 use crate::domain::{Customer, FieldSpec, spec};
 use crate::t;
@@ -67,9 +67,7 @@ fn form_overlay(frame: &mut Frame, area: Rect, state: &State, screen: &FormScree
         Some(FormOverlay::Review(Pending::Many(records))) => {
             bulk_review_popup(frame, area, state, form, records, keys)
         }
-        Some(FormOverlay::Conflict(conflict)) => {
-            conflict_popup(frame, area, form, &conflict.theirs, &conflict.fields, keys)
-        }
+        Some(FormOverlay::Conflict(conflict)) => conflict_popup(frame, area, form, conflict, keys),
         Some(FormOverlay::BulkFailed(failures)) => bulk_failed_popup(frame, area, failures, keys),
     }
 }
@@ -229,10 +227,10 @@ fn conflict_popup(
     frame: &mut Frame,
     area: Rect,
     form: &Form,
-    theirs: &Customer,
-    fields: &[String],
+    conflict: &Conflict,
     keys: Line<'static>,
 ) {
+    let theirs = &conflict.theirs;
     let intro = t!(
         "dialog.conflict",
         company = theirs.company.name,
@@ -240,28 +238,62 @@ fn conflict_popup(
         theirs = theirs.version
     );
     let mut lines: Vec<Line> = wrap(&intro, 72).into_iter().map(Line::from).collect();
+    lines.extend(
+        wrap(t!("dialog.merge_help"), 72)
+            .into_iter()
+            .map(Line::from),
+    );
     lines.push(Line::from(""));
-    let changed: Vec<&FieldSpec> = crate::domain::FIELDS
+    let changed: Vec<(&FieldSpec, Merge)> = crate::domain::FIELDS
         .iter()
-        .filter(|f| fields.iter().any(|k| k == f.key) || form.is_changed(f.id))
+        .map(|f| (f, conflict.merge_of(form, f.id)))
+        .filter(|(_, merge)| *merge != Merge::Unchanged)
         .collect();
-    let label_columns = changed.iter().map(|f| width(f.title())).max().unwrap_or(0) + 2;
-    let value_columns = (usize::from(area.width).saturating_sub(label_columns + 10) / 2).min(30);
+    let label_columns = changed
+        .iter()
+        .map(|(f, _)| width(f.title()))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let value_columns = (usize::from(area.width).saturating_sub(label_columns + 12) / 4).min(24);
+    let heading = |text: &str| Span::styled(fit(text, value_columns + 2), theme().popup_key);
     lines.push(Line::from(vec![
         Span::raw(fit("", label_columns)),
-        Span::styled(fit(t!("dialog.theirs"), value_columns), theme().popup_key),
-        Span::raw("  "),
-        Span::styled(t!("dialog.yours"), theme().popup_key),
+        heading(t!("dialog.base")),
+        heading(t!("dialog.theirs")),
+        heading(t!("dialog.yours")),
+        heading(t!("dialog.merged")),
     ]));
-    for f in changed {
+    let selected = conflict.selected_field();
+    for (f, merge) in changed {
+        let value = |text: &str| Span::raw(fit(text, value_columns + 2));
+        let result = match merge {
+            Merge::Theirs => t!("dialog.merge_theirs"),
+            Merge::Mine => t!("dialog.merge_mine"),
+            Merge::Same | Merge::Unchanged => t!("dialog.merge_same"),
+            Merge::Chosen(true) => t!("dialog.merge_pick_theirs"),
+            Merge::Chosen(false) => t!("dialog.merge_pick_mine"),
+        };
+        let style = if selected == Some(f.id) {
+            theme().selected
+        } else if matches!(merge, Merge::Chosen(_)) {
+            theme().error
+        } else {
+            theme().popup
+        };
         lines.push(Line::from(vec![
             Span::styled(fit(f.title(), label_columns), theme().popup_key),
-            Span::raw(fit(theirs.field(f.id), value_columns)),
-            Span::raw("  "),
-            Span::raw(fit(form.value(f.id), value_columns)),
+            value(form.original.field(f.id)),
+            value(theirs.field(f.id)),
+            value(form.value(f.id)),
+            Span::styled(fit(result, value_columns), style),
         ]));
     }
-    for key in fields.iter().filter(|k| k.starts_with("permissions.")) {
+    for key in conflict
+        .fields
+        .iter()
+        .filter(|k| k.starts_with("permissions."))
+    {
         lines.push(Line::from(t!(
             "dialog.changed_by_other",
             field = crate::domain::label_for_key(key)

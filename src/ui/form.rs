@@ -13,6 +13,20 @@ use crate::text::{fit, safe, skip_columns};
 use crate::layout::{self, FORM_LABEL_COLUMNS as LABEL_COLUMNS};
 
 pub fn form(frame: &mut Frame, area: Rect, form: &Form) {
+    // Someone else changed the customer meanwhile: said over the form.
+    let area = match &form.changed_elsewhere {
+        Some(text) if area.height > 3 => {
+            let [banner, rest] = ratatui::layout::Layout::vertical([
+                ratatui::layout::Constraint::Length(1),
+                ratatui::layout::Constraint::Min(0),
+            ])
+            .areas(area);
+            let line = fit(text, usize::from(banner.width));
+            frame.render_widget(Paragraph::new(line).style(theme().error), banner);
+            rest
+        }
+        _ => area,
+    };
     let title = match &form.kind {
         FormKind::Bulk { ids, .. } => t!("form.bulk_title", count = ids.len()),
         FormKind::Single { .. } => t!(

@@ -17,6 +17,10 @@ pub struct Server {
     dir: PathBuf,
     /// The port (also in the socket's name).
     port: u16,
+    /// The server's binaries, and the options it was started with (to
+    /// start it again after a test stopped or killed it).
+    bin: PathBuf,
+    options: String,
 }
 
 /// How to install a server, for the message of a machine without one.
@@ -65,6 +69,24 @@ fn command(bin: &Path, tool: &str) -> Command {
 
 fn start() -> Result<Server, String> {
     start_cluster("plain", 5432, "", |_| Ok(()))
+}
+
+/// Starts the cluster in `base` with `options`, waiting until it answers.
+fn pg_ctl_start(bin: &Path, base: &Path, options: &str) -> Result<(), String> {
+    let started = command(bin, "pg_ctl")
+        .args(["-w", "-l"])
+        .arg(base.join("log"))
+        .arg("-D")
+        .arg(base.join("data"))
+        .args(["-o", options, "start"])
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !started.status.success() {
+        let log = std::fs::read_to_string(base.join("log")).unwrap_or_default();
+        return Err(format!("pg_ctl start failed: {log}"));
+    }
+    Ok(())
 }
 
 /// A port nobody listens on now.
@@ -164,19 +186,7 @@ fn start_cluster(
          -c max_connections=200 {options}",
         base.display()
     );
-    let started = command(&bin, "pg_ctl")
-        .args(["-w", "-l"])
-        .arg(base.join("log"))
-        .arg("-D")
-        .arg(&data)
-        .args(["-o", &options, "start"])
-        .stdout(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !started.status.success() {
-        let log = std::fs::read_to_string(base.join("log")).unwrap_or_default();
-        return Err(format!("pg_ctl start failed: {log}"));
-    }
+    pg_ctl_start(&bin, &base, &options)?;
     // Stopped and removed once this test binary has ended.
     let stop = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
@@ -198,7 +208,18 @@ fn start_cluster(
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    Ok(Server { dir: base, port })
+    Ok(Server {
+        dir: base,
+        port,
+        bin,
+        options,
+    })
+}
+
+/// A cluster of its own, for a test that stops or kills its server (the
+/// binary's shared one must stay up for the others).
+pub fn start_private(name: &str) -> Result<Server, String> {
+    start_cluster(name, 5432, "", |_| Ok(()))
 }
 
 /// The server of this test binary, started on first use; None where this
@@ -238,6 +259,53 @@ impl Server {
         self.port
     }
 
+    /// Kills the server's postmaster with SIGKILL (as the kernel's OOM
+    /// killer or a power cut would end it), and waits until its processes
+    /// are gone.
+    pub fn kill(&self) {
+        let pid_file = self.dir.join("data").join("postmaster.pid");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+            .expect("a running server has a postmaster.pid");
+        // SAFETY: kill only sends a signal to that process.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        // Its backends notice and exit; the next start recovers from the WAL.
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = |pid: i32| unsafe { libc::kill(pid, 0) } != 0;
+        while !gone(pid) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the server again (after `kill` or `stop`), retrying while the
+    /// last one's backends still hold its shared memory.
+    pub fn start_again(&self) {
+        let mut last = String::new();
+        for _ in 0..100 {
+            match pg_ctl_start(&self.bin, &self.dir, &self.options) {
+                Ok(()) => return,
+                Err(e) => last = e,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the server does not start again: {last}");
+    }
+
+    /// Stops the server at once (no checkpoint: the next start recovers).
+    pub fn stop(&self) {
+        let stopped = command(&self.bin, "pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("pg_ctl runs");
+        assert!(stopped.success(), "pg_ctl stop failed");
+    }
+
     /// A new, empty database; its connection string.
     pub fn fresh_database(&self) -> String {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -248,6 +316,36 @@ impl Server {
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
         self.url(&name)
+    }
+
+    /// A login `name` (no password: the test server trusts its socket),
+    /// made once per cluster; the connection string of `url` as that login.
+    pub fn login(&self, url: &str, name: &str) -> String {
+        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .unwrap_or_else(|e| panic!("the test server does not answer: {e}"));
+        let exists = admin
+            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])
+            .unwrap()
+            .is_some();
+        if !exists {
+            admin
+                .batch_execute(&format!("CREATE ROLE {name} LOGIN"))
+                .unwrap_or_else(|e| panic!("CREATE ROLE {name}: {e}"));
+        }
+        url.replace("user=konto", &format!("user={name}"))
+    }
+
+    /// `psql` on `url` running `sql` (stop at the first error).
+    pub fn psql(&self, url: &str, sql: &str) -> std::process::Output {
+        // Debian keeps psql on the PATH, not beside the server's binaries.
+        let psql = bin_dir()
+            .map(|dir| dir.join("psql"))
+            .filter(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("psql"));
+        Command::new(psql)
+            .args(["-X", "-v", "ON_ERROR_STOP=1", "-c", sql, url])
+            .output()
+            .unwrap_or_else(|e| panic!("psql: {e}"))
     }
 
     /// A fresh database with konto's schema; its connection string.
@@ -265,6 +363,31 @@ pub struct Test {
     pub name: String,
     pub needs_server: bool,
     pub run: Box<dyn FnOnce() + Send>,
+}
+
+/// Runs every test of a binary whose tests all need the server.
+pub fn run_all(binary: &str, tests: &[(&str, fn())]) -> ! {
+    let tests = tests
+        .iter()
+        .map(|&(name, run)| Test {
+            name: name.to_string(),
+            needs_server: true,
+            run: Box::new(run),
+        })
+        .collect();
+    run(binary, tests)
+}
+
+/// konto on the database `url`, with `dir` as its local data directory.
+pub fn konto_on(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
+    let with_store: Vec<&str> = args.iter().copied().chain(["--store", url]).collect();
+    super::konto_in(dir, "en", &with_store)
+}
+
+/// A command's standard output, after checking it succeeded.
+pub fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", super::stderr(out));
+    super::stdout(out)
 }
 
 /// Runs `tests` as libtest does (filters, `--list`, the closing summary),

@@ -157,6 +157,21 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Renames the selected customer through the Update form (clear the
+    /// field, type, Ctrl-S, confirm the review) and waits until it is saved.
+    pub fn save_company_name(&mut self, name: &str) {
+        self.send("u");
+        self.wait_for("Update account");
+        self.send("\x15"); // Ctrl-U: clear the field
+        self.send(name);
+        self.send("\x13"); // Ctrl-S
+        self.wait_for("Review changes");
+        self.send("\r");
+        self.wait_for(&format!("Saved {name} (version"));
+    }
+}
+
 impl Drop for Session {
     /// A failed test must not leave its konto running.
     fn drop(&mut self) {

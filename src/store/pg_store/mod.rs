@@ -12,6 +12,8 @@
 
 mod columns;
 mod copy;
+mod feed;
+mod roles;
 mod schema;
 mod target;
 
@@ -23,12 +25,13 @@ use postgres::Client;
 use postgres::error::SqlState;
 
 pub use copy::Rows;
+pub use roles::grant;
 pub use schema::init_database;
 pub use target::PgTarget;
 
 use super::StoreError;
 use super::backend::{TxError, TxResult, Txn, Write};
-use crate::domain::{AuditEntry, Cloud, Customer};
+use crate::domain::{AuditEntry, Cloud, Customer, Role};
 use columns::{AUDIT_COLUMNS, CUSTOMER_COLUMNS, audit_of, customer_of};
 
 /// Rows read per query when walking a whole table (export, backup).
@@ -40,10 +43,19 @@ const TRIES: usize = 20;
 pub struct PgStore {
     client: Mutex<Client>,
     target: PgTarget,
+    /// The session's login (what the audit records) and its konto role.
+    login: String,
+    role: Role,
 }
 
 /// A failure of the server or the connection, named with the store.
 pub(crate) fn failed(target: &PgTarget, e: &postgres::Error) -> StoreError {
+    if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) {
+        return StoreError::Denied {
+            store: target.label().to_string(),
+            reason: target::reason(e),
+        };
+    }
     if e.is_closed() || e.as_db_error().is_none() {
         return StoreError::Unreachable {
             store: target.label().to_string(),
@@ -79,10 +91,23 @@ impl PgStore {
     pub fn connect(target: &PgTarget) -> Result<PgStore, StoreError> {
         let mut client = target.connect()?;
         schema::check(&mut client, target)?;
+        let (login, role) = roles::session(&mut client, target)?;
         Ok(PgStore {
             client: Mutex::new(client),
             target: target.clone(),
+            login,
+            role,
         })
+    }
+
+    /// The session's login, as the database knows it.
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    /// The login's konto role, as the database enforces it.
+    pub fn role(&self) -> Role {
+        self.role
     }
 
     /// `postgres://user@host/database`, never a password.
@@ -90,11 +115,18 @@ impl PgStore {
         self.target.label()
     }
 
+    /// The connection; a new one when the last was lost (the server
+    /// restarted, the network dropped), so konto reconnects by itself on
+    /// its next use.
     fn client(&self) -> Result<MutexGuard<'_, Client>, StoreError> {
-        self.client.lock().map_err(|_| StoreError::Unreachable {
+        let mut client = self.client.lock().map_err(|_| StoreError::Unreachable {
             store: self.label().to_string(),
             reason: "a thread using the connection failed".into(),
-        })
+        })?;
+        if client.is_closed() {
+            *client = self.target.connect()?;
+        }
+        Ok(client)
     }
 
     fn fail(&self, e: &postgres::Error) -> StoreError {
@@ -314,6 +346,7 @@ impl PgStore {
 
     /// Each cloud whose kept count (`konto.counts`) is not its number of
     /// rows, as a line saying both.
+    #[cfg(feature = "testing")]
     pub(super) fn verify_counts(&self) -> Result<Vec<String>, StoreError> {
         let rows = self
             .client()?

@@ -11,9 +11,10 @@ use crate::store::StoreError;
 
 /// Every migration, in order: (number, SQL). Never edit one that has
 /// shipped; add the next.
-pub const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE konto.customers (
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE konto.customers (
     cloud text COLLATE \"C\" NOT NULL,
     id text COLLATE \"C\" NOT NULL,
     company_name text NOT NULL,
@@ -90,7 +91,176 @@ CREATE TRIGGER customers_deleted AFTER DELETE ON konto.customers
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.count_customers();
 CREATE TRIGGER customers_truncated AFTER TRUNCATE ON konto.customers
     FOR EACH STATEMENT EXECUTE FUNCTION konto.count_customers();",
-)];
+    ),
+    (2, ROLES_MIGRATION),
+    (3, CHANGES_MIGRATION),
+    (4, PRUNE_CHANGES_MIGRATION),
+];
+
+/// The feed keeps a week: its trigger prunes older rows every 1,000th
+/// number (a reader whose next number was pruned reloads its list). The
+/// function is migration 3's again with the pruning: migration 3 reached
+/// main before the pruning, and a shipped migration is never edited.
+const PRUNE_CHANGES_MIGRATION: &str = "
+CREATE OR REPLACE FUNCTION konto.record_changes() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, konto AS $$
+DECLARE
+    n bigint;
+    next bigint;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        n := 1001;
+    ELSE
+        SELECT count(*) INTO n FROM changed;
+    END IF;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    UPDATE konto.change_counter SET seq = seq + 1 RETURNING seq INTO next;
+    IF n > 1000 THEN
+        INSERT INTO konto.changes (seq) VALUES (next);
+    ELSE
+        INSERT INTO konto.changes (seq, cloud, id, version)
+            SELECT next, cloud, id, version FROM changed;
+    END IF;
+    -- Kept for a week, pruned every 1,000th number: an app away longer
+    -- finds its next number gone and reloads its list.
+    IF next % 1000 = 0 THEN
+        DELETE FROM konto.changes WHERE time < now() - interval '7 days';
+    END IF;
+    PERFORM pg_notify('konto_changes', next::text);
+    RETURN NULL;
+END $$;
+";
+
+/// The change feed: every statement that writes customers (konto's
+/// commits, imports and COPYs, and anyone's psql) records which customers
+/// it changed under the next number of a one-row counter, in its own
+/// transaction, and notifies `konto_changes` (delivered at commit).
+///
+/// The number is taken by updating the counter row, which stays locked
+/// until the transaction ends: a second writer waits for the first to
+/// commit or roll back before it gets the next number, so numbers become
+/// visible in order and without gaps (a rolled-back number is rolled back
+/// with its counter). A reader that has seen number n has seen every one
+/// before it. (A `bigserial` is handed out at insert time and commits in
+/// any order; a reader past a gap would lose a change.) The price is that
+/// writers of customers commit one at a time, which a team's rate of edits
+/// never notices.
+///
+/// A statement of more than 1,000 customers (a bulk import) is recorded as
+/// one row without an id: readers reload the whole list.
+const CHANGES_MIGRATION: &str = "
+CREATE TABLE konto.change_counter (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    seq bigint NOT NULL
+);
+INSERT INTO konto.change_counter VALUES (true, 0);
+CREATE TABLE konto.changes (
+    seq bigint NOT NULL,
+    cloud text COLLATE \"C\",
+    id text COLLATE \"C\",
+    version bigint,
+    login text NOT NULL DEFAULT session_user,
+    time timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX changes_seq ON konto.changes (seq);
+CREATE FUNCTION konto.record_changes() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, konto AS $$
+DECLARE
+    n bigint;
+    next bigint;
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        n := 1001;
+    ELSE
+        SELECT count(*) INTO n FROM changed;
+    END IF;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    UPDATE konto.change_counter SET seq = seq + 1 RETURNING seq INTO next;
+    IF n > 1000 THEN
+        INSERT INTO konto.changes (seq) VALUES (next);
+    ELSE
+        INSERT INTO konto.changes (seq, cloud, id, version)
+            SELECT next, cloud, id, version FROM changed;
+    END IF;
+    PERFORM pg_notify('konto_changes', next::text);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER customers_changes_inserted AFTER INSERT ON konto.customers
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.record_changes();
+CREATE TRIGGER customers_changes_updated AFTER UPDATE ON konto.customers
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.record_changes();
+CREATE TRIGGER customers_changes_deleted AFTER DELETE ON konto.customers
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.record_changes();
+CREATE TRIGGER customers_changes_truncated AFTER TRUNCATE ON konto.customers
+    FOR EACH STATEMENT EXECUTE FUNCTION konto.record_changes();
+";
+
+/// Roles enforced by the database (see `roles.rs` for the grants): who
+/// the session's login is to konto, a guard on the purchase-permission
+/// columns, and an audit that records the login, not what the client says.
+///
+/// The permissions are guarded by a trigger rather than column privileges:
+/// every write konto makes (a commit's UPDATE, an import's INSERT or COPY)
+/// names every column, and PostgreSQL checks a column privilege on a named
+/// column even when its value does not change; the trigger judges what a
+/// write changes, so konto's statements stay one shape for every role.
+/// Its WHEN clause keeps it off rows whose permissions do not change (a
+/// bulk import's COPY pays nothing for it).
+const ROLES_MIGRATION: &str = "
+CREATE FUNCTION konto.is_admin() RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
+        OR pg_has_role(session_user,
+               (SELECT nspowner FROM pg_namespace WHERE nspname = 'konto'), 'MEMBER')
+        OR EXISTS (SELECT 1 FROM pg_roles
+                   WHERE rolname = 'konto_admin' AND pg_has_role(session_user, oid, 'MEMBER'))
+$$;
+-- The session login's konto role: admin (also the schema's owner and a
+-- superuser), sales, or else helpdesk (the least).
+CREATE FUNCTION konto.session_role() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN konto.is_admin() THEN 'admin'
+        WHEN EXISTS (SELECT 1 FROM pg_roles
+                     WHERE rolname = 'konto_sales' AND pg_has_role(session_user, oid, 'MEMBER'))
+            THEN 'sales'
+        ELSE 'helpdesk'
+    END
+$$;
+CREATE FUNCTION konto.guard_permissions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT konto.is_admin() THEN
+        RAISE EXCEPTION 'only konto_admin may change purchase permissions (customer %)', NEW.id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER customers_permissions_inserted BEFORE INSERT ON konto.customers FOR EACH ROW
+    WHEN (NEW.permissions_azure_reservations OR NEW.permissions_azure_savings_plan)
+    EXECUTE FUNCTION konto.guard_permissions();
+CREATE TRIGGER customers_permissions_updated BEFORE UPDATE ON konto.customers FOR EACH ROW
+    WHEN (NEW.permissions_azure_reservations IS DISTINCT FROM OLD.permissions_azure_reservations
+       OR NEW.permissions_azure_savings_plan IS DISTINCT FROM OLD.permissions_azure_savings_plan)
+    EXECUTE FUNCTION konto.guard_permissions();
+-- Who wrote an entry is the login, whatever the client claims (an admin
+-- may write any, as `konto db migrate-from` copies a local history).
+CREATE FUNCTION konto.audit_login() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT konto.is_admin() THEN
+        NEW.operator := session_user;
+        NEW.role := konto.session_role();
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER audit_login BEFORE INSERT ON konto.audit FOR EACH ROW
+    WHEN (NEW.operator IS DISTINCT FROM session_user OR NEW.role IS DISTINCT FROM 'admin')
+    EXECUTE FUNCTION konto.audit_login();
+-- A sales login's insert or delete keeps the counts, which it may not
+-- write itself: the trigger function runs as its owner.
+ALTER FUNCTION konto.count_customers() SECURITY DEFINER SET search_path = pg_catalog, konto;
+";
 
 /// The newest migration this konto knows.
 pub fn newest() -> i32 {
@@ -169,6 +339,7 @@ pub fn init_database(target: &PgTarget) -> Result<Initialised, StoreError> {
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
     }
+    super::roles::set_up(&mut client, target)?;
     Ok(Initialised {
         before,
         now: newest(),

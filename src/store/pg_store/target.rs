@@ -50,6 +50,20 @@ impl PgTarget {
     pub fn parse(text: &str) -> Result<PgTarget, String> {
         let (text, root_cert) = take_root_cert(text.trim());
         let mut config = Config::from_str(&text).map_err(|e| e.to_string())?;
+        // A dead server or network is noticed in seconds, not at TCP's
+        // own pace (minutes), unless the URL says otherwise.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
+        // A dropped network fails a query after 10 s of unacknowledged
+        // data (the app polls on its own thread: it would wait that long)
+        // and an idle connection after 10 + 2 × 5 s of silence.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(std::time::Duration::from_secs(10));
+        }
+        config.keepalives_idle(std::time::Duration::from_secs(10));
+        config.keepalives_interval(std::time::Duration::from_secs(5));
+        config.keepalives_retries(2);
         if config.get_application_name().is_none() {
             config.application_name("konto");
         }

@@ -510,6 +510,7 @@ impl SledStore {
 
     /// Checks that every index entry points at a record that has that key and
     /// that every record is indexed; returns what disagrees (empty when sound).
+    #[cfg(feature = "testing")]
     pub fn verify_indexes(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         let t = &self.trees;
