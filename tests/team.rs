@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::pg::konto_on as konto;
+use common::pg::team_with;
 use common::pg::{ok, server};
 use common::stderr;
 
@@ -88,13 +89,7 @@ fn a_local_store_with_history_moves_in_whole() {
 }
 
 fn two_updates_racing_on_one_customer_one_wins_the_other_is_a_conflict() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = server().unwrap().initialised_database();
-    ok(&konto(
-        dir.path(),
-        &url,
-        &["gen", "--count", "3", "--seed", "5"],
-    ));
+    let (dir, url) = team_with(3, 5);
     let export: Vec<serde_json::Value> =
         serde_json::from_str(&ok(&konto(dir.path(), &url, &["export"]))).unwrap();
     let id = export[0]["id"].as_str().unwrap().to_string();
@@ -146,13 +141,7 @@ fn two_updates_racing_on_one_customer_one_wins_the_other_is_a_conflict() {
 }
 
 fn the_loser_of_a_race_is_told_which_field_changed() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = server().unwrap().initialised_database();
-    ok(&konto(
-        dir.path(),
-        &url,
-        &["gen", "--count", "2", "--seed", "6"],
-    ));
+    let (dir, url) = team_with(2, 6);
     let export: Vec<serde_json::Value> =
         serde_json::from_str(&ok(&konto(dir.path(), &url, &["export"]))).unwrap();
     let id = export[0]["id"].as_str().unwrap();
@@ -252,13 +241,7 @@ fn a_missing_server_or_database_is_one_clear_line_without_the_password() {
 }
 
 fn an_operator_edits_a_customer_of_the_team_store_in_a_real_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = server().unwrap().initialised_database();
-    ok(&konto(
-        dir.path(),
-        &url,
-        &["gen", "--count", "30", "--seed", "9"],
-    ));
+    let (dir, url) = team_with(30, 9);
     let mut app = common::pty::Session::start_on(dir.path(), 100, 30, &[], &["--store", &url]);
     app.wait_for("customers │ postgres://konto@");
     app.wait_for("30/30 customers");

@@ -8,6 +8,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::pg::team_with;
 use common::pg::{konto_on as konto, ok, server};
 use konto::app::{self, Command, Mode, State};
 use konto::domain::FieldId;
@@ -261,13 +262,7 @@ fn an_open_form_is_told_and_a_stale_submit_merges_keeping_the_typing() {
 }
 
 fn two_konto_processes_see_each_others_saves_without_a_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = server().unwrap().initialised_database();
-    ok(&konto(
-        dir.path(),
-        &url,
-        &["gen", "--count", "30", "--seed", "9"],
-    ));
+    let (dir, url) = team_with(30, 9);
     let args = ["--store", url.as_str()];
     let mut editor = common::pty::Session::start_on(dir.path(), 100, 30, &[], &args);
     let watcher = common::pty::Session::start_on(dir.path(), 100, 30, &[], &args);

@@ -378,6 +378,20 @@ pub fn run_all(binary: &str, tests: &[(&str, fn())]) -> ! {
     run(binary, tests)
 }
 
+/// A fresh local directory and a new database on the shared server with
+/// `count` generated customers (`seed`): where most team tests start.
+pub fn team_with(count: u32, seed: u64) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = server().unwrap().initialised_database();
+    let (count, seed) = (count.to_string(), seed.to_string());
+    ok(&konto_on(
+        dir.path(),
+        &url,
+        &["gen", "--count", &count, "--seed", &seed],
+    ));
+    (dir, url)
+}
+
 /// konto on the database `url`, with `dir` as its local data directory.
 pub fn konto_on(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
     let with_store: Vec<&str> = args.iter().copied().chain(["--store", url]).collect();
