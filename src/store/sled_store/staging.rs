@@ -9,6 +9,7 @@
 //! removed when the staging is dropped (written or abandoned); `open`
 //! removes any a crash left behind.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write as _};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ pub struct Staging {
     runs: usize,
     /// New customers per cloud (`Cloud::ALL`'s order), for the counts.
     pub added: [usize; 2],
+    /// The batch entries staged (`keys::batch_key`): one a cloud and write.
+    batches: HashSet<Vec<u8>>,
 }
 
 /// Where a store's staged runs are kept.
@@ -69,6 +72,7 @@ impl Staging {
             buffered: 0,
             runs: 0,
             added: [0; 2],
+            batches: HashSet::new(),
         })
     }
 
@@ -88,11 +92,19 @@ impl Staging {
             new.id.as_bytes().to_vec(),
             Some(keys::encode(new)?),
         );
-        self.push(
-            TreeKind::Audit,
-            keys::audit_key(new.cloud, &new.id, new.version),
-            Some(keys::encode_audit(&w.entry)?),
-        );
+        if keys::is_batch_creation(new, w.old, &w.entry) {
+            // One entry for all the customers this write creates at once.
+            let key = keys::batch_key(new.cloud, &new.created);
+            if self.batches.insert(key.clone()) {
+                self.push(TreeKind::Audit, key, Some(keys::encode_batch(&w.entry)?));
+            }
+        } else {
+            self.push(
+                TreeKind::Audit,
+                keys::audit_key(new.cloud, &new.id, new.version),
+                Some(keys::encode_audit(&w.entry)?),
+            );
+        }
         for index in INDEXES {
             let key = keys::index_key(index, new);
             if let Some(old) = w.old {

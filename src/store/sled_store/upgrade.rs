@@ -22,7 +22,7 @@ use crate::store::error::{self, damaged};
 const BATCH: usize = 10_000;
 
 impl SledStore {
-    /// Brings a schema-1 or -2 store up to `SCHEMA_VERSION` in one
+    /// Brings a schema-1, -2 or -4 store up to `SCHEMA_VERSION`, each in one
     /// transaction; refuses a store written by a newer konto. A schema-3
     /// store is left to `from_v3` (see `StoreLock::open`).
     pub(super) fn upgrade_schema(&self) -> Result<(), StoreError> {
@@ -33,6 +33,15 @@ impl SledStore {
                     path: self.dir.clone(),
                     found: v,
                 });
+            }
+            // Schema 5 only adds a kind of key (a bulk write's batch
+            // entry): a schema-4 store is one already.
+            Some(4) => {
+                self.trees
+                    .meta
+                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.fail(e))?;
+                return self.make_durable();
             }
             Some(v) => v,
             // No schema key: a new store, or one from before it existed (1).
