@@ -250,9 +250,9 @@ impl ImportFormat {
     }
 }
 
-/// The records of an import file, parsed on a thread of their own. A
-/// workbook is read whole (calamine reads the sheet at once); a CSV file's
-/// separator and encoding are detected (or taken as told) and said.
+/// The records of an import file, parsed on a thread of their own (a
+/// workbook's sheet as its cells are read, `sheet::sheet_records`); a CSV
+/// file's separator and encoding are detected (or taken as told) and said.
 fn records_of(
     file: &Path,
     format: ImportFormat,
@@ -260,10 +260,7 @@ fn records_of(
 ) -> Result<Box<dyn Iterator<Item = ReadRecord>>, ExitCode> {
     let kind = format.of(file);
     if kind == DataFormat::Xlsx {
-        return Ok(match sheet::read_sheet(file, cloud) {
-            Ok(records) => Box::new(records.into_iter().map(Ok)),
-            Err(problems) => Box::new(problems.into_iter().map(Err)),
-        });
+        return Ok(Box::new(sheet::sheet_records(file, cloud)));
     }
     let input =
         File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
