@@ -278,6 +278,45 @@ fn a_header_only_sheet_imports_nothing_and_an_empty_workbook_is_refused() {
     );
 }
 
+#[test]
+fn csv_flags_for_another_format_are_refused_not_ignored() {
+    let dir = seeded();
+    let refused = |args: &[&str], flag: &str| {
+        let out = konto(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let said = stderr(&out);
+        let expected = format!("{flag} applies to CSV only");
+        assert!(said.contains(&expected), "{said}");
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    };
+    let xlsx = dir.path().join("out.xlsx");
+    let xlsx = xlsx.to_str().unwrap();
+    let to_xlsx = ["export", "--format", "xlsx", "--out", xlsx];
+    refused(
+        &[&to_xlsx[..], &["--delimiter", ";"]].concat(),
+        "--delimiter",
+    );
+    refused(&[&to_xlsx[..], &["--bom"]].concat(), "--bom");
+    refused(&["export", "--bom"], "--bom");
+    refused(
+        &["export", "--format", "json", "--delimiter", "tab"],
+        "--delimiter",
+    );
+    assert!(!Path::new(xlsx).exists());
+
+    succeeded(&konto(dir.path(), &to_xlsx));
+    let json = dir.path().join("customers.json");
+    std::fs::write(&json, konto(dir.path(), &["export"]).stdout).unwrap();
+    let json = json.to_str().unwrap();
+    refused(
+        &["import", xlsx, "--encoding", "windows-1252"],
+        "--encoding",
+    );
+    refused(&["import", xlsx, "--delimiter", ";"], "--delimiter");
+    refused(&["import", json, "--encoding", "utf-8"], "--encoding");
+    succeeded(&konto(dir.path(), &["import", xlsx]));
+}
+
 /// A minimal OpenDocument spreadsheet, as LibreOffice's is in essence.
 fn write_ods(path: &Path, rows: &[Vec<String>]) {
     let mut table = String::new();
