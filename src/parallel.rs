@@ -33,26 +33,51 @@ pub fn map_on_cores<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R +
     })
 }
 
-/// Items made this many at a time on `read_ahead`'s thread.
+/// Items sent from `make_ahead`'s thread at a time.
 const AHEAD_BATCH: usize = 1_024;
 
-/// The items of `items`, made on a thread of its own a few batches ahead
+/// The items of `items`, made on a thread of their own a few batches ahead
 /// of the caller (an import's file is parsed while the records before are
 /// checked). A panic there is raised again here, at the end, so a reader's
 /// bug cannot pass for the end of the file.
 pub fn read_ahead<T: Send + 'static>(
     items: impl Iterator<Item = T> + Send + 'static,
 ) -> impl Iterator<Item = T> {
+    make_ahead(move |give| {
+        for item in items {
+            if !give(item) {
+                return;
+            }
+        }
+    })
+}
+
+/// The items `make` hands to the callback it is given, made on a thread of
+/// their own a few batches ahead of the caller, as `read_ahead`'s: for a
+/// reader that borrows what it reads (calamine's cell reader borrows its
+/// workbook) and so cannot be an iterator sent to a thread. The callback
+/// answers false once the caller has stopped taking items: `make` should
+/// then return.
+pub fn make_ahead<T: Send + 'static>(
+    make: impl FnOnce(&mut dyn FnMut(T) -> bool) + Send + 'static,
+) -> impl Iterator<Item = T> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<T>>(4);
     let locale = crate::i18n::locale();
     let maker = std::thread::spawn(move || {
         crate::i18n::set_locale(locale);
-        let mut items = items;
-        loop {
-            let batch: Vec<T> = items.by_ref().take(AHEAD_BATCH).collect();
-            if batch.is_empty() || sender.send(batch).is_err() {
-                return;
+        let mut batch = Vec::with_capacity(AHEAD_BATCH);
+        let mut listening = true;
+        make(&mut |item| {
+            batch.push(item);
+            if batch.len() == AHEAD_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(AHEAD_BATCH));
+                listening = sender.send(full).is_ok();
             }
+            listening
+        });
+        if listening && !batch.is_empty() {
+            // The caller may be gone; then nobody waits for these.
+            let _ = sender.send(batch);
         }
     });
     let mut maker = Some(maker);
@@ -100,6 +125,24 @@ mod tests {
         assert_eq!(ahead.by_ref().take(2_048).count(), 2_048);
         let rest = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ahead.count()));
         assert!(rest.is_err(), "the end of the items, not the panic");
+    }
+
+    #[test]
+    fn make_ahead_stops_making_once_the_caller_is_gone() {
+        let (done, finished) = std::sync::mpsc::channel();
+        let ahead = make_ahead(move |give| {
+            let mut made = 0u64;
+            while give(made) {
+                made += 1;
+            }
+            let _ = done.send(made);
+        });
+        let first: Vec<u64> = ahead.take(10).collect();
+        assert_eq!(first, (0..10).collect::<Vec<u64>>());
+        let made = finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the maker returned");
+        assert!(made <= 6 * AHEAD_BATCH as u64, "{made} made");
     }
 
     #[test]

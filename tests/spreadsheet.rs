@@ -57,15 +57,35 @@ fn read_cells(path: &Path) -> (String, Vec<Vec<String>>) {
 /// A workbook as an operator's spreadsheet program would save it after
 /// editing: the same cells, written anew.
 fn write_cells(path: &Path, sheet: &str, rows: &[Vec<String>]) {
+    write_sheet(path, sheet, rows, 0, true);
+}
+
+/// The rows as a sheet, each row from column `first_col` on; with
+/// `keep_empty` false an empty value has no cell at all (as a spreadsheet
+/// program saves a cell it never held a value).
+fn write_sheet(path: &Path, sheet: &str, rows: &[Vec<String>], first_col: u16, keep_empty: bool) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name(sheet).unwrap();
     for (r, row) in (0u32..).zip(rows) {
-        for (c, value) in (0u16..).zip(row) {
-            ws.write_string(r, c, value).unwrap();
+        for (c, value) in (first_col..).zip(row) {
+            if keep_empty || !value.is_empty() {
+                ws.write_string(r, c, value).unwrap();
+            }
         }
     }
     book.save(path).unwrap();
+}
+
+/// The XML of a workbook's first sheet.
+fn sheet_xml(path: &Path) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
 }
 
 fn column(rows: &[Vec<String>], name: &str) -> usize {
@@ -90,6 +110,15 @@ fn moved_c1_to_ulm(rows: &mut [Vec<String>]) {
     rows[c1][city] = "Ulm".into();
 }
 
+/// Imports a file made with `moved_c1_to_ulm`: one update, the rest
+/// unchanged.
+fn imports_c1_moved_to_ulm(dir: &Path, file: &Path) {
+    let out = konto(dir, &["import", file.to_str().unwrap()]);
+    succeeded(&out);
+    assert_eq!(stdout(&out).trim(), "0 new, 1 updated, 4 unchanged");
+    assert_eq!(stored(dir, "c-1").billing.address.city, "Ulm");
+}
+
 #[test]
 fn an_xlsx_export_is_text_cells_under_a_frozen_filtered_header() {
     let dir = seeded();
@@ -112,12 +141,7 @@ fn an_xlsx_export_is_text_cells_under_a_frozen_filtered_header() {
     let postal = column(&rows, "billing.address.postal_code");
     assert_eq!(rows[row_of(&rows, "c-1")][postal], "70173");
 
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&file).unwrap()).unwrap();
-    let mut xml = String::new();
-    zip.by_name("xl/worksheets/sheet1.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
+    let xml = sheet_xml(&file);
     assert!(xml.contains(r#"state="frozen""#), "{xml}");
     assert!(xml.contains("<autoFilter"), "{xml}");
     assert!(xml.contains("customWidth"), "{xml}");
@@ -156,23 +180,141 @@ fn problems_in_a_sheet_name_the_sheet_row_and_column_and_nothing_is_written() {
     rows[c1][postal] = "1067".into();
     rows[c1 + 1][city] = "Ulm".into();
     let edited = dir.path().join("edited.xlsx");
-    write_cells(&edited, "Kunden", &rows);
-
-    let out = konto(dir.path(), &["import", edited.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let letter = konto::exchange::sheet::column_letters(postal);
-    let said = stderr(&out);
-    let expected = format!(
-        "sheet \"Kunden\", row {} (Zeppelin Logistik AG, c-1): Postal code (column {letter})",
-        c1 + 1
-    );
-    assert!(said.contains(&expected), "{said}");
-    assert!(said.contains("did you mean 01067?"), "{said}");
+    // Columns are named as the sheet names them, also where the table
+    // starts right of column A.
+    for first_col in [0, 2] {
+        write_sheet(&edited, "Kunden", &rows, first_col, true);
+        let out = konto(dir.path(), &["import", edited.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let letter = konto::exchange::sheet::column_letters(postal + usize::from(first_col));
+        let said = stderr(&out);
+        let expected = format!(
+            "sheet \"Kunden\", row {} (Zeppelin Logistik AG, c-1): Postal code (column {letter})",
+            c1 + 1
+        );
+        assert!(said.contains(&expected), "{said}");
+        assert!(said.contains("did you mean 01067?"), "{said}");
+    }
     assert_eq!(stored(dir.path(), "c-1").version, 1);
     assert_ne!(
         stored(dir.path(), &rows[c1 + 1][0]).billing.address.city,
         "Ulm"
     );
+}
+
+#[test]
+fn cells_left_out_in_the_middle_of_a_row_read_as_empty() {
+    let dir = seeded();
+    let (sheet, mut rows) = exported(dir.path());
+    moved_c1_to_ulm(&mut rows);
+    let gap = |row: &Vec<String>| {
+        row.windows(3)
+            .any(|w| !w[0].is_empty() && w[1].is_empty() && !w[2].is_empty())
+    };
+    assert!(
+        rows[1..].iter().all(gap),
+        "every row has an empty value mid-row"
+    );
+    let sparse = dir.path().join("sparse.xlsx");
+    write_sheet(&sparse, &sheet, &rows, 0, false);
+    let values = rows.iter().flatten().filter(|v| !v.is_empty()).count();
+    assert_eq!(sheet_xml(&sparse).matches("<c ").count(), values);
+
+    imports_c1_moved_to_ulm(dir.path(), &sparse);
+}
+
+#[test]
+fn a_problem_thousands_of_rows_down_names_its_row_after_skipped_empty_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    succeeded(&konto(dir.path(), &["gen", "--count", "5000"]));
+    let (sheet, mut rows) = exported(dir.path());
+    let empty_rows = 3;
+    for _ in 0..empty_rows {
+        rows.insert(1_500, Vec::new());
+    }
+    let late = rows.len() - 7;
+    let allowed = column(&rows, "permissions.azure_reservations");
+    rows[late][allowed] = "maybe".into();
+    let id = rows[late][0].clone();
+    let edited = dir.path().join("late.xlsx");
+    write_cells(&edited, &sheet, &rows);
+
+    let out = konto(dir.path(), &["import", edited.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    let letter = konto::exchange::sheet::column_letters(allowed);
+    let row = late + 1;
+    assert!(
+        said.contains(&format!("sheet \"Customers\", row {row} (")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "{id}): Azure reservations (column {letter}) is \"maybe\""
+        )),
+        "{said}"
+    );
+    assert!(said.contains("1 problem in"), "{said}");
+}
+
+#[test]
+fn a_header_only_sheet_imports_nothing_and_an_empty_workbook_is_refused() {
+    let dir = seeded();
+    let (sheet, rows) = exported(dir.path());
+    let header_only = dir.path().join("header.xlsx");
+    write_cells(&header_only, &sheet, &rows[..1]);
+    let out = konto(dir.path(), &["import", header_only.to_str().unwrap()]);
+    succeeded(&out);
+    assert_eq!(stdout(&out).trim(), "0 new, 0 updated, 0 unchanged");
+
+    let empty = dir.path().join("empty.xlsx");
+    rust_xlsxwriter::Workbook::new().save(&empty).unwrap();
+    let out = konto(dir.path(), &["import", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("sheet \"Sheet1\", row 1: the header has no company.name column"),
+        "{said}"
+    );
+}
+
+#[test]
+fn csv_flags_for_another_format_are_refused_not_ignored() {
+    let dir = seeded();
+    let refused = |args: &[&str], flag: &str| {
+        let out = konto(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let said = stderr(&out);
+        let expected = format!("{flag} applies to CSV only");
+        assert!(said.contains(&expected), "{said}");
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    };
+    let xlsx = dir.path().join("out.xlsx");
+    let xlsx = xlsx.to_str().unwrap();
+    let to_xlsx = ["export", "--format", "xlsx", "--out", xlsx];
+    refused(
+        &[&to_xlsx[..], &["--delimiter", ";"]].concat(),
+        "--delimiter",
+    );
+    refused(&[&to_xlsx[..], &["--bom"]].concat(), "--bom");
+    refused(&["export", "--bom"], "--bom");
+    refused(
+        &["export", "--format", "json", "--delimiter", "tab"],
+        "--delimiter",
+    );
+    assert!(!Path::new(xlsx).exists());
+
+    succeeded(&konto(dir.path(), &to_xlsx));
+    let json = dir.path().join("customers.json");
+    std::fs::write(&json, konto(dir.path(), &["export"]).stdout).unwrap();
+    let json = json.to_str().unwrap();
+    refused(
+        &["import", xlsx, "--encoding", "windows-1252"],
+        "--encoding",
+    );
+    refused(&["import", xlsx, "--delimiter", ";"], "--delimiter");
+    refused(&["import", json, "--encoding", "utf-8"], "--encoding");
+    succeeded(&konto(dir.path(), &["import", xlsx]));
 }
 
 /// A minimal OpenDocument spreadsheet, as LibreOffice's is in essence.
@@ -215,10 +357,7 @@ fn an_ods_file_imports_like_an_xlsx() {
     let ods = dir.path().join("kunden.ods");
     write_ods(&ods, &rows);
 
-    let out = konto(dir.path(), &["import", ods.to_str().unwrap()]);
-    succeeded(&out);
-    assert_eq!(stdout(&out).trim(), "0 new, 1 updated, 4 unchanged");
-    assert_eq!(stored(dir.path(), "c-1").billing.address.city, "Ulm");
+    imports_c1_moved_to_ulm(dir.path(), &ods);
 }
 
 #[test]

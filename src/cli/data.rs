@@ -167,6 +167,30 @@ fn buffered_stdout() -> BufWriter<std::io::Stdout> {
     BufWriter::with_capacity(1 << 16, std::io::stdout())
 }
 
+/// Refuses a CSV-only flag (`--delimiter`, `--bom`, `--encoding`) given
+/// for another format, naming the flag: a flag that would do nothing is
+/// the operator's mistake to hear of, not to find in the file later.
+/// `flags` are the flags and whether each was given; `format` names the
+/// format used (`xlsx`, `ods`, `json`).
+pub fn csv_only(kind: DataFormat, format: &str, flags: &[(&str, bool)]) -> Result<(), ExitCode> {
+    match flags.iter().find(|(_, given)| *given) {
+        Some((flag, _)) if kind != DataFormat::Csv => Err(fail(
+            exit::USAGE,
+            t!("cli.csv_only", flag = flag, format = format),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A format's name as `--format` takes it.
+pub fn format_name(kind: DataFormat) -> &'static str {
+    match kind {
+        DataFormat::Json => "json",
+        DataFormat::Csv => "csv",
+        DataFormat::Xlsx => "xlsx",
+    }
+}
+
 pub fn export(
     store: &Store,
     cloud: Cloud,
@@ -240,19 +264,37 @@ pub struct ImportFormat {
 
 impl ImportFormat {
     fn of(&self, file: &Path) -> DataFormat {
-        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
-        self.format
-            .unwrap_or(match extension.to_ascii_lowercase().as_str() {
-                "csv" | "tsv" | "txt" => DataFormat::Csv,
-                "xlsx" | "xlsm" | "ods" => DataFormat::Xlsx,
-                _ => DataFormat::Json,
-            })
+        self.format.unwrap_or(match extension(file).as_str() {
+            "csv" | "tsv" | "txt" => DataFormat::Csv,
+            "xlsx" | "xlsm" | "ods" => DataFormat::Xlsx,
+            _ => DataFormat::Json,
+        })
+    }
+
+    /// `--delimiter` and `--encoding` are for a CSV file only.
+    fn check_told(&self, file: &Path) -> Result<(), ExitCode> {
+        let kind = self.of(file);
+        let format = match extension(file).as_str() {
+            "ods" | "xlsm" if kind == DataFormat::Xlsx => "ods",
+            _ => format_name(kind),
+        };
+        let told = [
+            ("--delimiter", self.told.delimiter.is_some()),
+            ("--encoding", self.told.encoding.is_some()),
+        ];
+        csv_only(kind, format, &told)
     }
 }
 
-/// The records of an import file, parsed on a thread of their own. A
-/// workbook is read whole (calamine reads the sheet at once); a CSV file's
-/// separator and encoding are detected (or taken as told) and said.
+/// A file's extension in lower case ("" without one).
+fn extension(file: &Path) -> String {
+    let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+    extension.to_ascii_lowercase()
+}
+
+/// The records of an import file, parsed on a thread of their own (a
+/// workbook's sheet as its cells are read, `sheet::sheet_records`); a CSV
+/// file's separator and encoding are detected (or taken as told) and said.
 fn records_of(
     file: &Path,
     format: ImportFormat,
@@ -260,10 +302,7 @@ fn records_of(
 ) -> Result<Box<dyn Iterator<Item = ReadRecord>>, ExitCode> {
     let kind = format.of(file);
     if kind == DataFormat::Xlsx {
-        return Ok(match sheet::read_sheet(file, cloud) {
-            Ok(records) => Box::new(records.into_iter().map(Ok)),
-            Err(problems) => Box::new(problems.into_iter().map(Err)),
-        });
+        return Ok(Box::new(sheet::sheet_records(file, cloud)));
     }
     let input =
         File::open(file).map_err(|e| fail(exit::USAGE, format!("{}: {e}", file.display())))?;
@@ -302,6 +341,7 @@ pub fn import(
     verbose: bool,
     access: Access,
 ) -> Result<(), ExitCode> {
+    format.check_told(file)?;
     let records = records_of(file, format, cloud)?;
     let options = ImportOptions {
         operator,

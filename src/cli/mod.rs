@@ -763,18 +763,21 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
             delimiter,
             bom,
         }) => {
+            let told = [("--delimiter", delimiter.is_some()), ("--bom", *bom)];
             let csv = data::CsvOut {
                 delimiter: delimiter.unwrap_or(b','),
                 bom: *bom,
             };
-            data::export(
-                &store,
-                cloud,
-                *format,
-                filter.as_deref(),
-                out.as_deref(),
-                csv,
-            )
+            data::csv_only(*format, data::format_name(*format), &told).and_then(|()| {
+                data::export(
+                    &store,
+                    cloud,
+                    *format,
+                    filter.as_deref(),
+                    out.as_deref(),
+                    csv,
+                )
+            })
         }
         Some(Cmd::Import {
             file,
