@@ -438,6 +438,19 @@ fn a_checked_in_schema_4_store_opens_with_everything_as_it_was() {
         histories.push_str(&common::stdout(&out));
     }
     assert_eq!(histories, read("history-commercial.jsonl"));
+    // The domain index, repacked, finds every customer by domain.
+    for c in &exported {
+        let (id, domain) = (
+            c["id"].as_str().unwrap(),
+            c["company"]["domain"].as_str().unwrap(),
+        );
+        let out = common::konto_in(dir.path(), "en", &["show", &domain.to_uppercase()]);
+        assert!(
+            common::stdout(&out).contains(id),
+            "{domain}: {}",
+            common::stderr(&out)
+        );
+    }
     let db = sled::open(dir.path().join("sled")).unwrap();
     let schema = db
         .open_tree("meta")

@@ -11,9 +11,9 @@
 
 use std::path::Path;
 
-use super::keys::TreeKind;
+use super::keys::{Index, TreeKind};
 use super::staging::Staging;
-use super::{SledStore, StoreError, error, keys};
+use super::{SledStore, StoreError, domains, error, keys};
 use crate::domain::Cloud;
 use crate::store::backend::Write;
 
@@ -133,6 +133,13 @@ fn copy_tree(
         None => return copy_all(),
     };
     let mut adding = staging.merged(kind)?;
+    if kind == TreeKind::Index(Index::Domain) {
+        let stored = from.iter().map(|item| {
+            let (key, value) = item.map_err(fail)?;
+            Ok((key.to_vec(), value.to_vec()))
+        });
+        return domains::copy(stored, &mut adding, &to, dir);
+    }
     let mut next = adding.next_entry()?;
     for item in from.iter() {
         let (key, stored) = item.map_err(fail)?;

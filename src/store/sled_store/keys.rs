@@ -171,15 +171,19 @@ pub fn encode_audit(e: &AuditEntry) -> Result<Vec<u8>, StoreError> {
     .map_err(encoding)
 }
 
+/// The cloud a key starts with (`cloud \0 …`) and the rest of the key.
+pub fn cloud_and_rest(key: &[u8]) -> Option<(Cloud, &[u8])> {
+    let cloud_end = key.iter().position(|&b| b == 0)?;
+    let cloud = Cloud::ALL
+        .into_iter()
+        .find(|c| c.key().as_bytes() == &key[..cloud_end])?;
+    Some((cloud, &key[cloud_end + 1..]))
+}
+
 /// Cloud, id and version of an audit key (`cloud \0 id \0 version`).
 fn audit_key_parts(key: &[u8]) -> Result<(Cloud, &str, u64), StoreError> {
     let bad = || damaged(key, "not an audit key");
-    let cloud_end = key.iter().position(|&b| b == 0).ok_or_else(bad)?;
-    let cloud = Cloud::ALL
-        .into_iter()
-        .find(|c| c.key().as_bytes() == &key[..cloud_end])
-        .ok_or_else(bad)?;
-    let rest = &key[cloud_end + 1..];
+    let (cloud, rest) = cloud_and_rest(key).ok_or_else(bad)?;
     let split = rest.len().checked_sub(9).ok_or_else(bad)?;
     let (id, version) = rest.split_at(split);
     if version[0] != 0 {
@@ -339,14 +343,9 @@ impl TreeKind {
     }
 }
 
-pub fn domain_key(cloud: Cloud, domain: &str) -> Vec<u8> {
-    let mut key = cloud_prefix(cloud);
-    key.extend_from_slice(domain.trim().to_lowercase().as_bytes());
-    key
-}
-
 /// The key of a record in an index: `cloud \0 folded-name \0 id` (names need
-/// not be unique, so the id makes the key unique) or `cloud \0 domain`.
+/// not be unique, so the id makes the key unique), or the entry key of its
+/// domain in its bucket (`domains.rs`).
 pub fn index_key(index: Index, c: &Customer) -> Vec<u8> {
     match index {
         Index::Name => {
@@ -356,7 +355,7 @@ pub fn index_key(index: Index, c: &Customer) -> Vec<u8> {
             key.extend_from_slice(c.id.as_bytes());
             key
         }
-        Index::Domain => domain_key(c.cloud, &c.company.domain),
+        Index::Domain => super::domains::entry_key(c.cloud, &c.company.domain),
     }
 }
 

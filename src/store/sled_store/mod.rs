@@ -4,8 +4,9 @@
 //! Layout of a data directory:
 //! - `konto.lock`: held exclusively while a konto process has the store open;
 //! - `sled/`: the database, with one tree of customers per cloud, an `audit`
-//!   tree (one entry per committed version), secondary indexes (company name
-//!   with each customer's list row, domain) and a `meta` tree (schema
+//!   tree (one entry per committed version, a bulk write's creations one
+//!   entry), secondary indexes (company name with each customer's list row;
+//!   domain, packed in buckets) and a `meta` tree (schema
 //!   version, seeded flag, customer counts);
 //! - `list-head.<cloud>` and `list.<cloud>`: the head of the list and the
 //!   whole list, kept for a quick next start (`head.rs`), local to this
@@ -19,6 +20,7 @@
 
 mod bulk;
 mod by_name;
+mod domains;
 mod head;
 mod history;
 mod keys;
@@ -42,7 +44,9 @@ use super::backend::{TxError, TxResult, Txn};
 use super::{StoreError, error};
 use crate::domain::{AuditEntry, Cloud, Customer};
 use crate::listing::RowText;
-use keys::{INDEXES, Index, TreeKind, audit_key, decode, encode, index_key, index_value};
+#[cfg(feature = "testing")]
+use keys::INDEXES;
+use keys::{Index, TreeKind, audit_key, decode, encode, index_key, index_value};
 
 /// Bounded page cache: sled's default (1 GiB) is far more than a laptop
 /// should give. sled uses about three times what it is given (at a million
@@ -60,10 +64,11 @@ const REBUILD_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 /// in postcard instead of JSON, list rows in the name index, customer counts
 /// in `meta`, no email index (nothing read it); 4: values no longer repeat
 /// what their key says (id, cloud, version) and hold times as numbers, not
-/// text (a fifth smaller); 5: the customers one bulk write creates share
-/// one creation entry in the audit tree (`keys::batch_key`) instead of one
-/// each (a schema-4 store is a valid schema-5 store; the bump keeps an older
-/// konto from showing such customers without their first version).
+/// text (a fifth smaller); 5: fewer sled keys a customer, as sled's cost
+/// (an insert, memory on every start) is per key: the domain index packed
+/// into 65,536 buckets per cloud (`domains.rs`), and the customers one bulk
+/// write creates share one creation entry in the audit tree
+/// (`keys::batch_key`, read by `history.rs`).
 pub const SCHEMA_VERSION: u64 = 5;
 
 pub(super) const META_SEEDED: &[u8] = b"seeded";
@@ -99,7 +104,8 @@ pub(crate) struct Tx<'a> {
     commercial: &'a TransactionalTree,
     usgov: &'a TransactionalTree,
     audit: &'a TransactionalTree,
-    indexes: [&'a TransactionalTree; 2],
+    name: &'a TransactionalTree,
+    domain: &'a TransactionalTree,
     meta: &'a TransactionalTree,
 }
 
@@ -153,17 +159,20 @@ impl Txn for Tx<'_> {
         self.customers(new.cloud)
             .insert(new.id.as_bytes(), encode(new)?)
             .map_err(sled_error)?;
-        for (tree, index) in self.indexes.iter().zip(INDEXES) {
-            let new_key = index_key(index, new);
-            if let Some(old) = old {
-                let old_key = index_key(index, old);
-                if old_key != new_key {
-                    tree.remove(old_key).map_err(sled_error)?;
-                }
+        let new_key = index_key(Index::Name, new);
+        if let Some(old) = old {
+            let old_key = index_key(Index::Name, old);
+            if old_key != new_key {
+                self.name.remove(old_key).map_err(sled_error)?;
             }
-            tree.insert(new_key, index_value(index, new)?)
-                .map_err(sled_error)?;
+            if old.company.domain != new.company.domain {
+                domains::set(self.domain, old.cloud, &old.company.domain, None)?;
+            }
         }
+        self.name
+            .insert(new_key, index_value(Index::Name, new)?)
+            .map_err(sled_error)?;
+        domains::set(self.domain, new.cloud, &new.company.domain, Some(&new.id))?;
         if old.is_none() {
             self.add_to_count(new.cloud, 1)?;
         }
@@ -175,9 +184,10 @@ impl Txn for Tx<'_> {
         self.customers(c.cloud)
             .remove(c.id.as_bytes())
             .map_err(sled_error)?;
-        for (tree, index) in self.indexes.iter().zip(INDEXES) {
-            tree.remove(index_key(index, c)).map_err(sled_error)?;
-        }
+        self.name
+            .remove(index_key(Index::Name, c))
+            .map_err(sled_error)?;
+        domains::set(self.domain, c.cloud, &c.company.domain, None)?;
         self.add_to_count(c.cloud, -1)
     }
 
@@ -301,9 +311,12 @@ impl StoreLock {
                 "its data file is not empty, but sled finds nothing in it",
             ));
         }
-        if store.schema()? == Some(3) {
-            // Rewritten into a fresh database, then opened as that.
-            return store.rebuild(&upgrade::from_v3)?.open(cache_bytes);
+        match store.schema()? {
+            // Rewritten into a fresh database, then opened as that (a
+            // schema-3 store becomes a schema-4 one, then a schema-5 one).
+            Some(3) => return store.rebuild(&upgrade::from_v3)?.open(cache_bytes),
+            Some(4) => return store.rebuild(&upgrade::from_v4)?.open(cache_bytes),
+            _ => {}
         }
         store.upgrade_schema()?;
         make_private(dir).map_err(|e| error::unreadable(dir, e))?;
@@ -397,7 +410,8 @@ impl SledStore {
                     commercial,
                     usgov,
                     audit,
-                    indexes: [name, domain],
+                    name,
+                    domain,
                     meta,
                 };
                 f(&tx).map_err(|e| match e {
@@ -490,9 +504,7 @@ impl SledStore {
         cloud: Cloud,
         domain: &str,
     ) -> Result<Option<String>, StoreError> {
-        let key = keys::domain_key(cloud, domain);
-        let id = self.trees.domain.get(key).map_err(|e| self.fail(e))?;
-        Ok(id.map(|id| String::from_utf8_lossy(&id).into_owned()))
+        domains::owner(&self.trees.domain, &self.dir, cloud, domain)
     }
 
     /// Checks that every index entry points at a record that has that key and
@@ -509,11 +521,13 @@ impl SledStore {
                     expected.insert(index_key(index, &c));
                 }
             }
-            let mut found = std::collections::BTreeSet::new();
-            for item in tree.iter() {
-                let (key, _) = item.map_err(|e| self.fail(e))?;
-                found.insert(key.to_vec());
-            }
+            let found: std::collections::BTreeSet<Vec<u8>> = match index {
+                Index::Domain => domains::entry_keys(tree, &self.dir)?.into_iter().collect(),
+                Index::Name => tree
+                    .iter()
+                    .map(|item| Ok(item.map_err(|e| self.fail(e))?.0.to_vec()))
+                    .collect::<Result<_, StoreError>>()?,
+            };
             for missing in expected.difference(&found) {
                 problems.push(format!(
                     "{index:?} index lacks {}",

@@ -125,6 +125,20 @@ impl Staging {
         Ok(())
     }
 
+    /// Stages one entry of tree `kind` as it is (for the schema's upgrade).
+    pub fn add_entry(
+        &mut self,
+        kind: TreeKind,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        self.push(kind, key, Some(value));
+        if self.buffered >= RUN_BYTES {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
     /// Writes the buffered entries out as one run per tree, sorted.
     pub fn spill(&mut self) -> Result<(), StoreError> {
         if self.buffered == 0 {

@@ -14,7 +14,8 @@ use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, Role}
 use crate::listing::Row;
 
 use super::keys::{self, Index, TreeKind};
-use super::{META_SCHEMA, SCHEMA_VERSION, SledStore, StoreError, sled_error};
+use super::staging::Staging;
+use super::{META_SCHEMA, SCHEMA_VERSION, SledStore, StoreError, domains, sled_error};
 use crate::store::backend::Txn;
 use crate::store::error::{self, damaged};
 
@@ -22,9 +23,9 @@ use crate::store::error::{self, damaged};
 const BATCH: usize = 10_000;
 
 impl SledStore {
-    /// Brings a schema-1, -2 or -4 store up to `SCHEMA_VERSION`, each in one
-    /// transaction; refuses a store written by a newer konto. A schema-3
-    /// store is left to `from_v3` (see `StoreLock::open`).
+    /// Brings a schema-1 or -2 store up to `SCHEMA_VERSION` in one
+    /// transaction; refuses a store written by a newer konto. Schema-3 and
+    /// -4 stores are left to `from_v3` and `from_v4` (see `StoreLock::open`).
     pub(super) fn upgrade_schema(&self) -> Result<(), StoreError> {
         let found = match self.schema()? {
             Some(v) if v == SCHEMA_VERSION => return Ok(()),
@@ -33,15 +34,6 @@ impl SledStore {
                     path: self.dir.clone(),
                     found: v,
                 });
-            }
-            // Schema 5 only adds a kind of key (a bulk write's batch
-            // entry): a schema-4 store is one already.
-            Some(4) => {
-                self.trees
-                    .meta
-                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                    .map_err(|e| self.fail(e))?;
-                return self.make_durable();
             }
             Some(v) => v,
             // No schema key: a new store, or one from before it existed (1).
@@ -128,7 +120,8 @@ fn convert_v3(tree: &[u8], key: &[u8], value: &[u8]) -> Result<Vec<u8>, StoreErr
             let row: Row = postcard::from_bytes(value).map_err(|e| damaged(key, e))?;
             keys::encode_row(&row)
         }
-        Some(TreeKind::Meta) if key == META_SCHEMA => Ok(SCHEMA_VERSION.to_be_bytes().to_vec()),
+        // A schema-4 store, which `from_v4` then brings up to date.
+        Some(TreeKind::Meta) if key == META_SCHEMA => Ok(4u64.to_be_bytes().to_vec()),
         _ => Ok(value.to_vec()),
     }
 }
@@ -139,18 +132,74 @@ pub(super) fn from_v3(dir: &Path, old: &sled::Db, fresh: &sled::Db) -> Result<()
     for name in old.tree_names() {
         let from = old.open_tree(&name).map_err(fail)?;
         let to = fresh.open_tree(&name).map_err(fail)?;
-        let mut batch = sled::Batch::default();
-        let mut pending = 0;
-        for item in from.iter() {
-            let (key, value) = item.map_err(fail)?;
-            batch.insert(key.as_ref(), convert_v3(&name, &key, &value)?);
-            pending += 1;
-            if pending == BATCH {
-                to.apply_batch(std::mem::take(&mut batch)).map_err(fail)?;
-                pending = 0;
-            }
-        }
-        to.apply_batch(batch).map_err(fail)?;
+        copy_converted(dir, &from, &to, |key, value| convert_v3(&name, key, value))?;
     }
     Ok(())
+}
+
+/// Copies `from` into `to` in key order and batches, each value as
+/// `convert` makes it.
+fn copy_converted(
+    dir: &Path,
+    from: &sled::Tree,
+    to: &sled::Tree,
+    convert: impl Fn(&[u8], &[u8]) -> Result<Vec<u8>, StoreError>,
+) -> Result<(), StoreError> {
+    let fail = |e: sled::Error| error::unreadable(dir, e);
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
+    for item in from.iter() {
+        let (key, value) = item.map_err(fail)?;
+        batch.insert(key.as_ref(), convert(&key, &value)?);
+        pending += 1;
+        if pending == BATCH {
+            to.apply_batch(std::mem::take(&mut batch)).map_err(fail)?;
+            pending = 0;
+        }
+    }
+    to.apply_batch(batch).map_err(fail)
+}
+
+/// Copies every tree of a schema-4 database into `fresh`: the domain index
+/// packed into buckets (`domains.rs`; its entries staged in sorted runs, as
+/// a bulk write's are, since a million of them are not held in memory), the
+/// schema marked 5, the rest as it is. The batch entries schema 5 adds are
+/// only written by later bulk writes.
+pub(super) fn from_v4(dir: &Path, old: &sled::Db, fresh: &sled::Db) -> Result<(), StoreError> {
+    let fail = |e: sled::Error| error::unreadable(dir, e);
+    let domain = TreeKind::Index(Index::Domain);
+    for name in old.tree_names() {
+        let from = old.open_tree(&name).map_err(fail)?;
+        let to = fresh.open_tree(&name).map_err(fail)?;
+        if TreeKind::of_name(&name) == Some(domain) {
+            let mut staging = Staging::new(dir)?;
+            for item in from.iter() {
+                let (key, id) = item.map_err(fail)?;
+                let (cloud, domain_name) = v4_domain_key(&key)?;
+                let entry = domains::entry_key(cloud, domain_name);
+                staging.add_entry(domain, entry, id.to_vec())?;
+            }
+            staging.spill()?;
+            let none = std::iter::empty();
+            domains::copy(none, &mut staging.merged(domain)?, &to, dir)?;
+            continue;
+        }
+        let is_meta = TreeKind::of_name(&name) == Some(TreeKind::Meta);
+        copy_converted(dir, &from, &to, |key, value| {
+            Ok(if is_meta && key == META_SCHEMA {
+                SCHEMA_VERSION.to_be_bytes().to_vec()
+            } else {
+                value.to_vec()
+            })
+        })?;
+    }
+    Ok(())
+}
+
+/// Cloud and domain of a schema-4 domain index key (`cloud \0 domain`).
+fn v4_domain_key(key: &[u8]) -> Result<(Cloud, &str), StoreError> {
+    let (cloud, rest) =
+        keys::cloud_and_rest(key).ok_or_else(|| damaged(key, "not a domain index key"))?;
+    let domain = std::str::from_utf8(rest).map_err(|e| damaged(key, e))?;
+    Ok((cloud, domain))
 }
