@@ -284,6 +284,12 @@ impl State {
     /// opens; the detail says what to fix and the form asks for it at the
     /// next save.
     pub fn needs_attention(&self, customer: &Customer) -> Vec<crate::validate::FieldError> {
+        // Checking a phone waits for the phone rules, which load while the
+        // first frame is drawn (`warm_up_phones`): not known yet then, and
+        // the frame drawn once they are loaded says.
+        if !crate::validate::phones_ready() {
+            return Vec::new();
+        }
         crate::validate::check_record(customer, &self.policy)
             .err()
             .unwrap_or_default()
