@@ -737,3 +737,32 @@ fn every_command_says_what_it_does_in_the_help() {
         "{help}"
     );
 }
+
+/// `konto show c-1 | head -0`: the reader is gone before konto prints; konto
+/// ends as `cat` would (by SIGPIPE, nothing on stderr), not with a panic.
+#[cfg(unix)]
+#[test]
+fn a_reader_that_goes_away_ends_a_printing_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    store_with_a_change(dir.path());
+    for args in [&["show", "c-1"][..], &["history", "c-1"], &["list"]] {
+        let mut child = common::konto_command(dir.path(), "en", args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            out.status.success() || out.status.signal() == Some(libc::SIGPIPE),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}

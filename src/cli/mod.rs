@@ -744,10 +744,29 @@ fn start_app(settings: Settings) -> Result<(), ExitCode> {
 
 /// A headless command on an open store; afterwards the list's head is kept
 /// for the app's next start.
+/// A command that only prints ends quietly, as `cat` would, when whoever
+/// reads its output stops (`konto show … | head -3`), instead of panicking
+/// in `println!` on the broken pipe. Only for commands that change nothing:
+/// a write is never cut short by a reader going away.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called on the main thread before any output; restores the
+    // default disposition Rust's runtime replaced (SIGPIPE ignored).
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<(), ExitCode> {
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(cli);
     let access = cli.access_on(&store);
+    if matches!(
+        cli.command,
+        Some(Cmd::List { .. } | Cmd::Show { .. } | Cmd::History { .. })
+    ) {
+        quiet_on_closed_pipe();
+    }
     let result = match &cli.command {
         // It takes the store: rewritten and reopened.
         Some(Cmd::Compact) => {

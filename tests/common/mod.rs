@@ -14,7 +14,13 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// The real binary run on the store in `dir`, in `lang`, with its state
 /// and config files kept in `dir` too.
 pub fn konto_in(dir: &std::path::Path, lang: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_konto"))
+    konto_command(dir, lang, args).output().unwrap()
+}
+
+/// `konto_in`'s command, to run as the caller needs.
+pub fn konto_command(dir: &std::path::Path, lang: &str, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_konto"));
+    command
         .args(args)
         .arg("--data-dir")
         .arg(dir)
@@ -22,9 +28,8 @@ pub fn konto_in(dir: &std::path::Path, lang: &str, args: &[&str]) -> std::proces
         .env_remove("KONTO_STORE")
         .env("KONTO_STATE_DIR", dir.join("state"))
         .env("KONTO_CONFIG", dir.join("config.toml"))
-        .env("KONTO_LANG", lang)
-        .output()
-        .unwrap()
+        .env("KONTO_LANG", lang);
+    command
 }
 
 pub fn stdout(out: &std::process::Output) -> String {
