@@ -746,7 +746,7 @@ fn a_reader_that_goes_away_ends_a_printing_command_quietly() {
     use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().unwrap();
     store_with_a_change(dir.path());
-    for args in [&["show", "c-1"][..], &["history", "c-1"], &["list"]] {
+    for args in [&["show", "c-1"][..], &["history", "c-1"]] {
         let mut child = common::konto_command(dir.path(), "en", args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

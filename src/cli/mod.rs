@@ -747,7 +747,8 @@ fn start_app(settings: Settings) -> Result<(), ExitCode> {
 /// A command that only prints ends quietly, as `cat` would, when whoever
 /// reads its output stops (`konto show … | head -3`), instead of panicking
 /// in `println!` on the broken pipe. Only for commands that change nothing:
-/// a write is never cut short by a reader going away.
+/// a write is never cut short by a reader going away. (`list` and `export`
+/// write through their own writer, which ends them with exit 0 instead.)
 fn quiet_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: called on the main thread before any output; restores the
@@ -761,10 +762,7 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(cli);
     let access = cli.access_on(&store);
-    if matches!(
-        cli.command,
-        Some(Cmd::List { .. } | Cmd::Show { .. } | Cmd::History { .. })
-    ) {
+    if matches!(cli.command, Some(Cmd::Show { .. } | Cmd::History { .. })) {
         quiet_on_closed_pipe();
     }
     let result = match &cli.command {
