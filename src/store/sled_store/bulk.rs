@@ -78,25 +78,34 @@ impl SledStore {
         }
         let (counts, staging) = (&counts, &staging);
         let fill = |dir: &Path, old: &sled::Db, fresh: &sled::Db| {
-            // A thread per tree: sled's inserts are CPU-bound, the trees
-            // independent, and a thread that waits for sled's log lets
-            // another run.
-            std::thread::scope(|scope| {
-                let copies: Vec<_> = old
-                    .tree_names()
-                    .into_iter()
-                    .map(|name| {
-                        scope.spawn(move || copy_tree(dir, old, fresh, &name, staging, counts))
-                    })
-                    .collect();
-                copies.into_iter().try_for_each(|copy| {
-                    copy.join()
-                        .unwrap_or_else(|_| Err(error::unreadable(dir, "a copying thread failed")))
-                })
+            per_tree(dir, old, |name| {
+                copy_tree(dir, old, fresh, name, staging, counts)
             })
         };
         self.rebuild_in_place(&fill)
     }
+}
+
+/// Runs `copy` for every tree of `old`, a thread per tree: sled's inserts
+/// are CPU-bound, the trees independent, and a thread that waits for
+/// sled's log lets another run.
+pub(super) fn per_tree(
+    dir: &Path,
+    old: &sled::Db,
+    copy: impl Fn(&[u8]) -> Result<(), StoreError> + Sync,
+) -> Result<(), StoreError> {
+    let copy = &copy;
+    std::thread::scope(|scope| {
+        let copies: Vec<_> = old
+            .tree_names()
+            .into_iter()
+            .map(|name| scope.spawn(move || copy(&name)))
+            .collect();
+        copies.into_iter().try_for_each(|copy| {
+            copy.join()
+                .unwrap_or_else(|_| Err(error::unreadable(dir, "a copying thread failed")))
+        })
+    })
 }
 
 /// Copies tree `name` of `old` into `fresh`, with what `staging` holds for

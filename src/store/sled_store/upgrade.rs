@@ -19,9 +19,6 @@ use super::{META_SCHEMA, SCHEMA_VERSION, SledStore, StoreError, domains, sled_er
 use crate::store::backend::Txn;
 use crate::store::error::{self, damaged};
 
-/// How many entries go into one batch of the schema-3 rewrite.
-const BATCH: usize = 10_000;
-
 impl SledStore {
     /// Brings a schema-1 or -2 store up to `SCHEMA_VERSION` in one
     /// transaction; refuses a store written by a newer konto. Schema-3 and
@@ -137,8 +134,10 @@ pub(super) fn from_v3(dir: &Path, old: &sled::Db, fresh: &sled::Db) -> Result<()
     Ok(())
 }
 
-/// Copies `from` into `to` in key order and batches, each value as
-/// `convert` makes it.
+/// Copies `from` into `to` in key order, each value as `convert` makes it
+/// (one insert at a time: in key order that is sled's quickest, and
+/// batches of thousands left hundreds of MB allocated, see
+/// `shared/experiments/sled-layout`).
 fn copy_converted(
     dir: &Path,
     from: &sled::Tree,
@@ -146,18 +145,11 @@ fn copy_converted(
     convert: impl Fn(&[u8], &[u8]) -> Result<Vec<u8>, StoreError>,
 ) -> Result<(), StoreError> {
     let fail = |e: sled::Error| error::unreadable(dir, e);
-    let mut batch = sled::Batch::default();
-    let mut pending = 0;
     for item in from.iter() {
         let (key, value) = item.map_err(fail)?;
-        batch.insert(key.as_ref(), convert(&key, &value)?);
-        pending += 1;
-        if pending == BATCH {
-            to.apply_batch(std::mem::take(&mut batch)).map_err(fail)?;
-            pending = 0;
-        }
+        to.insert(&key, convert(&key, &value)?).map_err(fail)?;
     }
-    to.apply_batch(batch).map_err(fail)
+    Ok(())
 }
 
 /// Copies every tree of a schema-4 database into `fresh`: the domain index
@@ -166,34 +158,40 @@ fn copy_converted(
 /// schema marked 5, the rest as it is. The batch entries schema 5 adds are
 /// only written by later bulk writes.
 pub(super) fn from_v4(dir: &Path, old: &sled::Db, fresh: &sled::Db) -> Result<(), StoreError> {
+    super::bulk::per_tree(dir, old, |name| tree_from_v4(dir, old, fresh, name))
+}
+
+/// `from_v4` for one tree.
+fn tree_from_v4(
+    dir: &Path,
+    old: &sled::Db,
+    fresh: &sled::Db,
+    name: &[u8],
+) -> Result<(), StoreError> {
     let fail = |e: sled::Error| error::unreadable(dir, e);
     let domain = TreeKind::Index(Index::Domain);
-    for name in old.tree_names() {
-        let from = old.open_tree(&name).map_err(fail)?;
-        let to = fresh.open_tree(&name).map_err(fail)?;
-        if TreeKind::of_name(&name) == Some(domain) {
-            let mut staging = Staging::new(dir)?;
-            for item in from.iter() {
-                let (key, id) = item.map_err(fail)?;
-                let (cloud, domain_name) = v4_domain_key(&key)?;
-                let entry = domains::entry_key(cloud, domain_name);
-                staging.add_entry(domain, entry, id.to_vec())?;
-            }
-            staging.spill()?;
-            let none = std::iter::empty();
-            domains::copy(none, &mut staging.merged(domain)?, &to, dir)?;
-            continue;
+    let from = old.open_tree(name).map_err(fail)?;
+    let to = fresh.open_tree(name).map_err(fail)?;
+    if TreeKind::of_name(name) == Some(domain) {
+        let mut staging = Staging::new(dir)?;
+        for item in from.iter() {
+            let (key, id) = item.map_err(fail)?;
+            let (cloud, domain_name) = v4_domain_key(&key)?;
+            let entry = domains::entry_key(cloud, domain_name);
+            staging.add_entry(domain, entry, id.to_vec())?;
         }
-        let is_meta = TreeKind::of_name(&name) == Some(TreeKind::Meta);
-        copy_converted(dir, &from, &to, |key, value| {
-            Ok(if is_meta && key == META_SCHEMA {
-                SCHEMA_VERSION.to_be_bytes().to_vec()
-            } else {
-                value.to_vec()
-            })
-        })?;
+        staging.spill()?;
+        let none = std::iter::empty();
+        return domains::copy(none, &mut staging.merged(domain)?, &to, dir);
     }
-    Ok(())
+    let is_meta = TreeKind::of_name(name) == Some(TreeKind::Meta);
+    copy_converted(dir, &from, &to, |key, value| {
+        Ok(if is_meta && key == META_SCHEMA {
+            SCHEMA_VERSION.to_be_bytes().to_vec()
+        } else {
+            value.to_vec()
+        })
+    })
 }
 
 /// Cloud and domain of a schema-4 domain index key (`cloud \0 domain`).
