@@ -739,7 +739,7 @@ fn every_command_says_what_it_does_in_the_help() {
 }
 
 /// `konto show c-1 | head -0`: the reader is gone before konto prints; konto
-/// ends as `cat` would (by SIGPIPE, nothing on stderr), not with a panic.
+/// ends quietly (exit 0, nothing on stderr, as `list` does), not with a panic.
 #[cfg(unix)]
 #[test]
 fn a_reader_that_goes_away_ends_a_printing_command_quietly() {

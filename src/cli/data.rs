@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::progress::Progress;
-use super::{DataFormat, ViewFormat, exit, fail, store_error_code};
+use super::{DataFormat, ViewFormat, exit, fail, print_out, reader_gone, store_error_code};
 use crate::domain::{Access, Cloud, Customer, FIELDS, Permission, sort_key};
 use crate::exchange::{self, DataWriter, ImportProblem, ReadRecord, sheet, sniff};
 use crate::listing::{Listing, RowRef};
@@ -448,7 +448,7 @@ fn table(
     };
     // A reader that stops early (`| head`) ends the listing, not an error.
     let written = |result: std::io::Result<()>| match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) if reader_gone(&e) => Ok(false),
         Err(e) => Err(e.to_string()),
         Ok(()) => Ok(true),
     };
@@ -507,12 +507,15 @@ pub fn show(
             t!("cli.no_customer", key = id_or_domain, cloud = cloud.key()),
         ));
     };
-    let out = std::io::stdout().lock();
+    let mut out = Vec::new();
     match format {
         ViewFormat::Table => {
             let label_width = FIELDS.iter().map(|f| width(f.label)).max().unwrap_or(0) + 2;
+            let mut line = |label: &str, value: &str| {
+                out.extend_from_slice(format!("{}{value}\n", fit(label, label_width)).as_bytes());
+            };
             for f in FIELDS {
-                println!("{}{}", fit(f.label, label_width), safe(c.field(f.id)));
+                line(f.label, &safe(c.field(f.id)));
             }
             for p in Permission::ALL {
                 let state = if c.permissions.get(p) {
@@ -520,22 +523,19 @@ pub fn show(
                 } else {
                     "not allowed"
                 };
-                println!("{}{state}", fit(p.title(), label_width));
+                line(p.title(), state);
             }
-            println!("{}{}", fit("Version", label_width), c.version);
-            println!(
-                "{}{}",
-                fit("Last updated", label_width),
-                c.updated.to_rfc3339()
-            );
+            line("Version", &c.version.to_string());
+            line("Last updated", &c.updated.to_rfc3339());
             Ok(())
         }
-        ViewFormat::Json => serde_json::to_writer_pretty(out, &c)
+        ViewFormat::Json => serde_json::to_writer_pretty(&mut out, &c)
             .map_err(|e| e.to_string())
-            .map(|()| println!()),
-        ViewFormat::Csv => exchange::write_csv(std::slice::from_ref(&c), out),
+            .map(|()| out.push(b'\n')),
+        ViewFormat::Csv => exchange::write_csv(std::slice::from_ref(&c), &mut out),
     }
-    .map_err(|e| fail(exit::STORE, e))
+    .map_err(|e| fail(exit::STORE, e))?;
+    print_out(&out)
 }
 
 /// `konto gen`: generated customers through the same checks and writes as

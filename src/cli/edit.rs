@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{OnOff, PermissionArg, allowed, exit, fail, store_error_code};
+use super::{OnOff, PermissionArg, allowed, exit, fail, print_out, store_error_code};
 use crate::domain::{Access, AuditAction, Cloud, Customer, Permission};
 use crate::exchange::columns;
 use crate::store::{Committed, Store, StoreError};
@@ -151,33 +151,33 @@ pub fn history(store: &Store, cloud: Cloud, id: &str, json: bool) -> Result<(), 
     let entries = store
         .history(cloud, id)
         .map_err(|e| fail(store_error_code(&e), e))?;
+    let mut text = String::new();
     if json {
-        let text = serde_json::to_string_pretty(&entries).map_err(|e| fail(exit::STORE, e))?;
-        println!("{text}");
-        return Ok(());
+        text = serde_json::to_string_pretty(&entries).map_err(|e| fail(exit::STORE, e))?;
+        text.push('\n');
     }
-    for entry in &entries {
+    for entry in entries.iter().filter(|_| !json) {
         let local = entry.time.with_timezone(&chrono::Local);
-        println!(
-            "v{}  {}  {}  {}",
+        text += &format!(
+            "v{}  {}  {}  {}\n",
             entry.version,
             local.format("%Y-%m-%d %H:%M:%S %Z"),
             crate::text::safe(&entry.operator),
             entry.action.title()
         );
         for c in &entry.changes {
-            println!(
-                "    {}: {} → {}",
+            text += &format!(
+                "    {}: {} → {}\n",
                 crate::domain::label_for_key(&c.field),
                 crate::text::safe(&c.old),
                 crate::text::safe(&c.new)
             );
         }
     }
-    if entries.is_empty() {
-        println!("{}", t!("cli.no_history"));
+    if entries.is_empty() && !json {
+        text += &format!("{}\n", t!("cli.no_history"));
     }
-    Ok(())
+    print_out(text.as_bytes())
 }
 
 pub fn restore(store: &Store, file: &std::path::Path) -> Result<(), ExitCode> {

@@ -744,17 +744,20 @@ fn start_app(settings: Settings) -> Result<(), ExitCode> {
 
 /// A headless command on an open store; afterwards the list's head is kept
 /// for the app's next start.
-/// A command that only prints ends quietly, as `cat` would, when whoever
-/// reads its output stops (`konto show … | head -3`), instead of panicking
-/// in `println!` on the broken pipe. Only for commands that change nothing:
-/// a write is never cut short by a reader going away. (`list` and `export`
-/// write through their own writer, which ends them with exit 0 instead.)
-fn quiet_on_closed_pipe() {
-    #[cfg(unix)]
-    // SAFETY: called on the main thread before any output; restores the
-    // default disposition Rust's runtime replaced (SIGPIPE ignored).
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+/// Whether a write failed because whoever reads konto's output stopped
+/// (`konto show ID | head`): the command ends quietly with exit 0 then, as a
+/// line tool does, not with an error or a panic.
+pub(super) fn reader_gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
+/// Prints a command's whole output (see `reader_gone`).
+pub(super) fn print_out(text: &[u8]) -> Result<(), ExitCode> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Err(e) if !reader_gone(&e) => Err(fail(exit::STORE, e)),
+        _ => Ok(()),
     }
 }
 
@@ -762,9 +765,6 @@ fn run_command(mut store: Store, cli: &Cli, commit_loop: Option<u64>) -> Result<
     let cloud = Cloud::from(cli.cloud);
     let operator = operator(cli);
     let access = cli.access_on(&store);
-    if matches!(cli.command, Some(Cmd::Show { .. } | Cmd::History { .. })) {
-        quiet_on_closed_pipe();
-    }
     let result = match &cli.command {
         // It takes the store: rewritten and reopened.
         Some(Cmd::Compact) => {

@@ -2,13 +2,12 @@
 //! (`crate::package` writes them, in English, outside the CLI's catalogue
 //! of messages).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 use clap_complete::Shell;
 
-use super::{exit, fail};
+use super::exit;
 use crate::i18n::{Lang, Locale, Zone};
 
 #[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,10 +49,5 @@ pub fn run(cmd: PackageCmd) -> ExitCode {
         PackageCmd::Man => crate::package::man_page(),
         PackageCmd::Schema { columns } => crate::package::schema(columns),
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A reader that stops early (`| head`) is not an error.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => fail(exit::STORE, e),
-        _ => ExitCode::from(exit::OK),
-    }
+    super::print_out(text.as_bytes()).map_or_else(|code| code, |()| ExitCode::from(exit::OK))
 }

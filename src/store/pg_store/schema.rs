@@ -97,11 +97,15 @@ CREATE TRIGGER customers_truncated AFTER TRUNCATE ON konto.customers
     (4, PRUNE_CHANGES_MIGRATION),
 ];
 
-/// The feed keeps a week: its trigger prunes older rows every 1,000th
-/// number (a reader whose next number was pruned reloads its list). The
-/// function is migration 3's again with the pruning: migration 3 reached
-/// main before the pruning, and a shipped migration is never edited.
-const PRUNE_CHANGES_MIGRATION: &str = "
+/// The feed's trigger function, for migrations 3 and 4 alike. The feed
+/// keeps a week: the trigger prunes older rows every 1,000th number (a
+/// reader whose next number was pruned reloads its list). Migration 3
+/// reached main before the pruning: a database that ran it then gets the
+/// pruning from migration 4 (which writes this function again); a new one
+/// has it from migration 3 already, and 4 changes nothing. Both end alike.
+macro_rules! record_changes_function {
+    () => {
+        "
 CREATE OR REPLACE FUNCTION konto.record_changes() RETURNS trigger LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = pg_catalog, konto AS $$
 DECLARE
@@ -131,7 +135,10 @@ BEGIN
     PERFORM pg_notify('konto_changes', next::text);
     RETURN NULL;
 END $$;
-";
+"
+    };
+}
+const PRUNE_CHANGES_MIGRATION: &str = record_changes_function!();
 
 /// The change feed: every statement that writes customers (konto's
 /// commits, imports and COPYs, and anyone's psql) records which customers
@@ -150,7 +157,8 @@ END $$;
 ///
 /// A statement of more than 1,000 customers (a bulk import) is recorded as
 /// one row without an id: readers reload the whole list.
-const CHANGES_MIGRATION: &str = "
+const CHANGES_MIGRATION: &str = concat!(
+    "
 CREATE TABLE konto.change_counter (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
     seq bigint NOT NULL
@@ -165,30 +173,9 @@ CREATE TABLE konto.changes (
     time timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX changes_seq ON konto.changes (seq);
-CREATE FUNCTION konto.record_changes() RETURNS trigger LANGUAGE plpgsql
-    SECURITY DEFINER SET search_path = pg_catalog, konto AS $$
-DECLARE
-    n bigint;
-    next bigint;
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        n := 1001;
-    ELSE
-        SELECT count(*) INTO n FROM changed;
-    END IF;
-    IF n = 0 THEN
-        RETURN NULL;
-    END IF;
-    UPDATE konto.change_counter SET seq = seq + 1 RETURNING seq INTO next;
-    IF n > 1000 THEN
-        INSERT INTO konto.changes (seq) VALUES (next);
-    ELSE
-        INSERT INTO konto.changes (seq, cloud, id, version)
-            SELECT next, cloud, id, version FROM changed;
-    END IF;
-    PERFORM pg_notify('konto_changes', next::text);
-    RETURN NULL;
-END $$;
+",
+    record_changes_function!(),
+    "
 CREATE TRIGGER customers_changes_inserted AFTER INSERT ON konto.customers
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.record_changes();
 CREATE TRIGGER customers_changes_updated AFTER UPDATE ON konto.customers
@@ -197,7 +184,8 @@ CREATE TRIGGER customers_changes_deleted AFTER DELETE ON konto.customers
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION konto.record_changes();
 CREATE TRIGGER customers_changes_truncated AFTER TRUNCATE ON konto.customers
     FOR EACH STATEMENT EXECUTE FUNCTION konto.record_changes();
-";
+"
+);
 
 /// Roles enforced by the database (see `roles.rs` for the grants): who
 /// the session's login is to konto, a guard on the purchase-permission

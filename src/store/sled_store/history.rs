@@ -25,20 +25,13 @@ impl SledStore {
             .collect::<Result<Vec<_>, _>>()?;
         if entries.first().is_none_or(|e| e.version != 1)
             && let Some(c) = self.get(cloud, id)?
-            && let Some(first) = self.batch_creation(&c)?
+            && let Some(first) = batch_creation(&c, |key| {
+                self.trees.audit.get(key).map_err(|e| self.fail(e))
+            })?
         {
             entries.insert(0, first);
         }
         Ok(entries)
-    }
-
-    /// The first entry of `c` if a bulk write created it.
-    fn batch_creation(&self, c: &Customer) -> Result<Option<AuditEntry>, StoreError> {
-        let key = batch_key(c.cloud, &c.created);
-        match self.trees.audit.get(&key).map_err(|e| self.fail(e))? {
-            Some(bytes) => creation_entry(c, &key, &bytes).map(Some),
-            None => Ok(None),
-        }
     }
 
     /// Every audit entry of every customer of a cloud, one at a time, in
@@ -69,10 +62,9 @@ impl SledStore {
 
     /// A cloud's batch entries by the creation time they stand for.
     fn batches(&self, cloud: Cloud) -> Result<HashMap<Vec<u8>, Vec<u8>>, StoreError> {
-        let prefix = format!("batch\0{}\0", cloud.key()).into_bytes();
         self.trees
             .audit
-            .scan_prefix(&prefix)
+            .scan_prefix(keys::batch_prefix(cloud))
             .map(|item| {
                 let (key, value) = item.map_err(|e| self.fail(e))?;
                 Ok((key.to_vec(), value.to_vec()))
@@ -103,6 +95,19 @@ impl SledStore {
             });
             found.transpose()
         }))
+    }
+}
+
+/// The first entry of `c` if a bulk write created it, its batch's entry
+/// read with `get` (from the audit tree, or within a transaction).
+pub(super) fn batch_creation<E: From<StoreError>>(
+    c: &Customer,
+    get: impl FnOnce(&[u8]) -> Result<Option<sled::IVec>, E>,
+) -> Result<Option<AuditEntry>, E> {
+    let key = batch_key(c.cloud, &c.created);
+    match get(&key)? {
+        Some(bytes) => Ok(Some(creation_entry(c, &key, &bytes)?)),
+        None => Ok(None),
     }
 }
 

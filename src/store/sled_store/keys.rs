@@ -239,10 +239,15 @@ pub fn is_batch_creation(new: &Customer, old: Option<&Customer>, entry: &AuditEn
 /// `batch \0 cloud \0 seconds nanoseconds` (no cloud is called "batch").
 pub fn batch_key(cloud: Cloud, created: &DateTime<Utc>) -> Vec<u8> {
     let (secs, nanos) = stamp(created);
-    let mut key = format!("batch\0{}\0", cloud.key()).into_bytes();
+    let mut key = batch_prefix(cloud);
     key.extend_from_slice(&secs.to_be_bytes());
     key.extend_from_slice(&nanos.to_be_bytes());
     key
+}
+
+/// What every batch key of `cloud` starts with.
+pub fn batch_prefix(cloud: Cloud) -> Vec<u8> {
+    format!("batch\0{}\0", cloud.key()).into_bytes()
 }
 
 pub fn encode_batch(entry: &AuditEntry) -> Result<Vec<u8>, StoreError> {

@@ -213,11 +213,7 @@ impl Txn for Tx<'_> {
             // A customer a bulk write created has its batch's entry.
             None if version == 1 => match self.get(cloud, id)? {
                 Some(c) => {
-                    let key = keys::batch_key(cloud, &c.created);
-                    match self.audit.get(&key).map_err(sled_error)? {
-                        Some(bytes) => Ok(Some(keys::creation_entry(&c, &key, &bytes)?)),
-                        None => Ok(None),
-                    }
+                    history::batch_creation(&c, |key| self.audit.get(key).map_err(sled_error))
                 }
                 None => Ok(None),
             },
