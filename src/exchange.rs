@@ -2,6 +2,7 @@
 //! the field catalogue, so every field is exported under a stable name
 //! (`billing.address.city`) and read back by the same name.
 
+mod exported;
 pub mod sheet;
 pub mod sniff;
 
@@ -321,28 +322,70 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// Builds a customer from `column → value`; `default_cloud` fills a missing
-/// cloud column.
-fn from_columns(
+/// A cloud column's value; empty is `default_cloud`.
+fn parse_cloud(value: &str, default_cloud: Cloud) -> Option<Cloud> {
+    match value.trim() {
+        "" => Some(default_cloud),
+        "commercial" => Some(Cloud::Commercial),
+        "usgov" => Some(Cloud::Usgov),
+        _ => None,
+    }
+}
+
+/// A time column's value (RFC 3339, any offset).
+fn parse_time(value: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .ok()
+        .map(|t| t.to_utc())
+}
+
+/// Whether `key` is a column of the export (`columns`).
+fn is_column(key: &str) -> bool {
+    matches!(key, "id" | "cloud" | "version" | "created" | "updated")
+        || FIELDS.iter().any(|f| f.key == key)
+        || Permission::ALL.iter().any(|p| p.key() == key)
+}
+
+/// Builds a customer from `column → value` (`from_columns`).
+fn from_map(
     location: Location,
     values: &BTreeMap<String, String>,
     default_cloud: Cloud,
+) -> ReadRecord {
+    let values: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    from_columns(location, &values, default_cloud)
+}
+
+/// Builds a customer from (column, value) pairs sorted by column, each
+/// column once (borrowed: a CSV row is not copied into a map of its own);
+/// `default_cloud` fills a missing cloud column.
+fn from_columns(
+    location: Location,
+    values: &[(&str, &str)],
+    default_cloud: Cloud,
 ) -> Result<Incoming, ImportProblem> {
-    let name = values.get("company.name").cloned().unwrap_or_default();
-    let id = values.get("id").cloned().unwrap_or_default();
-    let who = match (name.is_empty(), id.is_empty()) {
-        (false, false) => format!("{name}, {id}"),
-        (false, true) => name,
-        _ => id,
+    let get = |column: &str| match values.binary_search_by(|(k, _)| (*k).cmp(column)) {
+        Ok(at) => values[at].1,
+        Err(_) => "",
     };
-    let problem = |field: Option<&str>, reason: String| ImportProblem {
-        location: location.clone(),
-        customer: who.clone(),
-        field: field.map(|k| label_for_key(k).to_string()),
-        reason,
+    // Made only for a problem: most records have none.
+    let problem = |field: Option<&str>, reason: String| {
+        let (name, id) = (get("company.name"), get("id"));
+        ImportProblem {
+            location: location.clone(),
+            customer: match (name.is_empty(), id.is_empty()) {
+                (false, false) => format!("{name}, {id}"),
+                (false, true) => name.to_string(),
+                _ => id.to_string(),
+            },
+            field: field.map(|k| label_for_key(k).to_string()),
+            reason,
+        }
     };
-    let known = columns();
-    if let Some(unknown) = values.keys().find(|k| !known.contains(&k.as_str())) {
+    if let Some((unknown, _)) = values.iter().find(|(k, _)| !is_column(k)) {
         return Err(problem(None, t!("import.unknown_column", column = unknown)));
     }
     let mut c = Customer {
@@ -350,17 +393,11 @@ fn from_columns(
         ..Customer::default()
     };
     let mut version_given = false;
-    for (key, value) in values {
-        match key.as_str() {
+    for &(key, value) in values {
+        match key {
             "cloud" => {
-                c.cloud = match value.trim() {
-                    "" => default_cloud,
-                    "commercial" => Cloud::Commercial,
-                    "usgov" => Cloud::Usgov,
-                    other => {
-                        return Err(problem(None, t!("import.bad_cloud", value = other)));
-                    }
-                }
+                c.cloud = parse_cloud(value, default_cloud)
+                    .ok_or_else(|| problem(None, t!("import.bad_cloud", value = value.trim())))?;
             }
             "version" => {
                 if !value.trim().is_empty() {
@@ -373,11 +410,9 @@ fn from_columns(
             }
             "created" | "updated" => {
                 if !value.trim().is_empty() {
-                    let time: DateTime<Utc> = DateTime::parse_from_rfc3339(value.trim())
-                        .map_err(|_| {
-                            problem(None, t!("import.bad_time", column = key, value = value))
-                        })?
-                        .to_utc();
+                    let time = parse_time(value).ok_or_else(|| {
+                        problem(None, t!("import.bad_time", column = key, value = value))
+                    })?;
                     if key == "created" {
                         c.created = time;
                     } else {
@@ -443,6 +478,11 @@ pub fn csv_records_delimited<'a>(
     if !headers.iter().any(|h| h == "company.name") {
         return header_problem(t!("import.no_name_column").to_string());
     }
+    // The columns in `from_columns`' order: by name, a name given twice
+    // taking the later column's value.
+    let mut order: Vec<usize> = (0..headers.len()).collect();
+    order.sort_by(|&a, &b| headers[a].cmp(&headers[b]).then(b.cmp(&a)));
+    order.dedup_by(|later, kept| headers[*later] == headers[*kept]);
     Box::new(reader.into_records().map(move |row| {
         let row = row.map_err(|e| ImportProblem {
             location: Location::Line(e.position().map_or(0, |p| p.line())),
@@ -451,10 +491,9 @@ pub fn csv_records_delimited<'a>(
             reason: e.to_string(),
         })?;
         let line = row.position().map_or(0, |p| p.line());
-        let values: BTreeMap<String, String> = headers
+        let values: Vec<(&str, &str)> = order
             .iter()
-            .cloned()
-            .zip(row.iter().map(str::to_string))
+            .map(|&i| (headers[i].as_str(), row.get(i).unwrap_or("")))
             .collect();
         from_columns(Location::Line(line), &values, default_cloud)
     }))
@@ -486,14 +525,24 @@ pub fn json_records<'a>(
             }
         };
         let location = Location::Record(n);
-        let value: serde_json::Value = match serde_json::from_slice(element) {
-            Ok(value) => value,
-            Err(e) => return problem(location, t!("import.bad_json", reason = e)),
-        };
-        let mut flat = BTreeMap::new();
-        flatten("", &value, &mut flat);
-        Some(from_columns(location, &flat, default_cloud))
+        match exported::read(&location, element, default_cloud) {
+            Some(record) => Some(Ok(record)),
+            None => Some(from_element(location, element, default_cloud)),
+        }
     })
+}
+
+/// One JSON record of any shape, through its columns.
+fn from_element(location: Location, element: &[u8], default_cloud: Cloud) -> ReadRecord {
+    let value: serde_json::Value = serde_json::from_slice(element).map_err(|e| ImportProblem {
+        location: location.clone(),
+        customer: String::new(),
+        field: None,
+        reason: t!("import.bad_json", reason = e),
+    })?;
+    let mut flat = BTreeMap::new();
+    flatten("", &value, &mut flat);
+    from_map(location, &flat, default_cloud)
 }
 
 /// Every record of an import file, or every problem in it (so one run

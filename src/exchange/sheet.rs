@@ -17,8 +17,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::sniff::problem;
 use super::{
-    ImportProblem, Incoming, Location, ReadRecord, collect_records, column_value, columns,
-    from_columns,
+    ImportProblem, Incoming, Location, ReadRecord, collect_records, column_value, columns, from_map,
 };
 use crate::domain::{Cloud, Customer, FIELDS, Permission};
 use crate::t;
@@ -254,7 +253,7 @@ impl SheetRows {
         let at = self.at(self.row);
         let record = match &self.header {
             Some(header) => match row_values(header, self.cells.drain(..)) {
-                Ok(values) => from_columns(at, &values, self.default_cloud),
+                Ok(values) => from_map(at, &values, self.default_cloud),
                 Err(reason) => Err(problem(at, reason)),
             },
             None => {

@@ -184,7 +184,7 @@ impl Store {
         options: &ImportOptions,
         progress: &mut dyn FnMut(ImportPhase, usize),
     ) -> Result<ImportReport, ImportRefused> {
-        let mut planning = Planning::new(options.force);
+        let mut planning = Planning::new(options.force, self.populated()?);
         let mut report = ImportReport::default();
         let mut staged = Staged::Kept(Vec::new());
         let mut permissions = false;
@@ -226,7 +226,7 @@ impl Store {
         incoming: Vec<Incoming>,
         force: bool,
     ) -> Result<ImportPlan, ImportRefused> {
-        let mut planning = Planning::new(force);
+        let mut planning = Planning::new(force, self.populated()?);
         let mut plan = ImportPlan::default();
         let mut incoming = incoming.into_iter().map(Ok).peekable();
         while incoming.peek().is_some() {
@@ -396,13 +396,13 @@ impl Store {
         // The stored records the chunk names, in both clouds (an id of the
         // other cloud is refused), read together rather than one read per
         // record (a round trip each on PostgreSQL).
-        let mut stored_by_cloud = self.stored_records(&incoming)?;
+        let mut stored_by_cloud = self.stored_records(&incoming, planning.populated)?;
         let mut identified = Vec::with_capacity(incoming.len());
         for (n, record) in incoming {
             identified.extend(planning.identify(n, record, &mut stored_by_cloud));
         }
         let checked = self.check_all(&mut identified);
-        let owners = self.owners_of_new_domains(&identified, &checked)?;
+        let owners = self.owners_of_new_domains(&identified, &checked, planning.populated)?;
         Ok(identified
             .into_iter()
             .zip(checked)
@@ -453,6 +453,10 @@ struct Planning {
     hashers: [RandomState; 2],
     now: chrono::DateTime<Utc>,
     force: bool,
+    /// Whether each cloud (`Cloud::ALL`'s order) had customers when the
+    /// import began: an empty one has no records or domains to look up
+    /// (a million look-ups saved when a store is filled).
+    populated: [bool; 2],
 }
 
 fn problem(
@@ -470,7 +474,7 @@ fn problem(
 }
 
 impl Planning {
-    fn new(force: bool) -> Planning {
+    fn new(force: bool, populated: [bool; 2]) -> Planning {
         Planning {
             read: 0,
             problems: Vec::new(),
@@ -482,6 +486,7 @@ impl Planning {
             hashers: [RandomState::new(), RandomState::new()],
             now: Utc::now(),
             force,
+            populated,
         }
     }
 
@@ -735,14 +740,28 @@ impl Store {
     fn stored_records(
         &self,
         incoming: &[(usize, Incoming)],
+        populated: [bool; 2],
     ) -> Result<[HashMap<String, Customer>; 2], ImportRefused> {
         let ids: Vec<&str> = incoming
             .iter()
             .map(|(_, i)| i.customer.id.trim())
             .filter(|id| !id.is_empty())
             .collect();
-        let read = |cloud| self.get_many(cloud, &ids).map_err(ImportRefused::Store);
-        Ok([read(Cloud::Commercial)?, read(Cloud::Usgov)?])
+        let read = |cloud, populated| match populated {
+            true => self.get_many(cloud, &ids).map_err(ImportRefused::Store),
+            false => Ok(HashMap::new()),
+        };
+        let [commercial, usgov] = populated;
+        Ok([
+            read(Cloud::Commercial, commercial)?,
+            read(Cloud::Usgov, usgov)?,
+        ])
+    }
+
+    /// Whether each cloud has customers (`Planning::populated`).
+    fn populated(&self) -> Result<[bool; 2], StoreError> {
+        let [commercial, usgov] = Cloud::ALL.map(|cloud| self.count(cloud).map(|n| n > 0));
+        Ok([commercial?, usgov?])
     }
 
     /// Who holds the domain of each valid new customer already, by (cloud,
@@ -751,9 +770,10 @@ impl Store {
         &self,
         records: &[Identified],
         checked: &[Checked],
+        populated: [bool; 2],
     ) -> Result<HashMap<(Cloud, String), String>, ImportRefused> {
         let mut owners = HashMap::new();
-        for cloud in Cloud::ALL {
+        for (cloud, _) in Cloud::ALL.into_iter().zip(populated).filter(|(_, p)| *p) {
             let domains: Vec<&str> = records
                 .iter()
                 .zip(checked)
