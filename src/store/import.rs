@@ -13,6 +13,7 @@ use std::hash::{BuildHasher, RandomState};
 use chrono::Utc;
 
 use super::backend::Write;
+use super::sled_store::Staging;
 use super::{Backend, Store, StoreError};
 use crate::domain::spec;
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, FieldChange, label_for_key};
@@ -170,7 +171,82 @@ enum Staged {
     /// PostgreSQL).
     Kept(Vec<Planned>),
     /// Staged in sorted runs on disk, for a rebuild.
-    Sled(super::sled_store::Staging),
+    Sled(Stager),
+}
+
+/// A chunk of writes for the stager: each planned record with its audit
+/// entry.
+type ToStage = Vec<(Planned, AuditEntry)>;
+
+/// Stages a large import's writes on a thread of its own (encoding each
+/// record and its index keys, sorting and writing the runs is a third of
+/// the planning's work), so that the next chunk is read and checked
+/// meanwhile.
+struct Stager {
+    chunks: std::sync::mpsc::SyncSender<ToStage>,
+    /// The chunk being gathered.
+    chunk: ToStage,
+    /// Taken by `finish`; otherwise (an import refused) joined when
+    /// dropped, so its runs are gone before the import returns.
+    thread: Option<std::thread::JoinHandle<Result<Staging, StoreError>>>,
+}
+
+impl Stager {
+    fn start(mut staging: Staging) -> Stager {
+        // Two chunks in flight at most: memory stays a few chunks' worth.
+        let (chunks, incoming) = std::sync::mpsc::sync_channel::<ToStage>(2);
+        let thread = std::thread::spawn(move || {
+            for chunk in incoming {
+                for (planned, entry) in chunk {
+                    let write = Write {
+                        old: planned.old.as_ref(),
+                        new: &planned.new,
+                        entry,
+                    };
+                    staging.add(&write)?;
+                }
+            }
+            Ok(staging)
+        });
+        Stager {
+            chunks,
+            chunk: Vec::with_capacity(CHUNK),
+            thread: Some(thread),
+        }
+    }
+
+    fn add(&mut self, planned: Planned, entry: AuditEntry) {
+        self.chunk.push((planned, entry));
+        if self.chunk.len() == CHUNK {
+            let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
+            // A stager that stopped has an error, which `finish` returns.
+            let _ = self.chunks.send(full);
+        }
+    }
+
+    /// Everything staged (or why staging failed).
+    fn finish(mut self, store: &Store) -> Result<Staging, StoreError> {
+        let last = std::mem::take(&mut self.chunk);
+        let _ = self.chunks.send(last);
+        let thread = self.thread.take();
+        // The stager ends when its channel closes.
+        drop(self);
+        match thread.map(std::thread::JoinHandle::join) {
+            Some(Ok(staged)) => staged,
+            _ => Err(store.fail("the staging thread failed")),
+        }
+    }
+}
+
+impl Drop for Stager {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            // Closing the channel ends the thread: replace the sender.
+            let (closed, _) = std::sync::mpsc::sync_channel(0);
+            drop(std::mem::replace(&mut self.chunks, closed));
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Store {
@@ -303,15 +379,17 @@ impl Store {
                 if kept.len() < sled.bulk_from()? {
                     return Ok(Staged::Kept(kept));
                 }
-                let mut staging = sled.staging()?;
+                let mut stager = Stager::start(sled.staging()?);
                 for planned in kept {
-                    staging.add(&self.write_of(operator, &planned))?;
+                    let entry = self.import_entry(operator, &planned);
+                    stager.add(planned, entry);
                 }
-                Ok(Staged::Sled(staging))
+                Ok(Staged::Sled(stager))
             }
-            Staged::Sled(mut staging) => {
-                staging.add(&self.write_of(operator, &planned))?;
-                Ok(Staged::Sled(staging))
+            Staged::Sled(mut stager) => {
+                let entry = self.import_entry(operator, &planned);
+                stager.add(planned, entry);
+                Ok(Staged::Sled(stager))
             }
         }
     }
@@ -329,7 +407,8 @@ impl Store {
     /// written are rolled back and the error returned.
     fn write_staged(&mut self, operator: &str, staged: Staged) -> Result<(), StoreError> {
         let kept = match staged {
-            Staged::Sled(staging) => {
+            Staged::Sled(stager) => {
+                let staging = stager.finish(self)?;
                 return match &mut self.backend {
                     Backend::Sled(sled) => sled.write_staged(staging),
                     Backend::Postgres(_) => Err(self.fail("staged for sled, but not on sled")),
