@@ -193,6 +193,21 @@ pub fn run(
     Ok(store)
 }
 
+/// What the attention check's verdicts hold for: this program (its file:
+/// any other build may check other rules) under this partner-domain
+/// policy.
+fn verdicts_key(policy: &crate::validate::Policy) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    let program = std::env::current_exe().and_then(std::fs::metadata);
+    if let Ok(program) = program {
+        program.len().hash(&mut hasher);
+        program.modified().ok().hash(&mut hasher);
+    }
+    format!("{policy:?}").hash(&mut hasher);
+    hasher.finish()
+}
+
 /// What a start did before the store was open: the terminal, and the mark
 /// of the whole list if it was read from the kept copy.
 struct Early {
@@ -261,6 +276,16 @@ fn run_with(
     let list_is_current = list_mark.is_some()
         && store.writes() == 0
         && crate::store::kept_list_mark(store.dir(), cloud) == list_mark;
+    state.policy = store.policy().clone();
+    // The attention check's verdicts on that list, if kept with it.
+    let attention_kept = list_mark
+        .filter(|_| list_is_current)
+        .and_then(|mark| {
+            let key = verdicts_key(&state.policy);
+            crate::store::read_attention(store.dir(), cloud, mark, key)
+        })
+        .map(|found| app::update(&mut state, Action::NeedAttention(found)))
+        .is_some();
     let loader = if list_is_current {
         None
     } else {
@@ -268,7 +293,6 @@ fn run_with(
         app::update(&mut state, loaded);
         loader
     };
-    state.policy = store.policy().clone();
     if let Some(draft) = crate::draft::load(store.dir()).filter(|d| d.cloud == cloud) {
         app::offer_draft(&mut state, draft);
     }
@@ -297,7 +321,7 @@ fn run_with(
         head_kept_at: head_was_kept.then_some(0),
         feed,
         checking: None,
-        checked: None,
+        checked: attention_kept.then_some(cloud),
         list_kept: list_is_current,
     };
     #[cfg(feature = "testing")]
@@ -335,14 +359,22 @@ struct Runtime<'a> {
     prepared: bool,
     /// Others' changes, on a shared store.
     feed: Option<Feed>,
-    /// The cloud whose records are checked against today's rules, and
-    /// those still to check (see `attention_step`).
-    checking: Option<(Cloud, CustomerIter<'a>)>,
+    /// The cloud whose records are checked against today's rules, those
+    /// still to check and those found so far (see `attention_step`).
+    checking: Option<Checking<'a>>,
     /// The cloud whose list was last checked (or is being): a list loaded
     /// anew is checked again.
     checked: Option<Cloud>,
     /// Whether the whole list is kept for the next start (or need not be).
     list_kept: bool,
+}
+
+/// An attention check under way: the cloud's records still to check and
+/// the (name, id) of those found so far.
+struct Checking<'a> {
+    cloud: Cloud,
+    records: CustomerIter<'a>,
+    found: Vec<(String, String)>,
 }
 
 /// The longest a change made elsewhere waits before this app polls for
@@ -547,17 +579,21 @@ impl Runtime<'_> {
         let cloud = self.state.cloud;
         if self.checked != Some(cloud) {
             self.checked = Some(cloud);
-            self.checking = Some((cloud, self.store.each_customer(cloud)));
+            self.checking = Some(Checking {
+                cloud,
+                records: self.store.each_customer(cloud),
+                found: Vec::new(),
+            });
         }
-        let (checking_cloud, records) = self.checking.as_mut()?;
-        if *checking_cloud != cloud {
+        let checking = self.checking.as_mut()?;
+        if checking.cloud != cloud {
             self.checking = None;
             return None;
         }
         let started = Instant::now();
         let mut found = Vec::new();
         let mut exhausted = true;
-        for record in records.by_ref() {
+        for record in checking.records.by_ref() {
             // A record that cannot be read is reported where it is opened.
             if let Ok(c) = record
                 && crate::validate::check_record(&c, &self.state.policy).is_err()
@@ -569,12 +605,28 @@ impl Runtime<'_> {
                 break;
             }
         }
-        if exhausted {
-            self.checking = None;
+        checking.found.extend(found.iter().cloned());
+        if exhausted && let Some(done) = self.checking.take() {
+            self.keep_attention(cloud, &done.found);
         }
         let draw = !found.is_empty();
         app::update(&mut self.state, Action::NeedAttention(found));
         Some(draw)
+    }
+
+    /// Keeps the verdicts of a finished attention check with the list kept
+    /// for the next start, if that is the list checked: nothing written
+    /// since it was kept (every write deletes it), and only this process
+    /// writes a local store.
+    fn keep_attention(&self, cloud: Cloud, found: &[(String, String)]) {
+        let dir = self.store.dir();
+        if self.store.writes() == 0
+            && self.store.local().is_some()
+            && let Some(mark) = crate::store::kept_list_mark(dir, cloud)
+        {
+            let key = verdicts_key(&self.state.policy);
+            crate::store::keep_attention(dir, cloud, mark, key, found);
+        }
     }
 
     /// Keeps the whole list for the next start, once: when it is loaded

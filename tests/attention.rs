@@ -180,3 +180,61 @@ fn the_cli_lists_and_exports_what_needs_attention() {
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.lines().nth(1).unwrap().starts_with("c-old,"), "{csv}");
 }
+
+/// The verdicts the running app kept with the list, as written.
+type Kept = (u128, u64, Vec<(String, String)>);
+
+#[test]
+fn the_checks_verdicts_are_kept_with_the_list_and_taken_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(store_with_an_old_record(dir.path()));
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("▲ 1 need attention (is:attention)");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    let kept_at = dir.path().join("attention.commercial");
+    let bytes = std::fs::read(&kept_at).expect("the finished check was kept");
+    let (mark, key, found): Kept = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        found,
+        [("Olivares Logística SL".to_string(), "c-old".to_string())]
+    );
+
+    // The next start takes them as kept, without checking again: verdicts
+    // made up for another customer are what it shows.
+    let made_up = vec![("Zeppelin Logistik AG".to_string(), "c-1".to_string())];
+    std::fs::write(
+        &kept_at,
+        postcard::to_allocvec(&(mark, key, made_up)).unwrap(),
+    )
+    .unwrap();
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("▲ 1 need attention (is:attention)");
+    app.send("/is:attention\r");
+    app.wait_for("1/6 customers");
+    app.wait_for("Zeppelin Logistik AG");
+    app.send("\x1b");
+    app.wait_for("6/6 customers");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+
+    // Verdicts for another program or policy (another key) are not taken:
+    // the records are checked again.
+    let other_key = vec![("Zeppelin Logistik AG".to_string(), "c-1".to_string())];
+    let bytes = postcard::to_allocvec(&(mark, key.wrapping_add(1), other_key)).unwrap();
+    std::fs::write(&kept_at, bytes).unwrap();
+    let mut app = Session::start(dir.path(), 120, 35);
+    app.wait_for("▲ 1 need attention (is:attention)");
+    app.send("/is:attention\r");
+    app.wait_for("1/6 customers");
+    app.wait_for("Olivares Logística SL");
+    app.send("\x1b");
+    app.wait_for("6/6 customers");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+
+    // A write forgets them with the list.
+    let out = common::konto_in(dir.path(), "en", &["update", "c-1", "--set", "city=Ulm"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(!kept_at.exists(), "a write deletes the kept verdicts");
+}

@@ -25,7 +25,7 @@ pub use import::{ImportOptions, ImportPhase, ImportPlan, ImportRefused, ImportRe
 pub use pg_store::{PgTarget, grant, init_database};
 pub use sled_store::{
     BULK_MIN, DEFAULT_CACHE_BYTES, HEAD_ROWS, Head, SCHEMA_VERSION, SledStore, StoreLock,
-    kept_list_mark, read_head, read_list,
+    keep_attention, kept_list_mark, read_attention, read_head, read_list,
 };
 
 use crate::domain::{AuditAction, AuditEntry, Cloud, Customer, Role};

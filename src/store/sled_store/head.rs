@@ -49,7 +49,47 @@ pub(super) fn forget_heads(dir: &Path) {
     for cloud in Cloud::ALL {
         let _ = fs::remove_file(path(dir, cloud));
         let _ = fs::remove_file(list_path(dir, cloud));
+        let _ = fs::remove_file(attention_path(dir, cloud));
     }
+}
+
+/// The attention check's verdicts (the customers whose records break a
+/// rule added after they were saved, as (name, id)) kept beside the whole
+/// list they were made for: a start that reads that list takes them
+/// instead of reading and checking every record again (at a million ~30 s
+/// of CPU, and the records read leave ~55 MB in sled's cache). They count
+/// for the list with `mark` only, checked by the same program under the
+/// same policy (`key`, see the runtime): anything else is checked again.
+fn attention_path(dir: &Path, cloud: Cloud) -> PathBuf {
+    dir.join(format!("attention.{}", cloud.key()))
+}
+
+/// Keeps the verdicts on the list with `mark` (written whole, then
+/// renamed in; only a speed-up: a failure is logged).
+pub fn keep_attention(dir: &Path, cloud: Cloud, mark: u128, key: u64, found: &[(String, String)]) {
+    let target = attention_path(dir, cloud);
+    let part = target.with_extension(format!("{}.part", cloud.key()));
+    let written = postcard::to_allocvec(&(mark, key, found))
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| fs::write(&part, bytes))
+        .and_then(|()| fs::rename(&part, &target));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&part);
+        tracing::warn!(error = %e, "the attention check was not kept");
+    }
+}
+
+/// The verdicts kept for the list with `mark` under `key`, if any.
+pub fn read_attention(
+    dir: &Path,
+    cloud: Cloud,
+    mark: u128,
+    key: u64,
+) -> Option<Vec<(String, String)>> {
+    let bytes = fs::read(attention_path(dir, cloud)).ok()?;
+    let (kept_mark, kept_key, found): (u128, u64, Vec<(String, String)>) =
+        postcard::from_bytes(&bytes).ok()?;
+    (kept_mark == mark && kept_key == key).then_some(found)
 }
 
 /// The whole list kept beside the head (`Listing::write_snapshot`), after

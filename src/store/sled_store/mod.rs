@@ -37,7 +37,9 @@ use sled::transaction::{
 };
 
 pub use bulk::BULK_MIN;
-pub use head::{HEAD_ROWS, Head, kept_list_mark, read_head, read_list};
+pub use head::{
+    HEAD_ROWS, Head, keep_attention, kept_list_mark, read_attention, read_head, read_list,
+};
 pub(super) use staging::Staging;
 
 use super::backend::{TxError, TxResult, Txn};
