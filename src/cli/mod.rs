@@ -453,7 +453,11 @@ impl Cmd {
     fn writes_in_bulk(&self) -> bool {
         matches!(
             self,
-            Cmd::Import { .. } | Cmd::Restore { .. } | Cmd::Compact | Cmd::Gen { .. }
+            Cmd::Import { .. }
+                | Cmd::Restore { .. }
+                | Cmd::Compact
+                | Cmd::Gen { .. }
+                | Cmd::Export { .. }
         )
     }
 }
