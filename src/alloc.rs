@@ -8,7 +8,9 @@
 //! app keeps glibc's allocator: under jemalloc it peaked at 647 MiB instead
 //! of 472 at a million customers, and its filter's complete result came
 //! later (p90 185 ms instead of 114; why was not looked into). See
-//! BENCHMARKS.md.
+//! BENCHMARKS.md. `konto export` reads in bulk on several threads: under
+//! glibc a quarter of its time went to `_int_malloc` and
+//! `malloc_consolidate`, so it runs with jemalloc too.
 //!
 //! A process cannot change allocators once it has allocated, so the choice
 //! is read from the environment at the very first allocation, and

@@ -29,6 +29,7 @@ pub mod listing;
 pub mod logging;
 pub mod package;
 pub mod parallel;
+pub mod positional;
 /// The filter's words, where the CLI's `--filter` has always found them; it
 /// lives with the list it filters.
 pub use listing::query;

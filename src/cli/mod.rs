@@ -449,11 +449,16 @@ pub enum Cmd {
 }
 
 impl Cmd {
-    /// Whether the command may write many records at once (see `alloc`).
+    /// Whether the command may write (or, `export`, read) many records at
+    /// once (see `alloc`).
     fn writes_in_bulk(&self) -> bool {
         matches!(
             self,
-            Cmd::Import { .. } | Cmd::Restore { .. } | Cmd::Compact | Cmd::Gen { .. }
+            Cmd::Import { .. }
+                | Cmd::Restore { .. }
+                | Cmd::Compact
+                | Cmd::Gen { .. }
+                | Cmd::Export { .. }
         )
     }
 }

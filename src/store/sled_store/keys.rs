@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AuditAction, AuditEntry, BillingProfile, Cloud, CompanyProfile, Customer, FieldChange,
-    PurchasePermissions, Role, sort_key,
+    AuditAction, AuditEntry, BillingProfile, BillingView, Cloud, CompanyProfile, CompanyView,
+    Customer, CustomerView, FieldChange, PurchasePermissions, Role, sort_key,
 };
 use crate::listing::{Row, RowText};
 
@@ -71,6 +71,39 @@ pub fn decode(cloud: Cloud, key: &[u8], bytes: &[u8]) -> Result<Customer, StoreE
     let s: StoredCustomer = postcard::from_bytes(bytes).map_err(|e| damaged(key, e))?;
     Ok(Customer {
         id: text_of(key, key)?.to_string(),
+        cloud,
+        version: s.version,
+        created: time_of(key, s.created)?,
+        updated: time_of(key, s.updated)?,
+        company: s.company,
+        billing: s.billing,
+        permissions: s.permissions,
+    })
+}
+
+/// A record as stored, its texts borrowed from the stored bytes.
+#[derive(Deserialize)]
+struct StoredView<'a> {
+    version: u64,
+    created: Stamp,
+    updated: Stamp,
+    #[serde(borrow)]
+    company: CompanyView<'a>,
+    #[serde(borrow)]
+    billing: BillingView<'a>,
+    permissions: PurchasePermissions,
+}
+
+/// The record stored under `key` in `cloud`'s tree, borrowed from `bytes`
+/// (what an export writes, without allocating).
+pub fn decode_view<'a>(
+    cloud: Cloud,
+    key: &'a [u8],
+    bytes: &'a [u8],
+) -> Result<CustomerView<'a>, StoreError> {
+    let s: StoredView = postcard::from_bytes(bytes).map_err(|e| damaged(key, e))?;
+    Ok(CustomerView {
+        id: text_of(key, key)?,
         cloud,
         version: s.version,
         created: time_of(key, s.created)?,
