@@ -193,17 +193,12 @@ pub fn run(
     Ok(store)
 }
 
-/// What the attention check's verdicts hold for: this program (its file:
-/// any other build may check other rules) under this partner-domain
-/// policy.
+/// What the attention check's verdicts hold for: these rules (see
+/// `validate::rules_fingerprint`) under this partner-domain policy.
 fn verdicts_key(policy: &crate::validate::Policy) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();
-    let program = std::env::current_exe().and_then(std::fs::metadata);
-    if let Ok(program) = program {
-        program.len().hash(&mut hasher);
-        program.modified().ok().hash(&mut hasher);
-    }
+    crate::validate::rules_fingerprint().hash(&mut hasher);
     format!("{policy:?}").hash(&mut hasher);
     hasher.finish()
 }

@@ -640,5 +640,25 @@ pub fn normalise_record(record: &mut Customer, policy: &Policy) -> Result<(), Ve
     Ok(())
 }
 
+/// A fingerprint of what decides whether a record passes: the rules'
+/// code and data, the field catalogue and the crates' versions (phone and
+/// email parsing). Verdicts kept from an earlier check count only under
+/// the same fingerprint; a rebuild of the same code keeps it (the
+/// program's own file would not: every link changes it).
+pub fn rules_fingerprint() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    for part in [
+        include_str!("validate.rs"),
+        include_str!("countries.rs"),
+        include_str!("domain.rs"),
+        include_str!("../assets/countries.json"),
+        include_str!("../Cargo.lock"),
+    ] {
+        part.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 #[cfg(test)]
 mod tests;
