@@ -248,17 +248,11 @@ impl Store {
         cloud: Cloud,
         each: &mut dyn FnMut(Customer) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Sled(s) => s.each_by_name(cloud, each),
-            Backend::Postgres(_) => {
-                let mut customers = self.customers(cloud)?;
-                customers.sort_by_cached_key(|c| {
-                    let (name, id) = crate::domain::sort_key(c);
-                    (name, id.to_string())
-                });
-                customers.into_iter().try_for_each(each)
-            }
-        }
+        let owned =
+            |views: &[CustomerView]| Ok(views.iter().map(CustomerView::to_customer).collect());
+        self.by_name_on_cores(cloud, &owned, &mut |customers: Vec<Customer>| {
+            customers.into_iter().try_for_each(&mut *each)
+        })
     }
 
     /// Every customer of a cloud in name order, handed to `work` a part at

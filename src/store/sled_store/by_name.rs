@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use super::keys::{self, decode_view};
 use super::{SledStore, StoreError, error};
-use crate::domain::{Cloud, Customer, CustomerView};
+use crate::domain::{Cloud, CustomerView};
 use crate::positional::{read_at, write_at};
 
 /// The scratch file, removed when done (and by `open`, after a crash).
@@ -300,19 +300,6 @@ impl SledStore {
         Ok((lower?, upper?))
     }
 
-    /// Hands every customer of `cloud` to `each`, in name order.
-    pub fn each_by_name(
-        &self,
-        cloud: Cloud,
-        each: &mut dyn FnMut(Customer) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let owned =
-            |views: &[CustomerView]| Ok(views.iter().map(CustomerView::to_customer).collect());
-        self.by_name_on_cores(cloud, &owned, &mut |customers: Vec<Customer>| {
-            customers.into_iter().try_for_each(&mut *each)
-        })
-    }
-
     /// Writes the records of `range` (in id order) whose ids are in
     /// `sorted` (places in id order) to the scratch file, each into its
     /// place's bucket, and notes where. Returns the blocks written.
@@ -528,6 +515,7 @@ fn short() -> std::io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Customer;
     use crate::exchange::{DataWriter, Records};
     use crate::store::{Backend, DEFAULT_CACHE_BYTES, Store};
 

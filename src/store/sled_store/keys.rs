@@ -44,16 +44,6 @@ struct StoredCustomerRef<'a> {
     permissions: &'a PurchasePermissions,
 }
 
-#[derive(Deserialize)]
-struct StoredCustomer {
-    version: u64,
-    created: Stamp,
-    updated: Stamp,
-    company: CompanyProfile,
-    billing: BillingProfile,
-    permissions: PurchasePermissions,
-}
-
 pub fn encode(c: &Customer) -> Result<Vec<u8>, StoreError> {
     postcard::to_allocvec(&StoredCustomerRef {
         version: c.version,
@@ -68,17 +58,7 @@ pub fn encode(c: &Customer) -> Result<Vec<u8>, StoreError> {
 
 /// The record stored under `key` (its id) in `cloud`'s tree.
 pub fn decode(cloud: Cloud, key: &[u8], bytes: &[u8]) -> Result<Customer, StoreError> {
-    let s: StoredCustomer = postcard::from_bytes(bytes).map_err(|e| damaged(key, e))?;
-    Ok(Customer {
-        id: text_of(key, key)?.to_string(),
-        cloud,
-        version: s.version,
-        created: time_of(key, s.created)?,
-        updated: time_of(key, s.updated)?,
-        company: s.company,
-        billing: s.billing,
-        permissions: s.permissions,
-    })
+    decode_view(cloud, key, bytes).map(|view| view.to_customer())
 }
 
 /// A record as stored, its texts borrowed from the stored bytes.
