@@ -183,11 +183,12 @@ type ToStage = Vec<(Planned, AuditEntry)>;
 /// the planning's work), so that the next chunk is read and checked
 /// meanwhile.
 struct Stager {
-    chunks: std::sync::mpsc::SyncSender<ToStage>,
+    /// Taken when the stager closes: its thread ends with the channel.
+    chunks: Option<std::sync::mpsc::SyncSender<ToStage>>,
     /// The chunk being gathered.
     chunk: ToStage,
-    /// Taken by `finish`; otherwise (an import refused) joined when
-    /// dropped, so its runs are gone before the import returns.
+    /// Joined when the stager closes: by `finish`, or when it is dropped
+    /// (an import refused), so its runs are gone before the import returns.
     thread: Option<std::thread::JoinHandle<Result<Staging, StoreError>>>,
 }
 
@@ -209,7 +210,7 @@ impl Stager {
             Ok(staging)
         });
         Stager {
-            chunks,
+            chunks: Some(chunks),
             chunk: Vec::with_capacity(CHUNK),
             thread: Some(thread),
         }
@@ -219,19 +220,29 @@ impl Stager {
         self.chunk.push((planned, entry));
         if self.chunk.len() == CHUNK {
             let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK));
-            // A stager that stopped has an error, which `finish` returns.
-            let _ = self.chunks.send(full);
+            self.send(full);
         }
+    }
+
+    fn send(&self, chunk: ToStage) {
+        if let Some(chunks) = &self.chunks {
+            // A stager that stopped has an error, which `finish` returns.
+            let _ = chunks.send(chunk);
+        }
+    }
+
+    /// Closes the channel and waits for the thread: what it staged, the
+    /// first time.
+    fn close(&mut self) -> Option<std::thread::Result<Result<Staging, StoreError>>> {
+        self.chunks = None;
+        self.thread.take().map(std::thread::JoinHandle::join)
     }
 
     /// Everything staged (or why staging failed).
     fn finish(mut self, store: &Store) -> Result<Staging, StoreError> {
         let last = std::mem::take(&mut self.chunk);
-        let _ = self.chunks.send(last);
-        let thread = self.thread.take();
-        // The stager ends when its channel closes.
-        drop(self);
-        match thread.map(std::thread::JoinHandle::join) {
+        self.send(last);
+        match self.close() {
             Some(Ok(staged)) => staged,
             _ => Err(store.fail("the staging thread failed")),
         }
@@ -240,12 +251,7 @@ impl Stager {
 
 impl Drop for Stager {
     fn drop(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            // Closing the channel ends the thread: replace the sender.
-            let (closed, _) = std::sync::mpsc::sync_channel(0);
-            drop(std::mem::replace(&mut self.chunks, closed));
-            let _ = thread.join();
-        }
+        let _ = self.close();
     }
 }
 
