@@ -108,6 +108,17 @@ pub(super) fn per_tree(
     })
 }
 
+/// Tree `name` in `old` and in `fresh`.
+pub(super) fn tree_pair(
+    dir: &Path,
+    old: &sled::Db,
+    fresh: &sled::Db,
+    name: &[u8],
+) -> Result<(sled::Tree, sled::Tree), StoreError> {
+    let open = |db: &sled::Db| db.open_tree(name).map_err(|e| error::unreadable(dir, e));
+    Ok((open(old)?, open(fresh)?))
+}
+
 /// Copies tree `name` of `old` into `fresh`, with what `staging` holds for
 /// it merged in key order.
 fn copy_tree(
@@ -119,8 +130,7 @@ fn copy_tree(
     counts: &[(Vec<u8>, u64)],
 ) -> Result<(), StoreError> {
     let fail = |e: sled::Error| error::unreadable(dir, e);
-    let from = old.open_tree(name).map_err(fail)?;
-    let to = fresh.open_tree(name).map_err(fail)?;
+    let (from, to) = tree_pair(dir, old, fresh, name)?;
     let copy_all = || -> Result<(), StoreError> {
         for item in from.iter() {
             let (key, value) = item.map_err(fail)?;
@@ -141,35 +151,199 @@ fn copy_tree(
         // sled's default tree.
         None => return copy_all(),
     };
-    let mut adding = staging.merged(kind)?;
     if kind == TreeKind::Index(Index::Domain) {
+        let mut adding = staging.merged(kind)?;
         let stored = from.iter().map(|item| {
             let (key, value) = item.map_err(fail)?;
             Ok((key.to_vec(), value.to_vec()))
         });
         return domains::copy(stored, &mut adding, &to, dir);
     }
-    let mut next = adding.next_entry()?;
-    for item in from.iter() {
-        let (key, stored) = item.map_err(fail)?;
-        let mut replaced = false;
-        while let Some((new_key, value)) = next.take_if(|(k, _)| k.as_slice() <= &key[..]) {
-            // A removal of a stored key replaces it with nothing.
-            replaced |= new_key.as_slice() == &key[..];
+    insert_in_full_leaves(&to, dir, |insert| {
+        let mut adding = staging.merged(kind)?;
+        let mut next = adding.next_entry()?;
+        for item in from.iter() {
+            let (key, stored) = item.map_err(fail)?;
+            let mut replaced = false;
+            while let Some((new_key, value)) = next.take_if(|(k, _)| k.as_slice() <= &key[..]) {
+                // A removal of a stored key replaces it with nothing.
+                replaced |= new_key.as_slice() == &key[..];
+                if let Some(value) = value {
+                    insert(&new_key, &value)?;
+                }
+                next = adding.next_entry()?;
+            }
+            if !replaced {
+                insert(&key, &stored)?;
+            }
+        }
+        while let Some((new_key, value)) = next {
             if let Some(value) = value {
-                to.insert(new_key, value).map_err(fail)?;
+                insert(&new_key, &value)?;
             }
             next = adding.next_entry()?;
         }
-        if !replaced {
-            to.insert(key, stored).map_err(fail)?;
+        Ok(())
+    })
+}
+
+/// Copies tree `name` of `old` into `fresh` as it is, in full leaves.
+pub(super) fn copy_in_full_leaves(
+    dir: &Path,
+    old: &sled::Db,
+    fresh: &sled::Db,
+    name: &[u8],
+) -> Result<(), StoreError> {
+    let fail = |e: sled::Error| error::unreadable(dir, e);
+    let (from, to) = tree_pair(dir, old, fresh, name)?;
+    insert_in_full_leaves(&to, dir, |insert| {
+        for item in from.iter() {
+            let (key, value) = item.map_err(fail)?;
+            insert(&key, &value)?;
         }
+        Ok(())
+    })
+}
+
+/// Entries a leaf of sled 0.34 holds before it splits: a leaf with more
+/// than this splits into 9 and 8 (`Node::should_split`, `split`).
+const LEAF_MAX: usize = 16;
+
+/// Changes sled 0.34 chains onto a page before it writes the page whole
+/// again (`PAGE_CONSOLIDATION_THRESHOLD`): until then every change costs
+/// the page one more pointer, in memory and in each snapshot.
+const CHANGES_BEFORE_REWRITE: usize = 10;
+
+/// Where, among its leaf's 16, the entry at `position` (in key order) is
+/// written by `insert_in_full_leaves`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    /// In the first pass.
+    First,
+    /// In the second.
+    Second,
+    /// In the first pass as a placeholder (an empty value), and with its
+    /// value in the second.
+    Both,
+}
+
+fn pass_of(position: usize) -> Pass {
+    // Of every 16: the even ones and the last in the first pass (9), of
+    // which the first three as placeholders, so that the second pass
+    // makes 7 + 3 changes to each leaf.
+    const PLACEHOLDERS: usize = CHANGES_BEFORE_REWRITE - (LEAF_MAX - 9);
+    match position % LEAF_MAX {
+        at if at % 2 == 0 && at < 2 * PLACEHOLDERS => Pass::Both,
+        at if at % 2 == 0 || at == LEAF_MAX - 1 => Pass::First,
+        _ => Pass::Second,
     }
-    while let Some((new_key, value)) = next {
-        if let Some(value) = value {
-            to.insert(new_key, value).map_err(fail)?;
-        }
-        next = adding.next_entry()?;
+}
+
+/// Fills the empty tree `to` with the entries `each` gives in ascending key
+/// order (it is called twice and must give the same entries both times), so
+/// that its leaves end up holding 16 entries instead of 9, each written
+/// whole.
+///
+/// Inserted in key order, a sled leaf fills to 17, splits into 9 and 8, and
+/// the left half is never written again: a tree of 9-entry leaves, and sled
+/// keeps ~270 bytes of page table per leaf for as long as the store is
+/// open (at a million customers, two trees of 111,000 leaves each). Here the
+/// first pass writes 9 of every 16 entries, which leaves one leaf per 16
+/// (its first and last entry among them, so no leaf's key range ends inside
+/// another's 16). The second writes the 7 between them into that leaf,
+/// which then holds 16 and does not split, and the values of 3
+/// placeholders: with those 10 changes sled writes the leaf whole again
+/// instead of keeping a chain of 7 changes to it (each one more pointer
+/// for as long as the store is open).
+fn insert_in_full_leaves(
+    to: &sled::Tree,
+    dir: &Path,
+    each: impl Fn(&mut dyn FnMut(&[u8], &[u8]) -> Result<(), StoreError>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut given = [0usize; 2];
+    for (pass, first_pass) in [true, false].into_iter().enumerate() {
+        let mut position = 0usize;
+        each(&mut |key, value| {
+            let written = match (pass_of(position), first_pass) {
+                (Pass::Both, true) => Some(&[][..]),
+                (Pass::First, true) | (Pass::Second | Pass::Both, false) => Some(value),
+                _ => None,
+            };
+            if let Some(value) = written {
+                to.insert(key, value)
+                    .map_err(|e| error::unreadable(dir, e))?;
+            }
+            position += 1;
+            Ok(())
+        })?;
+        given[pass] = position;
+    }
+    // Both passes must see the same entries, or a placeholder could stay.
+    if given[0] != given[1] {
+        return Err(error::unreadable(
+            dir,
+            format!("{} entries to copy, then {}", given[0], given[1]),
+        ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(n: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+        (0..n)
+            .map(|i| {
+                (
+                    format!("key-{i:06}").into_bytes(),
+                    format!("value {i}").into_bytes(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn of_every_sixteen_nine_come_first_the_leaf_ends_among_them_and_ten_change_after() {
+        let passes: Vec<Pass> = (0..LEAF_MAX).map(pass_of).collect();
+        let first = passes.iter().filter(|p| **p != Pass::Second).count();
+        let changes_after = passes.iter().filter(|p| **p != Pass::First).count();
+        assert_eq!(first, 9, "{passes:?}");
+        assert_eq!(changes_after, CHANGES_BEFORE_REWRITE, "{passes:?}");
+        assert_ne!(passes[0], Pass::Second);
+        assert_ne!(passes[LEAF_MAX - 1], Pass::Second);
+        assert_eq!(pass_of(LEAF_MAX + 3), passes[3]);
+    }
+
+    #[test]
+    fn a_tree_filled_in_two_passes_holds_every_entry_with_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("t").unwrap();
+        let all = entries(16 * 40 + 7);
+        insert_in_full_leaves(&tree, dir.path(), |insert| {
+            all.iter().try_for_each(|(k, v)| insert(k, v))
+        })
+        .unwrap();
+        let back: Vec<(Vec<u8>, Vec<u8>)> = tree
+            .iter()
+            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
+            .collect();
+        assert_eq!(back, all);
+    }
+
+    #[test]
+    fn entries_that_change_between_the_passes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("t").unwrap();
+        let all = entries(100);
+        let calls = std::cell::Cell::new(0);
+        let result = insert_in_full_leaves(&tree, dir.path(), |insert| {
+            calls.set(calls.get() + 1);
+            let n = if calls.get() == 1 { 100 } else { 60 };
+            all.iter().take(n).try_for_each(|(k, v)| insert(k, v))
+        });
+        assert!(result.is_err());
+    }
 }

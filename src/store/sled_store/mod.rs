@@ -548,9 +548,10 @@ impl SledStore {
     /// in bytes before and after.
     pub fn compact(self) -> Result<(u64, u64), StoreError> {
         let before = dir_size(&self.dir.join("sled"));
-        let lock = self.rebuild(&|_, old, fresh| {
-            fresh.import(old.export());
-            Ok(())
+        let lock = self.rebuild(&|dir, old, fresh| {
+            bulk::per_tree(dir, old, |name| {
+                bulk::copy_in_full_leaves(dir, old, fresh, name)
+            })
         })?;
         Ok((before, dir_size(&lock.dir.join("sled"))))
     }

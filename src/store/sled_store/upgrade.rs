@@ -180,8 +180,7 @@ fn tree_from_v4(
 ) -> Result<(), StoreError> {
     let fail = |e: sled::Error| error::unreadable(dir, e);
     let domain = TreeKind::Index(Index::Domain);
-    let from = old.open_tree(name).map_err(fail)?;
-    let to = fresh.open_tree(name).map_err(fail)?;
+    let (from, to) = super::bulk::tree_pair(dir, old, fresh, name)?;
     if TreeKind::of_name(name) == Some(domain) {
         let mut staging = Staging::new(dir)?;
         for item in from.iter() {
