@@ -92,11 +92,15 @@ impl Matching {
         if candidates.fields.len() != candidates.rows.len() {
             candidates.fields.clear();
         }
+        let rows = candidates.rows.len();
         Matching {
             query,
             candidates,
             next: 0,
-            hits: Vec::new(),
+            // Room for every candidate at once: a million hits grown by
+            // doubling would copy themselves and leave up to half unused
+            // (pages never written take no memory).
+            hits: Vec::with_capacity(rows),
             matchers: (0..threads())
                 .map(|_| (new_matcher(), Scratch::default()))
                 .collect(),
@@ -174,11 +178,7 @@ impl Matching {
 
     /// `finish`, with where each row's last word matched.
     pub fn finish_with_fields(self, rank: &[u32]) -> Candidates {
-        let hits = by_score_then_rank(self.hits, rank);
-        Candidates {
-            rows: hits.iter().map(|hit| hit.row).collect(),
-            fields: hits.iter().map(|hit| hit.fields).collect(),
-        }
+        by_score_then_rank(self.hits, rank)
     }
 }
 
@@ -186,10 +186,12 @@ impl Matching {
 /// stay far below it (a higher one takes the comparison sort).
 const COUNTING_MAX: u32 = 1 << 16;
 
-/// (score, row) pairs sorted best first, ties in `rank` order. Scores are
-/// small numbers and ranks a permutation, so both sorts are counting ones:
-/// at a million hits that is a few milliseconds, a comparison sort tens.
-fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Vec<Hit> {
+/// The rows of `hits` (and where each matched) sorted best first, ties in
+/// `rank` order. Scores are small numbers and ranks a permutation, so both
+/// sorts are counting ones: at a million hits that is a few milliseconds,
+/// a comparison sort tens. The rows are placed straight into the result,
+/// not into a sorted copy of the hits (12 MB more at a million).
+fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Candidates {
     let rank_of = |row: u32| rank.get(row as usize).copied();
     let max_score = hits.iter().map(|hit| hit.score).max().unwrap_or(0);
     let countable = max_score < COUNTING_MAX
@@ -203,7 +205,10 @@ fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Vec<Hit> {
                 rank_of(hit.row).unwrap_or(u32::MAX),
             )
         });
-        return hits;
+        return Candidates {
+            rows: hits.iter().map(|hit| hit.row).collect(),
+            fields: hits.iter().map(|hit| hit.fields).collect(),
+        };
     }
     // List order: each hit into its row's place (none shares one).
     let mut in_place = vec![u32::MAX; rank.len()];
@@ -220,11 +225,15 @@ fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Vec<Hit> {
     for n in 1..starts.len() {
         starts[n] += starts[n - 1];
     }
-    let mut sorted = hits.clone();
+    let mut sorted = Candidates {
+        rows: vec![0; hits.len()],
+        fields: vec![0; hits.len()],
+    };
     for n in in_place.into_iter().filter(|&n| n != u32::MAX) {
         let hit = hits[n as usize];
         let at = &mut starts[(max_score - hit.score) as usize];
-        sorted[*at] = hit;
+        sorted.rows[*at] = hit.row;
+        sorted.fields[*at] = hit.fields;
         *at += 1;
     }
     sorted
