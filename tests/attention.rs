@@ -95,8 +95,8 @@ fn the_list_marks_it_and_is_attention_finds_it() {
     assert!(screen.contains("│  Zeppelin Logistik AG"), "{screen}");
 
     keys(&mut s, "/is:attention<Enter>");
-    let ids: Vec<&str> = (0..s.visible().len())
-        .filter_map(|p| s.list.row(p).map(|r| r.id()))
+    let ids: Vec<String> = (0..s.visible().len())
+        .filter_map(|p| s.list.row(p).map(|r| r.id().into_owned()))
         .collect();
     assert_eq!(ids, ["c-old"]);
     keys(&mut s, "/<Esc>/is:attention lo<Enter>");
@@ -112,14 +112,14 @@ fn the_filter_word_matches_marked_rows_only_and_is_not_a_narrowed_fuzzy_word() {
     let query = Query::new("is:attention");
     let mut matcher = konto::query::new_matcher();
     let mut scratch = konto::query::Scratch::default();
-    let matched: Vec<&str> = (0..listing.len())
+    let matched: Vec<String> = (0..listing.len())
         .filter_map(|i| listing.get(i))
         .filter(|r| {
             query
                 .score(&r.fields(), &mut matcher, &mut scratch)
                 .is_some()
         })
-        .map(|r| r.id())
+        .map(|r| r.id().into_owned())
         .collect();
     assert_eq!(matched, ["c-3"]);
     assert!(!query.narrows(&Query::new("is:attentio")));

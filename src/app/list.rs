@@ -212,9 +212,9 @@ impl State {
         if changed.is_some_and(|c| !c.is_empty()) {
             for &index in rows.by_name() {
                 if let Some(row) = rows.get(index as usize)
-                    && !changed.is_some_and(|c| c.contains(row.id()))
+                    && !changed.is_some_and(|c| c.contains(row.id().as_ref()))
                 {
-                    self.list.listing.push_sorted(&row.text());
+                    self.list.listing.push_sorted(&row.to_row().as_text());
                 }
             }
         } else {
@@ -276,7 +276,7 @@ impl State {
 
     /// The selected customer's full record, once the runtime has read it.
     pub fn selected_customer(&self) -> Option<&Customer> {
-        self.list.records.get(self.selected_row()?.id())
+        self.list.records.get(self.selected_row()?.id().as_ref())
     }
 
     /// What a stored record breaks of today's rules: a rule added after it
@@ -462,7 +462,7 @@ impl State {
         let found = self
             .visible()
             .iter()
-            .position(|&i| listing.get(i as usize).is_some_and(|r| r.id() == id));
+            .position(|&i| listing.get(i as usize).is_some_and(|r| r.has_id(id)));
         if let Some(position) = found {
             self.select(position);
             self.list.reselect = None;
@@ -551,7 +551,7 @@ impl State {
                 self.list
                     .listing
                     .get(i as usize)
-                    .map(|r| r.id().to_string())
+                    .map(|r| r.id().into_owned())
             })
             .collect()
     }

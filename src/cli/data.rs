@@ -31,7 +31,7 @@ fn selected(store: &Store, cloud: Cloud, filter: Option<&str>) -> Result<Vec<Cus
     if !query.is_empty() && !query.asks_attention() {
         let mut ids = Vec::new();
         each_matching_row(store, cloud, &query, |row| {
-            ids.push(row.id().to_string());
+            ids.push(row.id().into_owned());
             Ok(ids.len() <= READ_EACH_MAX)
         })
         .map_err(|e| fail(exit::STORE, e))?;
@@ -570,7 +570,7 @@ fn table(
     }
     rows(&mut |r| {
         let version = r.version().to_string();
-        written(row([r.name(), r.domain(), r.country(), &version, r.id()]))
+        written(row([r.name(), &r.domain(), r.country(), &version, &r.id()]))
     })?;
     written(out.flush()).map(|_| ())
 }

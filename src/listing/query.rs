@@ -168,16 +168,32 @@ impl Field {
         Field::ALL.into_iter().find(|f| f.prefix() == prefix)
     }
 
-    fn value<'a>(self, f: &Fields<'a>) -> &'a str {
+    /// The field's text in row `f`: borrowed from the row, or (a domain
+    /// with its ending put back, an id kept as a UUID) written into
+    /// `buffer`, so that no row looked at costs an allocation.
+    fn value<'s>(self, f: &Fields<'s>, buffer: &'s mut String) -> &'s str {
+        let row = &f.row;
         match self {
-            Field::Country => f.row.country(),
+            Field::Country => row.country(),
             Field::Cloud => f.cloud.key(),
-            Field::Name => f.row.name(),
-            Field::Domain => f.row.domain(),
-            Field::Email => f.row.email(),
-            Field::Contact => f.row.contact(),
-            Field::City => f.row.city(),
-            Field::Id => f.row.id(),
+            Field::Name => row.name(),
+            Field::Email => row.email(),
+            Field::Contact => row.contact(),
+            Field::City => row.city(),
+            Field::Domain => match row.domain_parts() {
+                (stem, "") => stem,
+                (stem, ending) => {
+                    buffer.clear();
+                    buffer.push_str(stem);
+                    buffer.push_str(ending);
+                    buffer
+                }
+            },
+            Field::Id => {
+                buffer.clear();
+                row.with_id(|id| buffer.push_str(id));
+                buffer
+            }
         }
     }
 }
@@ -356,7 +372,8 @@ impl Query {
         let mut matched_fields = 0;
         let mut total: u32 = 0;
         for (field, atom, folded) in &self.fields {
-            let text = scratch.one(field.value(f), *folded);
+            let value = field.value(f, &mut scratch.field);
+            let text = Scratch::fill_one(&mut scratch.one, value, *folded);
             total += u32::from(atom.score(text, matcher)?);
         }
         if self.words.is_empty() {
@@ -408,16 +425,15 @@ impl Query {
                 }
             }
             if score.is_none() && word.domain_like {
-                score = word
-                    .atom
-                    .score(scratch.one(f.row.domain(), word.folded), matcher);
+                let domain = Field::Domain.value(f, &mut scratch.field);
+                let text = Scratch::fill_one(&mut scratch.one, domain, word.folded);
+                score = word.atom.score(text, matcher);
             }
             match score {
                 Some(score) => total += u32::from(score),
                 None => {
                     let prefix = word.id_prefix.as_deref()?;
-                    let id = f.row.id().get(..prefix.len())?;
-                    if !id.eq_ignore_ascii_case(prefix) {
+                    if !f.row.id_starts_with(prefix) {
                         return None;
                     }
                     total += 16 * prefix.len() as u32;
@@ -459,7 +475,7 @@ impl Query {
     pub fn row_highlights(&self, row: &RowRef, matcher: &mut Matcher) -> (Vec<u32>, Vec<u32>) {
         (
             self.highlights_in(Field::Name, row.name(), matcher),
-            self.highlights_in(Field::Domain, row.domain(), matcher),
+            self.highlights_in(Field::Domain, &row.domain(), matcher),
         )
     }
 
@@ -511,14 +527,21 @@ pub struct Scratch {
     /// The searched fields as they are (0) and folded (1).
     texts: [Texts; 2],
     one: Texts,
+    /// A field's text where the row does not keep it whole (`Field::value`).
+    field: String,
 }
 
 impl Scratch {
     /// One text as nucleo takes it, folded or not.
     fn one<'a>(&'a mut self, text: &'a str, fold: bool) -> Utf32Str<'a> {
+        Scratch::fill_one(&mut self.one, text, fold)
+    }
+
+    /// `one`, with `Texts` of its own (so `text` may be in `field`).
+    fn fill_one<'a>(one: &'a mut Texts, text: &'a str, fold: bool) -> Utf32Str<'a> {
         let texts = std::slice::from_ref(&text);
-        self.one.fill(texts, fold);
-        self.one.get(texts, 0)
+        one.fill(texts, fold);
+        one.get(texts, 0)
     }
 }
 

@@ -6,10 +6,11 @@
 
 use std::io::{self, Read, Write};
 
-use super::{Listing, Slot};
+use super::{COMMON_DOMAIN_ENDINGS, ENDING_BITS, Listing, Slot, UUID_ID};
 use crate::domain::Cloud;
 
-const MAGIC: &[u8; 16] = b"konto list v1\n\0\0";
+/// v2: domains without their common ending, UUID ids as 16 bytes.
+const MAGIC: &[u8; 16] = b"konto list v2\n\0\0";
 /// Bytes of a slot as written.
 const SLOT_BYTES: usize = 8 + 8 + 8 + 4 + 7 * 2 + 3 * 2;
 
@@ -26,7 +27,7 @@ impl Slot {
         for end in self
             .ends
             .iter()
-            .chain([&self.hay_end, &self.folded_at, &self.end])
+            .chain([&self.flags, &self.folded_at, &self.end])
         {
             out.extend_from_slice(&end.to_le_bytes());
         }
@@ -47,13 +48,14 @@ impl Slot {
             letters: u64_at(16)?,
             version: u32::from_le_bytes(bytes.get(24..28)?.try_into().ok()?),
             ends,
-            hay_end: u16_at(42)?,
+            flags: u16_at(42)?,
             folded_at: u16_at(44)?,
             end: u16_at(46)?,
         };
         let in_order = ends.windows(2).all(|w| w[0] <= w[1])
             && ends[6] <= slot.end
-            && slot.hay_end <= ends[4]
+            && slot.flags & !(ENDING_BITS | UUID_ID) == 0
+            && usize::from(slot.flags & ENDING_BITS) <= COMMON_DOMAIN_ENDINGS.len()
             && slot.folded_at <= slot.end;
         let inside = slot.start.checked_add(usize::from(slot.end))? <= text_len;
         (in_order && inside).then_some(slot)
@@ -73,6 +75,8 @@ impl Listing {
             slot.write(&mut slots);
         }
         out.write_all(&slots)?;
+        let uuids: Vec<u8> = self.uuids.iter().flat_map(|u| u.to_le_bytes()).collect();
+        out.write_all(&uuids)?;
         let by_name: Vec<u8> = self.by_name.iter().flat_map(|i| i.to_le_bytes()).collect();
         out.write_all(&by_name)
     }
@@ -109,6 +113,12 @@ impl Listing {
             let slot = Slot::read(&bytes, text.len());
             slots.push(slot.ok_or_else(|| invalid("a row points outside the text"))?);
         }
+        let mut uuids = Vec::with_capacity(rows.min(1 << 22));
+        let mut uuid = [0u8; 16];
+        for _ in 0..rows {
+            input.read_exact(&mut uuid)?;
+            uuids.push(u128::from_le_bytes(uuid));
+        }
         let mut by_name = Vec::with_capacity(rows.min(1 << 22));
         let mut index = [0u8; 4];
         for _ in 0..rows {
@@ -124,6 +134,7 @@ impl Listing {
             text,
             slots,
             by_name,
+            uuids,
             garbage,
             // Not kept: the runtime checks the records again after a start.
             attention: Vec::new(),

@@ -142,7 +142,7 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
     let longest_name = page.iter().map(|(_, r)| width(r.name())).max().unwrap_or(0);
     let longest_domain = page
         .iter()
-        .map(|(_, r)| width(r.domain()))
+        .map(|(_, r)| width(&r.domain()))
         .max()
         .unwrap_or(0);
     let domain_columns =
@@ -159,7 +159,7 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
             } else {
                 (theme().value, theme().dim)
             };
-            let mark = match (mark_columns, state.marked.contains(row.id())) {
+            let mark = match (mark_columns, state.marked.contains(row.id().as_ref())) {
                 (0, _) => "",
                 (_, true) => "● ",
                 (_, false) => "  ",
@@ -177,7 +177,7 @@ pub fn list(frame: &mut Frame, area: Rect, state: &State) {
                 fit_marked(text, columns, hits, style, style.patch(theme().matched))
             };
             let (name_hits, mut domain_hits) = query.row_highlights(&row, &mut matcher);
-            let mut second = Cow::Borrowed(row.domain());
+            let mut second = row.domain();
             if name_hits.is_empty() && domain_hits.is_empty() {
                 // Listed for a field the list does not show: that field, as
                 // the query would name it, takes the domain's place.
