@@ -666,6 +666,7 @@ fn dispatch(settings: Settings) -> Result<(), ExitCode> {
     };
     let app = settings.cli.command.is_none() && commit_loop.is_none();
     if app {
+        crate::alloc::return_large_blocks();
         // The app's first frame shows a phone: load its rules meanwhile.
         crate::validate::warm_up_phones();
     }
