@@ -109,11 +109,7 @@ fn run_with_fields(
     while !job.is_done() {
         job.step(listing, slice);
     }
-    let mut rank = vec![0; listing.len()];
-    for (position, &row) in listing.by_name().iter().enumerate() {
-        rank[row as usize] = position as u32;
-    }
-    job.finish_with_fields(&rank)
+    job.finish_with_fields(listing.by_name())
 }
 
 /// Text with the characters nucleo folds in ways worth checking.

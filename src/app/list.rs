@@ -438,14 +438,7 @@ impl State {
         };
         let keep = self.selected_index();
         let query = job.query().clone();
-        let order = self.list.order();
-        let mut rank = vec![0u32; self.list.listing.len()];
-        for (position, &row) in order.iter().enumerate() {
-            if let Some(r) = rank.get_mut(row as usize) {
-                *r = position as u32;
-            }
-        }
-        self.list.visible = Some(job.finish_with_fields(&rank));
+        self.list.visible = Some(job.finish_with_fields(self.list.order()));
         self.list.shown = query;
         self.select_index(keep);
         self.select_kept();

@@ -39,12 +39,30 @@ impl From<Vec<u32>> for Candidates {
     }
 }
 
+/// A matching row: 8 bytes, as a million of them are held at once.
 #[derive(Clone, Copy, Debug)]
 struct Hit {
-    score: u32,
     row: u32,
-    /// Where the last word matched.
-    fields: u8,
+    /// The score (saturated at `SCORE_MAX`) above the fields the last word
+    /// matched in (the low 8 bits).
+    score_and_fields: u32,
+}
+
+const SCORE_MAX: u32 = (1 << 24) - 1;
+
+impl Hit {
+    fn new(row: u32, score: u32, fields: u8) -> Hit {
+        Hit {
+            row,
+            score_and_fields: score.min(SCORE_MAX) << 8 | u32::from(fields),
+        }
+    }
+    fn score(&self) -> u32 {
+        self.score_and_fields >> 8
+    }
+    fn fields(&self) -> u8 {
+        self.score_and_fields as u8
+    }
 }
 
 /// Below this many rows a step stays on the calling thread: starting threads
@@ -68,7 +86,7 @@ fn score_rows(
         if let Some(r) = listing.get(row as usize)
             && let Some((score, fields)) = query.score_in(&r.fields(), matcher, scratch, allowed)
         {
-            hits.push(Hit { score, row, fields });
+            hits.push(Hit::new(row, score, fields));
         }
     }
     hits
@@ -160,7 +178,7 @@ impl Matching {
         rows.extend(self.hits.iter().map(|hit| hit.row));
         rows.extend_from_slice(rest);
         let mut fields: Vec<u8> = Vec::with_capacity(rows.len());
-        fields.extend(self.hits.iter().map(|hit| hit.fields));
+        fields.extend(self.hits.iter().map(Hit::fields));
         match self.candidates.fields.get(self.next..) {
             Some(rest_fields) if !self.candidates.fields.is_empty() => {
                 fields.extend_from_slice(rest_fields);
@@ -170,15 +188,56 @@ impl Matching {
         Candidates { rows, fields }
     }
 
-    /// The matching rows, best first; equal scores in list order (`rank`
-    /// is each row's position in it, for every row of the listing).
-    pub fn finish(self, rank: &[u32]) -> Vec<u32> {
-        self.finish_with_fields(rank).rows
+    /// The matching rows, best first; equal scores in list order (`order`:
+    /// every row of the listing, in the order the list shows them).
+    pub fn finish(self, order: &[u32]) -> Vec<u32> {
+        self.finish_with_fields(order).rows
     }
 
     /// `finish`, with where each row's last word matched.
-    pub fn finish_with_fields(self, rank: &[u32]) -> Candidates {
-        by_score_then_rank(self.hits, rank)
+    pub fn finish_with_fields(self, order: &[u32]) -> Candidates {
+        by_score_then_rank(self.hits, &Ranks::of(order))
+    }
+}
+
+/// Where each row stands in the list's order. A list as loaded is in its
+/// rows' own order, and then a row's index is its rank: no table of 4 MB
+/// (at a million rows) is made for every filter result.
+enum Ranks {
+    /// The order is the rows' own, of this many rows.
+    Own(usize),
+    /// Each row's position, by row.
+    Table(Vec<u32>),
+}
+
+impl Ranks {
+    fn of(order: &[u32]) -> Ranks {
+        if order.iter().enumerate().all(|(n, &row)| row as usize == n) {
+            return Ranks::Own(order.len());
+        }
+        let mut table = vec![u32::MAX; order.len()];
+        for (position, &row) in order.iter().enumerate() {
+            if let Some(rank) = table.get_mut(row as usize) {
+                *rank = position as u32;
+            }
+        }
+        Ranks::Table(table)
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ranks::Own(len) => *len,
+            Ranks::Table(table) => table.len(),
+        }
+    }
+
+    /// The row's position, if it is one of the order's.
+    fn of_row(&self, row: u32) -> Option<u32> {
+        let rank = match self {
+            Ranks::Own(len) => Some(row).filter(|&row| (row as usize) < *len),
+            Ranks::Table(table) => table.get(row as usize).copied(),
+        };
+        rank.filter(|&r| (r as usize) < self.len())
     }
 }
 
@@ -187,40 +246,34 @@ impl Matching {
 const COUNTING_MAX: u32 = 1 << 16;
 
 /// The rows of `hits` (and where each matched) sorted best first, ties in
-/// `rank` order. Scores are small numbers and ranks a permutation, so both
+/// list order. Scores are small numbers and ranks a permutation, so both
 /// sorts are counting ones: at a million hits that is a few milliseconds,
-/// a comparison sort tens. The rows are placed straight into the result,
-/// not into a sorted copy of the hits (12 MB more at a million).
-fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Candidates {
-    let rank_of = |row: u32| rank.get(row as usize).copied();
-    let max_score = hits.iter().map(|hit| hit.score).max().unwrap_or(0);
-    let countable = max_score < COUNTING_MAX
-        && hits
-            .iter()
-            .all(|hit| rank_of(hit.row).is_some_and(|r| (r as usize) < rank.len()));
+/// a comparison sort tens. Hits found in list order (a filter over the
+/// whole list) are in rank order already and skip the first. The rows are
+/// placed straight into the result, not into a sorted copy of the hits.
+fn by_score_then_rank(mut hits: Vec<Hit>, ranks: &Ranks) -> Candidates {
+    let max_score = hits.iter().map(Hit::score).max().unwrap_or(0);
+    let countable =
+        max_score < COUNTING_MAX && hits.iter().all(|hit| ranks.of_row(hit.row).is_some());
     if !countable {
         hits.sort_unstable_by_key(|hit| {
             (
-                std::cmp::Reverse(hit.score),
-                rank_of(hit.row).unwrap_or(u32::MAX),
+                std::cmp::Reverse(hit.score()),
+                ranks.of_row(hit.row).unwrap_or(u32::MAX),
             )
         });
         return Candidates {
             rows: hits.iter().map(|hit| hit.row).collect(),
-            fields: hits.iter().map(|hit| hit.fields).collect(),
+            fields: hits.iter().map(Hit::fields).collect(),
         };
     }
-    // List order: each hit into its row's place (none shares one).
-    let mut in_place = vec![u32::MAX; rank.len()];
-    for (n, hit) in hits.iter().enumerate() {
-        if let Some(place) = rank_of(hit.row).and_then(|r| in_place.get_mut(r as usize)) {
-            *place = n as u32;
-        }
-    }
-    // Then stably by score, best first: count, then place.
+    let in_rank_order = hits
+        .windows(2)
+        .all(|pair| ranks.of_row(pair[0].row) < ranks.of_row(pair[1].row));
+    // Stably by score, best first: count, then place.
     let mut starts = vec![0usize; max_score as usize + 2];
     for hit in &hits {
-        starts[(max_score - hit.score) as usize + 1] += 1;
+        starts[(max_score - hit.score()) as usize + 1] += 1;
     }
     for n in 1..starts.len() {
         starts[n] += starts[n - 1];
@@ -229,12 +282,66 @@ fn by_score_then_rank(mut hits: Vec<Hit>, rank: &[u32]) -> Candidates {
         rows: vec![0; hits.len()],
         fields: vec![0; hits.len()],
     };
-    for n in in_place.into_iter().filter(|&n| n != u32::MAX) {
-        let hit = hits[n as usize];
-        let at = &mut starts[(max_score - hit.score) as usize];
+    let mut place = |hit: Hit| {
+        let at = &mut starts[(max_score - hit.score()) as usize];
         sorted.rows[*at] = hit.row;
-        sorted.fields[*at] = hit.fields;
+        sorted.fields[*at] = hit.fields();
         *at += 1;
+    };
+    if in_rank_order {
+        hits.iter().copied().for_each(&mut place);
+    } else {
+        // List order first: each hit into its row's place (none shares one).
+        let mut in_place = vec![u32::MAX; ranks.len()];
+        for (n, hit) in hits.iter().enumerate() {
+            if let Some(slot) = ranks
+                .of_row(hit.row)
+                .and_then(|r| in_place.get_mut(r as usize))
+            {
+                *slot = n as u32;
+            }
+        }
+        for n in in_place.into_iter().filter(|&n| n != u32::MAX) {
+            place(hits[n as usize]);
+        }
     }
     sorted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Best first, ties in list order: what the counting sorts must give.
+    fn reference(hits: &[Hit], order: &[u32]) -> Vec<u32> {
+        let rank = |row: u32| order.iter().position(|&r| r == row);
+        let mut sorted = hits.to_vec();
+        sorted.sort_by_key(|hit| (std::cmp::Reverse(hit.score()), rank(hit.row)));
+        sorted.iter().map(|hit| hit.row).collect()
+    }
+
+    #[test]
+    fn hits_sort_best_first_with_ties_in_list_order_whatever_order_they_came_in() {
+        let rows = 40u32;
+        let own: Vec<u32> = (0..rows).collect();
+        // Another order (as after sorting by a column): reversed halves.
+        let other: Vec<u32> = (rows / 2..rows).rev().chain((0..rows / 2).rev()).collect();
+        let hit = |row: u32| Hit::new(row, (row * 7) % 5, (row % 3) as u8);
+        let in_own_order: Vec<Hit> = (0..rows).filter(|r| r % 4 != 1).map(hit).collect();
+        let shuffled: Vec<Hit> = (0..rows).map(|r| (r * 13) % rows).map(hit).collect();
+        let in_other_order: Vec<Hit> = other.iter().copied().map(hit).collect();
+        for order in [&own, &other] {
+            for hits in [&in_own_order, &shuffled, &in_other_order] {
+                let sorted = by_score_then_rank(hits.clone(), &Ranks::of(order));
+                assert_eq!(sorted.rows, reference(hits, order));
+                let fields: Vec<u8> = sorted.rows.iter().map(|&r| (r % 3) as u8).collect();
+                assert_eq!(sorted.fields, fields);
+            }
+        }
+        // A score past the counting sort's range takes the comparison sort.
+        let high = vec![hit(3), Hit::new(5, COUNTING_MAX + 1, 0), hit(8)];
+        let sorted = by_score_then_rank(high.clone(), &Ranks::of(&own));
+        assert_eq!(sorted.rows, reference(&high, &own));
+        assert_eq!(sorted.rows[0], 5);
+    }
 }
