@@ -36,24 +36,56 @@ const FIELD_MAX: usize = 4096;
 /// A row whose searched text is not ASCII also keeps it folded (ü → u, as
 /// nucleo normalises it) after its fields, when that makes it ASCII: the
 /// filter then takes nucleo's fast path for it without folding each time.
+///
+/// A slot is 40 bytes (a million rows: 40 MB), so nothing in it is kept
+/// twice: the flags share a word with the letters, and the country's end
+/// is where the folded copy starts (or the row ends).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
     updated: i64,
-    start: usize,
-    /// `query::letters` of the searched text.
-    letters: u64,
+    /// `query::letters` of the searched text (the low 36 bits), and from
+    /// `FLAGS_SHIFT` on the domain's common ending (`ENDING_BITS`) and
+    /// whether the id is kept as a UUID (`UUID_ID`).
+    letters_and_flags: u64,
+    /// Where the row's text starts in the arena. (An arena past 4 GiB,
+    /// some 30 million rows, would show the rows beyond it empty.)
+    start: u32,
     /// (Saturated: no customer reaches four billion versions.)
     version: u32,
-    /// End of each field, relative to `start`.
-    ends: [u16; 7],
-    /// The domain's common ending (`ENDING_BITS`) and whether the id is
-    /// kept as a UUID (`UUID_ID`).
-    flags: u16,
+    /// End of each field but the last (the country), relative to `start`.
+    ends: [u16; 6],
     /// Start of the folded searched text, relative to `start`, or `ASCII`
     /// or `NOT_FOLDED`.
     folded_at: u16,
     /// End of the row's text (the folded copy included), relative to `start`.
     end: u16,
+}
+
+// What the layout is for (a field added must pay its way).
+const _: () = assert!(std::mem::size_of::<Slot>() == 40);
+
+/// Where `Slot::letters_and_flags` keeps the flags.
+const FLAGS_SHIFT: u32 = 48;
+
+impl Slot {
+    fn letters(&self) -> u64 {
+        self.letters_and_flags & ((1 << FLAGS_SHIFT) - 1)
+    }
+    fn flags(&self) -> u16 {
+        (self.letters_and_flags >> FLAGS_SHIFT) as u16
+    }
+    fn start(&self) -> usize {
+        self.start as usize
+    }
+    /// End of field `n` (name 0 … country 6), relative to `start`.
+    fn field_end(&self, n: usize) -> u16 {
+        match self.ends.get(n) {
+            Some(&end) => end,
+            // The country: one separator before the folded copy, if any.
+            None if self.folded_at > NOT_FOLDED => self.folded_at - 1,
+            None => self.end,
+        }
+    }
 }
 
 /// `Slot::folded_at` of a row whose searched text is ASCII.
@@ -117,10 +149,10 @@ impl<'a> RowRef<'a> {
         let start = if n == 0 {
             0
         } else {
-            usize::from(self.slot.ends[n - 1]) + 1
+            usize::from(self.slot.field_end(n - 1)) + 1
         };
         self.text
-            .get(start..usize::from(self.slot.ends[n]))
+            .get(start..usize::from(self.slot.field_end(n)))
             .unwrap_or("")
     }
 
@@ -150,7 +182,7 @@ impl<'a> RowRef<'a> {
         (self.field(4), self.domain_ending())
     }
     fn domain_ending(&self) -> &'static str {
-        let ending = usize::from(self.slot.flags & ENDING_BITS);
+        let ending = usize::from(self.slot.flags() & ENDING_BITS);
         ending
             .checked_sub(1)
             .and_then(|n| COMMON_DOMAIN_ENDINGS.get(n))
@@ -160,7 +192,7 @@ impl<'a> RowRef<'a> {
     /// The id (an allocation when it is kept as a UUID: `has_id` and
     /// `id_starts_with` compare without one).
     pub fn id(&self) -> Cow<'a, str> {
-        if self.slot.flags & UUID_ID == 0 {
+        if self.slot.flags() & UUID_ID == 0 {
             return Cow::Borrowed(self.field(5));
         }
         let mut written = [0u8; uuid::fmt::Hyphenated::LENGTH];
@@ -178,7 +210,7 @@ impl<'a> RowRef<'a> {
         })
     }
     fn with_id<T>(&self, f: impl FnOnce(&str) -> T) -> T {
-        if self.slot.flags & UUID_ID == 0 {
+        if self.slot.flags() & UUID_ID == 0 {
             return f(self.field(5));
         }
         let mut written = [0u8; uuid::fmt::Hyphenated::LENGTH];
@@ -218,7 +250,7 @@ impl<'a> RowRef<'a> {
             folded,
             row: *self,
             cloud: self.cloud,
-            letters: self.slot.letters,
+            letters: self.slot.letters(),
         }
     }
 
@@ -288,9 +320,9 @@ impl Listing {
 
     pub fn get(&self, index: usize) -> Option<RowRef<'_>> {
         let slot = *self.slots.get(index)?;
-        let end = slot.start + usize::from(slot.end);
+        let end = slot.start() + usize::from(slot.end);
         Some(RowRef {
-            text: self.text.get(slot.start..end).unwrap_or(""),
+            text: self.text.get(slot.start()..end).unwrap_or(""),
             slot,
             uuid: self.uuids.get(index).copied().unwrap_or(0),
             cloud: self.cloud,
@@ -368,7 +400,7 @@ impl Listing {
         if uuid.is_some() {
             flags |= UUID_ID;
         }
-        let mut ends = [0u16; 7];
+        let mut ends = [0u16; 6];
         let fields = [
             clip(row.name),
             clip(row.contact),
@@ -383,7 +415,9 @@ impl Listing {
                 self.text.push(SEPARATOR);
             }
             self.text.push_str(field);
-            ends[n] = u16::try_from(self.text.len() - start).unwrap_or(u16::MAX);
+            if let Some(end) = ends.get_mut(n) {
+                *end = u16::try_from(self.text.len() - start).unwrap_or(u16::MAX);
+            }
         }
         let searched = self
             .text
@@ -397,11 +431,10 @@ impl Listing {
         };
         let slot = Slot {
             updated: row.updated,
-            start,
-            letters,
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            letters_and_flags: letters | u64::from(flags) << FLAGS_SHIFT,
             version: u32::try_from(row.version).unwrap_or(u32::MAX),
             ends,
-            flags,
             folded_at,
             end: u16::try_from(self.text.len() - start).unwrap_or(u16::MAX),
         };
@@ -443,10 +476,10 @@ impl Listing {
     fn compact(&mut self) {
         let mut text = String::with_capacity(self.text.len() / 2);
         for slot in &mut self.slots {
-            let end = slot.start + usize::from(slot.end);
+            let end = slot.start() + usize::from(slot.end);
             let start = text.len();
-            text.push_str(self.text.get(slot.start..end).unwrap_or(""));
-            slot.start = start;
+            text.push_str(self.text.get(slot.start()..end).unwrap_or(""));
+            slot.start = u32::try_from(start).unwrap_or(u32::MAX);
         }
         self.text = text;
         self.garbage = 0;
@@ -510,7 +543,7 @@ impl Listing {
         self.text.push_str(&more.text);
         self.garbage += more.garbage;
         for slot in &mut more.slots {
-            slot.start += offset;
+            slot.start = u32::try_from(slot.start() + offset).unwrap_or(u32::MAX);
         }
         self.slots.append(&mut more.slots);
         self.uuids.append(&mut more.uuids);

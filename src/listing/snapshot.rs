@@ -9,10 +9,11 @@ use std::io::{self, Read, Write};
 use super::{COMMON_DOMAIN_ENDINGS, ENDING_BITS, Listing, Slot, UUID_ID};
 use crate::domain::Cloud;
 
-/// v2: domains without their common ending, UUID ids as 16 bytes.
-const MAGIC: &[u8; 16] = b"konto list v2\n\0\0";
-/// Bytes of a slot as written.
-const SLOT_BYTES: usize = 8 + 8 + 8 + 4 + 7 * 2 + 3 * 2;
+/// v3: domains without their common ending, UUID ids as 16 bytes, slots of
+/// 40 bytes.
+const MAGIC: &[u8; 16] = b"konto list v3\n\0\0";
+/// Bytes of a slot as written (as in memory).
+const SLOT_BYTES: usize = 8 + 8 + 4 + 4 + 6 * 2 + 2 * 2;
 
 fn invalid(why: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why.to_string())
@@ -21,14 +22,10 @@ fn invalid(why: &str) -> io::Error {
 impl Slot {
     fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.updated.to_le_bytes());
-        out.extend_from_slice(&(self.start as u64).to_le_bytes());
-        out.extend_from_slice(&self.letters.to_le_bytes());
+        out.extend_from_slice(&self.letters_and_flags.to_le_bytes());
+        out.extend_from_slice(&self.start.to_le_bytes());
         out.extend_from_slice(&self.version.to_le_bytes());
-        for end in self
-            .ends
-            .iter()
-            .chain([&self.flags, &self.folded_at, &self.end])
-        {
+        for end in self.ends.iter().chain([&self.folded_at, &self.end]) {
             out.extend_from_slice(&end.to_le_bytes());
         }
     }
@@ -37,27 +34,29 @@ impl Slot {
     /// with its fields in order.
     fn read(bytes: &[u8], text_len: usize) -> Option<Slot> {
         let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
+        let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
         let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
-        let mut ends = [0u16; 7];
+        let mut ends = [0u16; 6];
         for (n, end) in ends.iter_mut().enumerate() {
-            *end = u16_at(28 + 2 * n)?;
+            *end = u16_at(24 + 2 * n)?;
         }
         let slot = Slot {
             updated: u64_at(0)? as i64,
-            start: usize::try_from(u64_at(8)?).ok()?,
-            letters: u64_at(16)?,
-            version: u32::from_le_bytes(bytes.get(24..28)?.try_into().ok()?),
+            letters_and_flags: u64_at(8)?,
+            start: u32_at(16)?,
+            version: u32_at(20)?,
             ends,
-            flags: u16_at(42)?,
-            folded_at: u16_at(44)?,
-            end: u16_at(46)?,
+            folded_at: u16_at(36)?,
+            end: u16_at(38)?,
         };
+        let flags = slot.flags();
         let in_order = ends.windows(2).all(|w| w[0] <= w[1])
-            && ends[6] <= slot.end
-            && slot.flags & !(ENDING_BITS | UUID_ID) == 0
-            && usize::from(slot.flags & ENDING_BITS) <= COMMON_DOMAIN_ENDINGS.len()
+            && ends[5] <= slot.field_end(6)
+            && slot.field_end(6) <= slot.end
+            && flags & !(ENDING_BITS | UUID_ID) == 0
+            && usize::from(flags & ENDING_BITS) <= COMMON_DOMAIN_ENDINGS.len()
             && slot.folded_at <= slot.end;
-        let inside = slot.start.checked_add(usize::from(slot.end))? <= text_len;
+        let inside = slot.start().checked_add(usize::from(slot.end))? <= text_len;
         (in_order && inside).then_some(slot)
     }
 }
@@ -161,7 +160,7 @@ mod tests {
         }
         let first_slot = 16 + 24 + listing.text.len();
         let mut moved = bytes.clone();
-        moved[first_slot + 8..first_slot + 16].copy_from_slice(&u64::MAX.to_le_bytes());
+        moved[first_slot + 16..first_slot + 20].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(Listing::read_snapshot(Cloud::Commercial, &mut moved.as_slice()).is_err());
     }
 }
