@@ -2,7 +2,7 @@
 //! order, and the fuzzy filter that runs over them a slice at a time.
 //!
 //! A million customers as `Customer` values would take gigabytes; here a row
-//! is its searchable text in one shared `String` plus 48 bytes, so a million
+//! is its searchable text in one shared `String` plus 56 bytes, so a million
 //! fit in about 200 MB, and full records are read only for what is on screen.
 
 mod filter;
