@@ -238,11 +238,11 @@ impl Ranks {
 
     /// The row's position, if it is one of the order's.
     fn of_row(&self, row: u32) -> Option<u32> {
-        let rank = match self {
+        match self {
             Ranks::Own(len) => Some(row).filter(|&row| (row as usize) < *len),
-            Ranks::Table(table) => table.get(row as usize).copied(),
-        };
-        rank.filter(|&r| (r as usize) < self.len())
+            // (`u32::MAX`: a row the order does not have.)
+            Ranks::Table(table) => table.get(row as usize).copied().filter(|&r| r != u32::MAX),
+        }
     }
 }
 

@@ -181,6 +181,22 @@ impl<'a> RowRef<'a> {
     pub fn domain_parts(&self) -> (&'a str, &'static str) {
         (self.field(4), self.domain_ending())
     }
+    /// The domain whole, borrowed or (its ending put back) written into
+    /// `buffer`: no allocation, for a filter looking at every row.
+    pub fn domain_in<'s>(&self, buffer: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        match self.domain_parts() {
+            (stem, "") => stem,
+            (stem, ending) => {
+                buffer.clear();
+                buffer.push_str(stem);
+                buffer.push_str(ending);
+                buffer
+            }
+        }
+    }
     fn domain_ending(&self) -> &'static str {
         let ending = usize::from(self.slot.flags() & ENDING_BITS);
         ending
@@ -192,11 +208,28 @@ impl<'a> RowRef<'a> {
     /// The id (an allocation when it is kept as a UUID: `has_id` and
     /// `id_starts_with` compare without one).
     pub fn id(&self) -> Cow<'a, str> {
-        if self.slot.flags() & UUID_ID == 0 {
-            return Cow::Borrowed(self.field(5));
+        match self.id_text() {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(self.with_id(str::to_owned)),
         }
-        let mut written = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        Cow::Owned(write_uuid(self.uuid, &mut written).to_string())
+    }
+    /// The id, borrowed or (kept as a UUID) written into `buffer`.
+    pub fn id_in<'s>(&self, buffer: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        match self.id_text() {
+            Some(id) => id,
+            None => {
+                buffer.clear();
+                self.with_id(|id| buffer.push_str(id));
+                buffer
+            }
+        }
+    }
+    /// The id when it is kept as text.
+    fn id_text(&self) -> Option<&'a str> {
+        (self.slot.flags() & UUID_ID == 0).then(|| self.field(5))
     }
     /// Whether this is customer `id`'s row.
     pub fn has_id(&self, id: &str) -> bool {
@@ -210,8 +243,8 @@ impl<'a> RowRef<'a> {
         })
     }
     fn with_id<T>(&self, f: impl FnOnce(&str) -> T) -> T {
-        if self.slot.flags() & UUID_ID == 0 {
-            return f(self.field(5));
+        if let Some(id) = self.id_text() {
+            return f(id);
         }
         let mut written = [0u8; uuid::fmt::Hyphenated::LENGTH];
         f(write_uuid(self.uuid, &mut written))
@@ -684,6 +717,22 @@ mod tests {
         assert!(!contoso.has_id(&uuid.to_uppercase()));
         // Its text holds neither the ending nor the id.
         assert!(!contoso.text.contains("onmicrosoft") && !contoso.text.contains("0f8fad5b"));
+        // Field words see them whole (written into the filter's buffer).
+        let mut matcher = query::new_matcher();
+        let mut scratch = query::Scratch::default();
+        let mut matching = |words: &str| -> Vec<String> {
+            let q = query::Query::new(words);
+            (0..l.len())
+                .filter_map(|i| l.get(i))
+                .filter(|r| q.score(&r.fields(), &mut matcher, &mut scratch).is_some())
+                .map(|r| r.name().to_string())
+                .collect()
+        };
+        assert_eq!(
+            matching("id:0f8fad5b-d9cb-469f"),
+            ["Contoso", "Fabrikam", "Litware"]
+        );
+        assert_eq!(matching("domain:fabrikam.onmicrosoft.us"), ["Fabrikam"]);
         let mut bytes = Vec::new();
         l.write_snapshot(&mut bytes).unwrap();
         assert_eq!(

@@ -180,20 +180,8 @@ impl Field {
             Field::Email => row.email(),
             Field::Contact => row.contact(),
             Field::City => row.city(),
-            Field::Domain => match row.domain_parts() {
-                (stem, "") => stem,
-                (stem, ending) => {
-                    buffer.clear();
-                    buffer.push_str(stem);
-                    buffer.push_str(ending);
-                    buffer
-                }
-            },
-            Field::Id => {
-                buffer.clear();
-                row.with_id(|id| buffer.push_str(id));
-                buffer
-            }
+            Field::Domain => row.domain_in(buffer),
+            Field::Id => row.id_in(buffer),
         }
     }
 }
